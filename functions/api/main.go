@@ -1,0 +1,54 @@
+// Command api is the request function: an AWS Lambda bootstrap serving the
+// PostgREST API for API Gateway REST API (v1) and HTTP API (v2) proxy
+// events. Build it with `-tags lambda.norpc` for the provided.al2023 runtime.
+//
+// The connection pool, the Redis client and the decoded schema cache live
+// in package state, so warm invocations reuse them.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+)
+
+// poolSize is small: a Lambda container serves one request at a time.
+const poolSize = 2
+
+func main() {
+	inv, cleanup, err := setup(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lambda.StartWithOptions(inv.Invoke, lambda.WithEnableSIGTERM(cleanup))
+}
+
+func setup(ctx context.Context) (*app.Invoker, func(), error) {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.RedisURL == "" {
+		return nil, nil, fmt.Errorf("invalid configuration: REDIS_URL: required by the request function")
+	}
+	logger := app.NewLogger(os.Stderr, cfg.LogLevel)
+	rdb, err := cachestore.Dial(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := query.Connect(ctx, cfg.DBURI, poolSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	reader := cachestore.NewReader(cachestore.New(rdb, cfg.CacheKeyPrefix), logger)
+	h := app.New(cfg, reader, pool, logger)
+	return app.NewInvoker(h), func() { pool.Close(); _ = rdb.Close() }, nil
+}

@@ -1,0 +1,128 @@
+// Package app wires PostgREST's pipeline stages into one http.Handler:
+// role → schema cache → apirequest → plan → query → response. The Lambda
+// entry point and the local HTTP server both run requests through it.
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/response"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+// CacheSource gives the current schema cache and its version;
+// *cachestore.Reader is one.
+type CacheSource interface {
+	Current(ctx context.Context) (*schemacache.SchemaCache, int64, error)
+}
+
+// maxBodyBytes bounds the request body read into memory (API Gateway's own
+// limit is 10 MB).
+const maxBodyBytes = 10 << 20
+
+// Handler serves the PostgREST API.
+type Handler struct {
+	cfg    *config.Config
+	cache  CacheSource
+	db     query.Beginner
+	logger *slog.Logger
+}
+
+// New returns a Handler reading the schema cache from cache and running
+// queries on db (a pgxpool.Pool). logger may be nil.
+func New(cfg *config.Config, cache CacheSource, db query.Beginner, logger *slog.Logger) *Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{cfg: cfg, cache: cache, db: db, logger: logger}
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	resp, version := h.serve(r)
+	resp.Write(w)
+	h.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", resp.Status,
+		"cache_version", version, "ms", float64(time.Since(start).Microseconds())/1000)
+}
+
+func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
+	ctx := r.Context()
+	// PostgREST checks the role before the schema cache.
+	role := h.cfg.DBAnonRole
+	if role == "" {
+		return response.Error(pgrsterr.AnonDisabled()), 0
+	}
+	sc, version, err := h.cache.Current(ctx)
+	if err != nil {
+		h.logger.Error("no schema cache", "error", err.Error())
+		return response.Error(pgrsterr.SchemaCacheEmpty()), 0
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+	if err != nil {
+		return response.Error(pgrsterr.InvalidBody("Could not read the request body")), version
+	}
+	req, perr := apirequest.Parse(r, body, h.cfg.DBSchemas)
+	if perr != nil {
+		return response.Error(perr), version
+	}
+	resp, perr := h.run(ctx, req, r.URL.Path, role, sc)
+	if perr != nil {
+		return response.Error(perr), version
+	}
+	return resp, version
+}
+
+// run plans and executes a parsed request.
+func (h *Handler) run(ctx context.Context, req *apirequest.Request, path, role string, sc *schemacache.SchemaCache) (*response.Response, *pgrsterr.Error) {
+	switch {
+	case req.Kind == apirequest.TargetRoot:
+		return nil, pgrsterr.OpenAPIDisabled()
+	case req.Kind == apirequest.TargetRelation && req.Method != http.MethodGet && req.Method != http.MethodHead:
+		return nil, pgrsterr.UnsupportedMethod(req.Method)
+	case req.Kind == apirequest.TargetRoutine && req.Method == http.MethodOptions:
+		return nil, pgrsterr.UnsupportedMethod(req.Method)
+	}
+	p, err := plan.New(req, sc)
+	if err != nil {
+		return nil, err
+	}
+	settings := query.TxSettings{
+		Role:       role,
+		SearchPath: append([]string{req.Schema}, h.cfg.DBExtraSearchPath...),
+		Method:     req.Method,
+		Path:       path,
+		ReadOnly:   true,
+	}
+	var st query.Statement
+	var offset int64
+	if p.Call != nil {
+		settings.ReadOnly = p.Call.ReadOnly
+		st, err = query.Call(p.Call)
+		if p.Call.Result != nil && p.Call.Result.Offset != nil {
+			offset = *p.Call.Result.Offset
+		}
+	} else {
+		st, err = query.Read(p.Read)
+		if p.Read.Offset != nil {
+			offset = *p.Read.Offset
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res, err := query.Execute(ctx, h.db, settings, st)
+	if err != nil {
+		return nil, err
+	}
+	return response.Read(req.Method, res, offset), nil
+}

@@ -1,0 +1,94 @@
+package pgrsterr
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// RelationshipNotFound is PGRST200 (400): no relationship between parent and
+// child in the schema cache. hint is the embedding hint (`!hint`), empty when
+// none was given; suggestion is a fuzzy "Perhaps you meant" hint, empty when
+// none fits (then the seed's reload hint is used).
+func RelationshipNotFound(parent, child, hint, schema, suggestion string) *Error {
+	using := ""
+	if hint != "" {
+		using = fmt.Sprintf(" using the hint '%s'", hint)
+	}
+	var h any = "If a new foreign key between these entities was created in the database, try reloading the schema cache."
+	if suggestion != "" {
+		h = suggestion
+	}
+	return newErr(400, "PGRST200",
+		fmt.Sprintf("Could not find a relationship between '%s' and '%s' in the schema cache", parent, child),
+		fmt.Sprintf("Searched for a foreign key relationship between '%s' and '%s'%s in the schema '%s', but no matches were found.", parent, child, using, schema),
+		h)
+}
+
+// AmbiguousRelationship describes one candidate of a PGRST201 error.
+type AmbiguousRelationship struct {
+	Cardinality  string `json:"cardinality"`
+	Embedding    string `json:"embedding"`
+	Relationship string `json:"relationship"`
+}
+
+// AmbiguousEmbedding is PGRST201 (300): several relationships match an
+// embedding. candidates are listed in details; hints are the `child!x`
+// spellings that would pick one.
+func AmbiguousEmbedding(parent, child string, candidates []AmbiguousRelationship, hints []string) *Error {
+	quoted := make([]string, len(hints))
+	for i, h := range hints {
+		quoted[i] = "'" + child + "!" + h + "'"
+	}
+	return newErr(300, "PGRST201",
+		fmt.Sprintf("Could not embed because more than one relationship was found for '%s' and '%s'", parent, child),
+		candidates,
+		fmt.Sprintf("Try changing '%s' to one of the following: %s. Find the desired relationship in the 'details' key.", child, strings.Join(quoted, ", ")))
+}
+
+// FunctionNotFound is PGRST202 (404): no routine with this name accepts
+// these argument names. args are the argument names; they are listed sorted,
+// as PostgREST 13 does. Message, details and hint follow PostgREST 13 and the
+// seed documents.
+func FunctionNotFound(schema, name string, args []string, suggestion string) *Error {
+	sorted := append([]string(nil), args...)
+	sort.Strings(sorted)
+	list := strings.Join(sorted, ", ")
+	msg := fmt.Sprintf("Could not find the function %s.%s(%s) in the schema cache", schema, name, list)
+	params := " without parameters"
+	switch {
+	case len(sorted) == 0:
+		msg = fmt.Sprintf("Could not find the function %s.%s without parameters in the schema cache", schema, name)
+	case len(sorted) == 1:
+		params = " with parameter " + list
+	default:
+		params = " with parameters " + list
+	}
+	details := fmt.Sprintf("Searched for the function %s.%s%s or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.", schema, name, params)
+	var h any = "If a new function was created in the database with this name and arguments, try reloading the schema cache."
+	if suggestion != "" {
+		h = suggestion
+	}
+	return newErr(404, "PGRST202", msg, details, h)
+}
+
+// AmbiguousFunction is PGRST203 (300): several overloads accept the
+// arguments. signatures are rendered as `s.f(a => integer, b => text)`.
+func AmbiguousFunction(signatures []string) *Error {
+	return newErr(300, "PGRST203",
+		"Could not choose the best candidate function between: "+strings.Join(signatures, ", "),
+		nil,
+		"Try renaming the parameters or the function itself in the database so function overloading can be resolved")
+}
+
+// TableNotFound is PGRST205 (404): the relation is not in the schema cache.
+// suggestion is a fuzzy "Perhaps you meant the table 's.x'" hint, empty when
+// none fits.
+func TableNotFound(schema, name, suggestion string) *Error {
+	var h any
+	if suggestion != "" {
+		h = suggestion
+	}
+	return newErr(404, "PGRST205",
+		fmt.Sprintf("Could not find the table '%s.%s' in the schema cache", schema, name), nil, h)
+}

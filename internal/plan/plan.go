@@ -1,0 +1,80 @@
+// Package plan resolves a parsed request against the schema cache: it finds
+// the relation or routine, the relationships of each embedding and the
+// overload to call, and returns a plan for the query stage or a PostgREST
+// error (PGRST200/201/202/203/205). It mirrors PostgREST's Plan module and
+// is the only stage that consults the schema cache.
+package plan
+
+import (
+	"encoding/json"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+// ReadPlan reads one relation: the top-level resource or an embedded one.
+type ReadPlan struct {
+	// Table is the relation read.
+	Table schemacache.QI
+	// Alias is the SQL alias of the relation in this node; unique within a query.
+	Alias string
+	// Fields are the selected columns in select order ("*" expands to all columns).
+	Fields []Field
+	// Filters restrict the rows of this node.
+	Filters []apirequest.Filter
+	// Order, Limit and Offset shape the rows of this node.
+	Order         []apirequest.OrderTerm
+	Limit, Offset *int64
+	// Embeds are the embedded resources, in select order.
+	Embeds []*Embed
+}
+
+// Field is one selected column.
+type Field struct {
+	// Name is the column name, or "*".
+	Name string
+	// Alias is the output key; empty means the column name.
+	Alias string
+	// Cast is a validated type name for `::cast`, empty when none.
+	Cast string
+	// embedIndex >= 0 marks the position of an embedding in the select
+	// list, so output keys keep the request's order.
+	embedIndex int
+}
+
+// IsEmbed reports whether the field stands for the Embeds[i] of its plan, returning i.
+func (f Field) IsEmbed() (int, bool) { return f.embedIndex - 1, f.embedIndex > 0 }
+
+// Embed is an embedded resource reached through a relationship.
+type Embed struct {
+	// Key is the output key: the alias, or the target name.
+	Key string
+	// Rel is the relationship from the parent to the embedded relation.
+	Rel *schemacache.Relationship
+	// Inner drops parent rows without a match (`!inner`).
+	Inner bool
+	// Plan reads the embedded relation.
+	Plan *ReadPlan
+	// JunctionAlias is the SQL alias of the M2M junction table, empty otherwise.
+	JunctionAlias string
+}
+
+// CallPlan calls a routine.
+type CallPlan struct {
+	Routine *schemacache.Routine
+	// Args are the given arguments by parameter name, as raw JSON values.
+	Args map[string]json.RawMessage
+	// ReadOnly is true when the call runs in a READ ONLY transaction: GET and
+	// HEAD always, POST for stable and immutable routines (PostgREST).
+	ReadOnly bool
+	// Result shapes a composite result (select, filters, order, paging) like a
+	// relation read; nil for scalar results.
+	Result *ReadPlan
+}
+
+// Plan is the plan of one request: exactly one of Read and Call is set.
+type Plan struct {
+	Schema string
+	Read   *ReadPlan
+	Call   *CallPlan
+}

@@ -1,0 +1,84 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+)
+
+// TxSettings are the transaction-scoped settings of a request, applied with
+// set_config(..., true) as PostgREST's pre-query does.
+type TxSettings struct {
+	// Role is the role the statement runs as (SET LOCAL ROLE).
+	Role string
+	// SearchPath is the request schema followed by db-extra-search-path.
+	SearchPath []string
+	// Method and Path are exposed as request.method and request.path.
+	Method, Path string
+	// ReadOnly runs the transaction READ ONLY.
+	ReadOnly bool
+}
+
+// Result is the single row of a main statement.
+type Result struct {
+	// PageTotal is the number of rows in the body.
+	PageTotal int64
+	// Body is the JSON text, nil when the statement produced none (void routine).
+	Body *string
+}
+
+// Beginner starts transactions: *pgxpool.Pool and *pgx.Conn.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// Execute runs st in one transaction with the settings applied first, and
+// commits. PostgreSQL errors come back as PostgREST errors mapped from their
+// SQLSTATE (pgrsterr.FromPg); connection failures as PGRST000 (503).
+func Execute(ctx context.Context, db Beginner, s TxSettings, st Statement) (*Result, *pgrsterr.Error) {
+	opts := pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}
+	if s.ReadOnly {
+		opts.AccessMode = pgx.ReadOnly
+	}
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+
+	quoted := make([]string, len(s.SearchPath))
+	for i, p := range s.SearchPath {
+		quoted[i] = ident(p)
+	}
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT pg_catalog.set_config('search_path', $1, true), pg_catalog.set_config('role', $2, true), "+
+		"pg_catalog.set_config('request.method', $3, true), pg_catalog.set_config('request.path', $4, true)",
+		strings.Join(quoted, ", "), s.Role, s.Method, s.Path)
+	var res Result
+	batch.Queue(st.SQL, st.Args...).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&res.PageTotal, &res.Body)
+	})
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return nil, dbError(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, dbError(err)
+	}
+	return &res, nil
+}
+
+func dbError(err error) *pgrsterr.Error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pgrsterr.FromPg(pe, false)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return pgrsterr.ConnectionError("the request was cancelled or timed out")
+	}
+	return pgrsterr.ConnectionError(err.Error())
+}

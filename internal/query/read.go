@@ -1,0 +1,161 @@
+// Package query turns a plan into one SQL statement whose result is the
+// response body, built as JSON inside PostgreSQL as PostgREST does, and
+// executes it in a transaction as the request's role. Identifiers are
+// always quoted; every value from the request is a bind parameter.
+package query
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+// Statement is SQL text with its bind parameters ($1 ... $n), all sent as
+// text of unknown type so PostgreSQL infers each from its context, as
+// PostgREST's parameters are.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// Read builds the statement for a read plan. Its result has one row with
+// the columns page_total (bigint, rows in the body) and body (text, the
+// JSON array). Unknown filter operators give PGRST100.
+func Read(rp *plan.ReadPlan) (Statement, *pgrsterr.Error) {
+	b := &sqlBuilder{}
+	from := qi(rp.Table) + " AS " + ident(rp.Alias)
+	inner, err := b.selectNode(rp, from, nil)
+	if err != nil {
+		return Statement{}, err
+	}
+	return Statement{
+		SQL: "SELECT pg_catalog.count(_postgrest_t)::bigint AS page_total, " +
+			"coalesce(pg_catalog.json_agg(_postgrest_t), '[]')::text AS body FROM (" + inner + ") AS _postgrest_t",
+		Args: b.args,
+	}, nil
+}
+
+// sqlBuilder accumulates bind parameters while SQL is generated.
+type sqlBuilder struct {
+	args []any
+}
+
+func (b *sqlBuilder) param(v string) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+// selectNode renders `SELECT <fields> FROM <from> WHERE <conds and filters>
+// ORDER BY ... LIMIT ... OFFSET ...` for one node of the plan.
+func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) (string, *pgrsterr.Error) {
+	var cols []string
+	for _, f := range rp.Fields {
+		if i, ok := f.IsEmbed(); ok {
+			sub, err := b.embed(rp, rp.Embeds[i])
+			if err != nil {
+				return "", err
+			}
+			cols = append(cols, sub+" AS "+ident(rp.Embeds[i].Key))
+			continue
+		}
+		if f.Name == "*" {
+			cols = append(cols, ident(rp.Alias)+".*")
+			continue
+		}
+		expr := ident(rp.Alias) + "." + ident(f.Name)
+		if f.Cast != "" {
+			expr = "CAST(" + expr + " AS " + f.Cast + ")"
+		}
+		key := f.Alias
+		if key == "" {
+			key = f.Name
+		}
+		cols = append(cols, expr+" AS "+ident(key))
+	}
+	if len(cols) == 0 {
+		cols = []string{ident(rp.Alias) + ".*"}
+	}
+	for _, f := range rp.Filters {
+		c, err := b.filter(rp.Alias, f)
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, c)
+	}
+	for _, e := range rp.Embeds {
+		if e.Inner {
+			from, jc := join(rp.Alias, e)
+			sub, err := b.selectNode(&plan.ReadPlan{Table: e.Plan.Table, Alias: e.Plan.Alias, Fields: []plan.Field{{Name: "*"}}, Filters: e.Plan.Filters}, from, jc)
+			if err != nil {
+				return "", err
+			}
+			conds = append(conds, "EXISTS ("+sub+")")
+		}
+	}
+	var sb strings.Builder
+	sb.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + from)
+	if len(conds) > 0 {
+		sb.WriteString(" WHERE " + strings.Join(conds, " AND "))
+	}
+	if len(rp.Order) > 0 {
+		terms := make([]string, len(rp.Order))
+		for i, o := range rp.Order {
+			terms[i] = orderTerm(rp.Alias, o)
+		}
+		sb.WriteString(" ORDER BY " + strings.Join(terms, ", "))
+	}
+	if rp.Limit != nil {
+		sb.WriteString(" LIMIT " + b.param(strconv.FormatInt(*rp.Limit, 10)))
+	}
+	if rp.Offset != nil {
+		sb.WriteString(" OFFSET " + b.param(strconv.FormatInt(*rp.Offset, 10)))
+	}
+	return sb.String(), nil
+}
+
+// embed renders the correlated subquery producing an embedded resource: a
+// JSON object (or null) for to-one relationships, a JSON array for to-many.
+func (b *sqlBuilder) embed(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrsterr.Error) {
+	from, conds := join(parent.Alias, e)
+	inner, err := b.selectNode(e.Plan, from, conds)
+	if err != nil {
+		return "", err
+	}
+	row := ident(e.Plan.Alias + "_row")
+	if e.Rel.IsToOne() {
+		return "(SELECT pg_catalog.row_to_json(" + row + ") FROM (" + inner + ") AS " + row + ")", nil
+	}
+	return "(SELECT coalesce(pg_catalog.json_agg(" + row + "), '[]') FROM (" + inner + ") AS " + row + ")", nil
+}
+
+func orderTerm(alias string, o apirequest.OrderTerm) string {
+	s := ident(alias) + "." + ident(o.Column)
+	if o.Desc {
+		s += " DESC"
+	} else {
+		s += " ASC"
+	}
+	switch o.Nulls {
+	case "first":
+		s += " NULLS FIRST"
+	case "last":
+		s += " NULLS LAST"
+	}
+	return s
+}
+
+// ident quotes an identifier as PostgreSQL's quote_ident does unconditionally.
+func ident(s string) string { return pgx.Identifier{s}.Sanitize() }
+
+func qi(q schemacache.QI) string { return pgx.Identifier{q.Schema, q.Name}.Sanitize() }
+
+func errUnknownOperator(op string) *pgrsterr.Error {
+	return pgrsterr.ParseError(fmt.Sprintf("\"failed to parse filter (%s)\"", op), fmt.Sprintf("unexpected operator %q", op))
+}

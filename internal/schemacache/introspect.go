@@ -1,0 +1,215 @@
+package schemacache
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Beginner starts transactions: *pgx.Conn and *pgxpool.Pool both are.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// LoadOptions parameterise a schema cache load.
+type LoadOptions struct {
+	// Schemas are the exposed schemas (db-schemas).
+	Schemas []string
+	// SleepMs, when positive, makes the load sleep this long inside its
+	// transaction (PostgREST's internal-schema-cache-query-sleep), for tests.
+	SleepMs int
+	// Logger receives one debug line per query with its duration; nil discards.
+	Logger *slog.Logger
+}
+
+// Load introspects the catalog in one READ ONLY transaction and returns the
+// schema cache of the exposed schemas, indexed. Each query's duration is
+// recorded in SchemaCache.Timings (ms) under PostgREST-like labels (tables,
+// columns, rels, funcs) and logged at debug level. Errors are the driver's,
+// wrapped with the label of the failing query.
+func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, error) {
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("begin schema cache transaction: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read-only; rollback after commit is a no-op
+
+	sc := &SchemaCache{Schemas: append([]string(nil), opts.Schemas...), Timings: map[string]float64{}}
+	step := func(label string, f func() error) error {
+		start := time.Now()
+		if err := f(); err != nil {
+			return fmt.Errorf("schema cache query %s: %w", label, err)
+		}
+		ms := float64(time.Since(start).Microseconds()) / 1000
+		sc.Timings[label] = ms
+		if opts.Logger != nil {
+			opts.Logger.Debug("schema cache query", "query", label, "ms", ms)
+		}
+		return nil
+	}
+	schemas := opts.Schemas
+	var oids []uint32
+	var fks []foreignKey
+	err = firstErr(
+		func() error {
+			_, err := tx.Exec(ctx, "SET LOCAL search_path = ''")
+			return err
+		},
+		func() error {
+			return step("version", func() error {
+				return tx.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&sc.PgVersion)
+			})
+		},
+		func() error {
+			return step("tables", func() (err error) { oids, err = loadTables(ctx, tx, schemas, sc); return err })
+		},
+		func() error { return step("columns", func() error { return loadColumns(ctx, tx, schemas, sc, oids) }) },
+		func() error {
+			return step("rels", func() (err error) { fks, err = loadForeignKeys(ctx, tx, schemas); return err })
+		},
+		func() error { return step("funcs", func() error { return loadRoutines(ctx, tx, schemas, sc) }) },
+		func() error {
+			if opts.SleepMs <= 0 {
+				return nil
+			}
+			_, err := tx.Exec(ctx, "SELECT pg_catalog.pg_sleep($1::float8 / 1000)", opts.SleepMs)
+			return err
+		},
+	)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit schema cache transaction: %w", err)
+	}
+	start := time.Now()
+	sc.Relationships = buildRelationships(sc, fks)
+	sc.Index()
+	sc.Timings["relationships"] = float64(time.Since(start).Microseconds()) / 1000
+	return sc, nil
+}
+
+func firstErr(fs ...func() error) error {
+	for _, f := range fs {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func loadTables(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache) ([]uint32, error) {
+	rows, err := tx.Query(ctx, tablesQuery, schemas)
+	if err != nil {
+		return nil, err
+	}
+	var oids []uint32
+	for rows.Next() {
+		var t Table
+		var oid uint32
+		var mask int32
+		if err := rows.Scan(&oid, &t.Schema, &t.Name, &t.Description, &t.IsView, &mask, &t.PKCols); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		// pg_relation_is_updatable bits: 8 insert, 4 update, 16 delete.
+		t.Insertable, t.Updatable, t.Deletable = mask&8 != 0, mask&4 != 0, mask&16 != 0
+		if len(t.PKCols) == 0 {
+			t.PKCols = nil
+		}
+		sc.Tables = append(sc.Tables, t)
+		oids = append(oids, oid)
+	}
+	return oids, rows.Err()
+}
+
+func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache, oids []uint32) error {
+	byOID := make(map[uint32]*Table, len(oids))
+	for i, oid := range oids {
+		byOID[oid] = &sc.Tables[i]
+	}
+	rows, err := tx.Query(ctx, columnsQuery, schemas)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var oid uint32
+		var c Column
+		if err := rows.Scan(&oid, &c.Name, &c.Description, &c.Nullable, &c.Type, &c.NominalType, &c.MaxLen, &c.Default, &c.Enum); err != nil {
+			return err
+		}
+		if t := byOID[oid]; t != nil {
+			t.Columns = append(t.Columns, c)
+		}
+	}
+	return rows.Err()
+}
+
+func loadRoutines(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache) error {
+	rows, err := tx.Query(ctx, routinesQuery, schemas)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Routine
+		var names, modes, types []string
+		var nargs, ndefaults int16
+		var vol string
+		if err := rows.Scan(&r.Schema, &r.Name, &r.Description, &names, &modes, &types, &nargs, &ndefaults,
+			&r.Return.SetOf, &r.Return.Type.Schema, &r.Return.Type.Name, &r.Return.Composite, &vol, &r.HasVariadic); err != nil {
+			return err
+		}
+		r.Volatility = Volatility(vol)
+		params, ok := inputParams(names, modes, types, int(nargs), int(ndefaults))
+		if !ok {
+			continue
+		}
+		r.Params = params
+		sc.Routines = append(sc.Routines, r)
+	}
+	return rows.Err()
+}
+
+// inputParams picks the input parameters out of all arguments (modes i, b, v;
+// all of them when proargmodes is null) and marks the last ndefaults as
+// optional. ok is false when the function cannot be called by name: an
+// unnamed parameter, unless it is the only one and of a type PostgREST can
+// pass a whole request body to (PostgREST #2152).
+func inputParams(names, modes, types []string, nargs, ndefaults int) ([]RoutineParam, bool) {
+	var params []RoutineParam
+	for i, typ := range types {
+		mode := "i"
+		if len(modes) > i {
+			mode = modes[i]
+		}
+		if mode != "i" && mode != "b" && mode != "v" {
+			continue
+		}
+		name := ""
+		if len(names) > i {
+			name = names[i]
+		}
+		params = append(params, RoutineParam{Name: name, Type: typ, Variadic: mode == "v"})
+	}
+	for i := range params {
+		params[i].Required = i < nargs-ndefaults
+	}
+	for _, p := range params {
+		if p.Name == "" {
+			if len(params) != 1 {
+				return nil, false
+			}
+			switch p.Type {
+			case "bytea", "json", "jsonb", "text", "xml":
+			default:
+				return nil, false
+			}
+		}
+	}
+	return params, true
+}

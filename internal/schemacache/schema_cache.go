@@ -1,0 +1,256 @@
+// Package schemacache holds the schema cache: the catalog metadata of the
+// exposed schemas that planning needs (tables and views with their columns
+// and keys, relationships, routines), its introspection from PostgreSQL and
+// its msgpack encoding. It mirrors PostgREST's SchemaCache module.
+package schemacache
+
+import "sort"
+
+// QI is a qualified identifier: schema and name, unquoted.
+type QI struct {
+	Schema string `msgpack:"s"`
+	Name   string `msgpack:"n"`
+}
+
+// String renders "schema.name" as PostgREST prints it in messages.
+func (q QI) String() string { return q.Schema + "." + q.Name }
+
+// SchemaCache is the metadata of the exposed schemas. Slices are ordered
+// (tables by schema and name, relationships by origin then PostgREST's
+// relationship order, routine overloads by parameter count) because the order
+// leaks into responses; the lookup indexes are rebuilt after decoding.
+type SchemaCache struct {
+	// Schemas are the exposed schemas the cache was built for, in db-schemas order.
+	Schemas []string `msgpack:"schemas"`
+	// PgVersion is server_version_num of the database, e.g. 150018.
+	PgVersion int `msgpack:"pgver"`
+	// Tables are the tables, views, materialized views and foreign tables.
+	Tables []Table `msgpack:"tables"`
+	// Relationships are every relationship between exposed relations, in both directions.
+	Relationships []Relationship `msgpack:"rels"`
+	// Routines are the callable functions; overloads appear as separate entries.
+	Routines []Routine `msgpack:"routines"`
+	// Timings are the durations of the introspection queries of the build, in ms, by query label.
+	Timings map[string]float64 `msgpack:"timings"`
+
+	tables   map[QI]*Table
+	rels     map[QI][]*Relationship
+	routines map[QI][]*Routine
+}
+
+// Table is a relation: table, view, materialized view or foreign table.
+type Table struct {
+	Schema      string `msgpack:"s"`
+	Name        string `msgpack:"n"`
+	Description string `msgpack:"d,omitempty"`
+	// IsView is true for views and materialized views.
+	IsView bool `msgpack:"v,omitempty"`
+	// Insertable, Updatable and Deletable come from pg_relation_is_updatable
+	// for views (INSTEAD OF triggers count) and are true for tables; they
+	// drive the OPTIONS Allow header, not privileges.
+	Insertable bool `msgpack:"i,omitempty"`
+	Updatable  bool `msgpack:"u,omitempty"`
+	Deletable  bool `msgpack:"x,omitempty"`
+	// PKCols are the primary key columns, sorted by name as PostgREST does.
+	PKCols []string `msgpack:"pk,omitempty"`
+	// Columns are ordered by attnum.
+	Columns []Column `msgpack:"c"`
+}
+
+// QI returns the table's qualified identifier.
+func (t *Table) QI() QI { return QI{t.Schema, t.Name} }
+
+// Column returns the named column, or nil.
+func (t *Table) Column(name string) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Name == name {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Column is a column of a relation.
+type Column struct {
+	Name        string `msgpack:"n"`
+	Description string `msgpack:"d,omitempty"`
+	Nullable    bool   `msgpack:"null,omitempty"`
+	// Type is the type name as PostgREST reports it: the base type for
+	// domains over pg_catalog types, without typmod for pg_catalog types,
+	// format_type otherwise.
+	Type string `msgpack:"t"`
+	// NominalType is format_type(atttypid, atttypmod), the declared type.
+	NominalType string `msgpack:"nt"`
+	// MaxLen is the character maximum length (varchar(n), char(n)), nil when unbounded.
+	MaxLen *int32 `msgpack:"len,omitempty"`
+	// Default is the default expression, nil when none.
+	Default *string `msgpack:"def,omitempty"`
+	// Enum lists the labels of an enum type (or a domain over one) in sort order.
+	Enum []string `msgpack:"enum,omitempty"`
+}
+
+// Cardinality is a relationship's cardinality, seen from its origin table.
+type Cardinality string
+
+// The cardinalities of PostgREST's Relationship type.
+const (
+	M2O Cardinality = "m2o"
+	O2M Cardinality = "o2m"
+	O2O Cardinality = "o2o"
+	M2M Cardinality = "m2m"
+)
+
+// ColumnPair maps a column of the origin to a column of the target.
+type ColumnPair struct {
+	Col  string `msgpack:"c"`
+	FCol string `msgpack:"f"`
+}
+
+// Relationship is a foreign-key relationship from Table to ForeignTable.
+// For M2O, O2M and O2O, Constraint and Columns describe the foreign key
+// (Columns map origin columns to target columns); for M2M, Junction does.
+type Relationship struct {
+	Table        QI           `msgpack:"t"`
+	ForeignTable QI           `msgpack:"ft"`
+	IsSelf       bool         `msgpack:"self,omitempty"`
+	Cardinality  Cardinality  `msgpack:"card"`
+	Constraint   string       `msgpack:"cons,omitempty"`
+	Columns      []ColumnPair `msgpack:"cols,omitempty"`
+	// IsParent is set on the O2O side referenced by the foreign key.
+	IsParent bool      `msgpack:"parent,omitempty"`
+	Junction *Junction `msgpack:"jun,omitempty"`
+}
+
+// IsToOne reports whether embedding the target yields one object (M2O, O2O)
+// rather than an array.
+func (r *Relationship) IsToOne() bool { return r.Cardinality == M2O || r.Cardinality == O2O }
+
+// Junction is the table behind a many-to-many relationship: Constraint1
+// references the origin (ColsSource: junction column → origin column) and
+// Constraint2 the target (ColsTarget: junction column → target column).
+type Junction struct {
+	Table       QI           `msgpack:"t"`
+	Constraint1 string       `msgpack:"c1"`
+	Constraint2 string       `msgpack:"c2"`
+	ColsSource  []ColumnPair `msgpack:"src"`
+	ColsTarget  []ColumnPair `msgpack:"dst"`
+}
+
+// Volatility is a routine's volatility: "v" volatile, "s" stable, "i" immutable.
+type Volatility string
+
+// The provolatile values.
+const (
+	Volatile  Volatility = "v"
+	Stable    Volatility = "s"
+	Immutable Volatility = "i"
+)
+
+// Routine is a callable function (prokind 'f', not a trigger function).
+type Routine struct {
+	Schema      string         `msgpack:"s"`
+	Name        string         `msgpack:"n"`
+	Description string         `msgpack:"d,omitempty"`
+	Params      []RoutineParam `msgpack:"p"`
+	Return      ReturnType     `msgpack:"r"`
+	Volatility  Volatility     `msgpack:"vol"`
+	HasVariadic bool           `msgpack:"var,omitempty"`
+}
+
+// QI returns the routine's qualified identifier.
+func (r *Routine) QI() QI { return QI{r.Schema, r.Name} }
+
+// RoutineParam is an input parameter of a routine.
+type RoutineParam struct {
+	Name string `msgpack:"n"`
+	// Type is the parameter type, schema-qualified outside pg_catalog (regtype text).
+	Type string `msgpack:"t"`
+	// Required is false when the parameter has a default.
+	Required bool `msgpack:"req,omitempty"`
+	Variadic bool `msgpack:"var,omitempty"`
+}
+
+// ReturnType is what a routine returns: a scalar or composite type, possibly SETOF.
+type ReturnType struct {
+	// SetOf is true for SETOF and TABLE returns.
+	SetOf bool `msgpack:"set,omitempty"`
+	// Type is the returned type (for composites, the relation or composite type).
+	Type QI `msgpack:"t"`
+	// Composite is true for row types, TABLE and OUT-parameter returns.
+	Composite bool `msgpack:"comp,omitempty"`
+}
+
+// IsVoid reports whether the routine returns void.
+func (r ReturnType) IsVoid() bool {
+	return r.Type.Schema == "pg_catalog" && r.Type.Name == "void"
+}
+
+// Index builds the lookup indexes; call it after decoding or building.
+func (sc *SchemaCache) Index() {
+	sc.tables = make(map[QI]*Table, len(sc.Tables))
+	for i := range sc.Tables {
+		t := &sc.Tables[i]
+		sc.tables[t.QI()] = t
+	}
+	sc.rels = make(map[QI][]*Relationship)
+	for i := range sc.Relationships {
+		r := &sc.Relationships[i]
+		sc.rels[r.Table] = append(sc.rels[r.Table], r)
+	}
+	sc.routines = make(map[QI][]*Routine)
+	for i := range sc.Routines {
+		r := &sc.Routines[i]
+		sc.routines[r.QI()] = append(sc.routines[r.QI()], r)
+	}
+}
+
+// Table returns the relation named qi, or nil.
+func (sc *SchemaCache) Table(qi QI) *Table {
+	if sc.tables == nil {
+		sc.Index()
+	}
+	return sc.tables[qi]
+}
+
+// RelationshipsFrom returns the relationships whose origin is qi, in cache order.
+func (sc *SchemaCache) RelationshipsFrom(qi QI) []*Relationship {
+	if sc.rels == nil {
+		sc.Index()
+	}
+	return sc.rels[qi]
+}
+
+// Overloads returns the routines named qi, fewer parameters first.
+func (sc *SchemaCache) Overloads(qi QI) []*Routine {
+	if sc.routines == nil {
+		sc.Index()
+	}
+	return sc.routines[qi]
+}
+
+// TableNames returns the names of the relations in schema, sorted.
+func (sc *SchemaCache) TableNames(schema string) []string {
+	var out []string
+	for i := range sc.Tables {
+		if sc.Tables[i].Schema == schema {
+			out = append(out, sc.Tables[i].Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// RoutineNames returns the names of the routines in schema, sorted, without duplicates.
+func (sc *SchemaCache) RoutineNames(schema string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for i := range sc.Routines {
+		r := &sc.Routines[i]
+		if r.Schema == schema && !seen[r.Name] {
+			seen[r.Name] = true
+			out = append(out, r.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

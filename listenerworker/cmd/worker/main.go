@@ -1,0 +1,55 @@
+// Command worker runs the listener worker on a long-lived host: it keeps
+// the schema cache in Redis (REDIS_URL) current for the request functions.
+// Configuration comes from the environment; SIGINT or SIGTERM stops it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.RedisURL == "" {
+		return fmt.Errorf("invalid configuration: REDIS_URL: required by the listener worker")
+	}
+	logger := app.NewLogger(os.Stderr, cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rdb, err := cachestore.Dial(cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	pool, err := query.Connect(ctx, cfg.DBURI, 2)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	connect := func(ctx context.Context) (*pgx.Conn, error) {
+		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	}
+	w := listenerworker.New(cfg, pool, connect, cachestore.New(rdb, cfg.CacheKeyPrefix), logger)
+	return w.Run(ctx)
+}

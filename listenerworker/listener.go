@@ -1,0 +1,86 @@
+package listenerworker
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// healthCheckInterval is how long the listener waits for a notification
+// before pinging its idle connection, so a silently dead connection is
+// noticed and replaced.
+const healthCheckInterval = 5 * time.Second
+
+// listen keeps a LISTEN connection open until ctx ends, reconnecting with
+// backoff. The first successful LISTEN triggers the startup build; later
+// ones trigger a rebuild because notifications may have been lost.
+func (w *Worker) listen(ctx context.Context) {
+	delay := time.Second
+	trigger := "startup"
+	for ctx.Err() == nil {
+		err := w.listenOnce(ctx, func() {
+			w.Trigger(trigger)
+			trigger, delay = "reconnect", time.Second
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		w.logger.Error("failed listening for database notifications", "channel", w.cfg.DBChannel,
+			"error", err.Error(), "retry_in_s", delay.Seconds())
+		if !sleep(ctx, delay) {
+			return
+		}
+		delay = min(2*delay, maxBackoff)
+	}
+}
+
+// listenOnce connects, LISTENs, calls onListening and handles
+// notifications until the connection fails or ctx ends.
+func (w *Worker) listenOnce(ctx context.Context, onListening func()) error {
+	conn, err := w.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = conn.Close(closeCtx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{w.cfg.DBChannel}.Sanitize()); err != nil {
+		return err
+	}
+	w.logger.Info("listening for database notifications", "channel", w.cfg.DBChannel)
+	onListening()
+	for {
+		waitCtx, cancel := context.WithTimeout(ctx, healthCheckInterval)
+		n, err := conn.WaitForNotification(waitCtx)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded):
+			if err := conn.Ping(ctx); err != nil {
+				return err
+			}
+			continue
+		case err != nil:
+			return err
+		}
+		w.handle(n.Payload)
+	}
+}
+
+// handle acts on a payload as PostgREST does: "" and "reload schema" reload
+// the schema cache; "reload config" is acknowledged (the in-database
+// configuration is not read yet); anything else is ignored silently.
+func (w *Worker) handle(payload string) {
+	switch payload {
+	case "", "reload schema":
+		w.logger.Info("received a schema cache reload message", "channel", w.cfg.DBChannel)
+		w.Trigger("notify")
+	case "reload config":
+		w.logger.Info("received a config reload message", "channel", w.cfg.DBChannel)
+	}
+}

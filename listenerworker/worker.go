@@ -1,0 +1,176 @@
+// Package listenerworker keeps the schema cache in Redis current: it LISTENs
+// on the pgrst channel, debounces notifications as PostgREST does, rebuilds
+// the schema cache from the catalog and publishes it as a new version.
+//
+// # Lifecycle
+//
+// Run connects the listener, issues LISTEN and then builds and publishes
+// the cache (trigger "startup"), so no notification sent after the build's
+// catalog snapshot can be missed. Payloads "" and "reload schema" trigger
+// the debounced rebuild; anything else is ignored. When the listening
+// connection is lost, Run reconnects with exponential backoff (1 s doubling,
+// capped at 32 s), listens again and rebuilds (trigger "reconnect"):
+// notifications sent while disconnected are lost, as in PostgREST. A failed
+// rebuild keeps the published version and is retried with the same backoff.
+package listenerworker
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+// maxBackoff caps the reconnect and retry delays, as PostgREST's 32 s.
+const maxBackoff = 32 * time.Second
+
+// Rebuild describes one finished rebuild, successful or not.
+type Rebuild struct {
+	// Trigger is what caused it: startup, notify, reconnect or manual.
+	Trigger string
+	// Started and Finished bound the build and publish.
+	Started, Finished time.Time
+	// Version is the published version, 0 on failure.
+	Version int64
+	// Err is the failure, nil on success.
+	Err error
+}
+
+// Worker is the listener worker.
+type Worker struct {
+	cfg     *config.Config
+	db      schemacache.Beginner
+	connect func(ctx context.Context) (*pgx.Conn, error)
+	store   *cachestore.Store
+	logger  *slog.Logger
+
+	debouncer *Debouncer
+
+	mu      sync.Mutex
+	reason  string
+	onBuild []func(Rebuild)
+}
+
+// New returns a Worker that builds with db (a pool on PGRST_DB_URI), listens
+// on connections from connect and publishes to store. logger may be nil.
+func New(cfg *config.Config, db schemacache.Beginner, connect func(ctx context.Context) (*pgx.Conn, error),
+	store *cachestore.Store, logger *slog.Logger) *Worker {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	w := &Worker{cfg: cfg, db: db, connect: connect, store: store, logger: logger.With("component", "listenerworker")}
+	w.debouncer = NewDebouncer(w.rebuild, SchemaReloadCooldown)
+	return w
+}
+
+// OnRebuild registers f to be called after every rebuild attempt, from the
+// rebuilding goroutine. Register before Run.
+func (w *Worker) OnRebuild(f func(Rebuild)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onBuild = append(w.onBuild, f)
+}
+
+// Trigger requests a debounced rebuild; reason names the trigger in logs
+// and in the version's metadata.
+func (w *Worker) Trigger(reason string) {
+	w.mu.Lock()
+	w.reason = reason
+	w.mu.Unlock()
+	w.debouncer.Trigger()
+}
+
+// Run runs the worker until ctx is done and returns nil then. With the
+// channel disabled (PGRST_DB_CHANNEL_ENABLED=false) it only builds once at
+// start and on Trigger.
+func (w *Worker) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		w.debouncer.Run(ctx)
+	}()
+	if w.cfg.DBChannelEnabled {
+		w.listen(ctx)
+	} else {
+		w.Trigger("startup")
+		<-ctx.Done()
+	}
+	wg.Wait()
+	return nil
+}
+
+// rebuild is the debounced action: build, encode and publish, retrying
+// with backoff until it succeeds or ctx ends.
+func (w *Worker) rebuild(ctx context.Context) {
+	w.mu.Lock()
+	reason := w.reason
+	w.mu.Unlock()
+	delay := time.Second
+	for {
+		ev := w.buildOnce(ctx, reason)
+		w.mu.Lock()
+		hooks := append([]func(Rebuild){}, w.onBuild...)
+		w.mu.Unlock()
+		for _, f := range hooks {
+			f(ev)
+		}
+		if ev.Err == nil || ctx.Err() != nil {
+			return
+		}
+		w.logger.Error("schema cache rebuild failed", "trigger", reason, "error", ev.Err.Error(), "retry_in_s", delay.Seconds())
+		if !sleep(ctx, delay) {
+			return
+		}
+		delay = min(2*delay, maxBackoff)
+	}
+}
+
+func (w *Worker) buildOnce(ctx context.Context, reason string) Rebuild {
+	ev := Rebuild{Trigger: reason, Started: time.Now()}
+	defer func() { ev.Finished = time.Now() }()
+	sc, err := schemacache.Load(ctx, w.db, schemacache.LoadOptions{
+		Schemas: w.cfg.DBSchemas, SleepMs: w.cfg.SchemaCacheQuerySleepMs, Logger: w.logger,
+	})
+	if err != nil {
+		ev.Err = err
+		ev.Finished = time.Now()
+		return ev
+	}
+	blob, err := schemacache.Encode(sc)
+	if err != nil {
+		ev.Err = err
+		ev.Finished = time.Now()
+		return ev
+	}
+	buildMs := float64(time.Since(ev.Started).Microseconds()) / 1000
+	ev.Version, ev.Err = w.store.Publish(ctx, blob, cachestore.Meta{
+		Trigger: reason, BuildMs: buildMs, BuiltAt: time.Now().UTC().Format(time.RFC3339Nano),
+		Tables: len(sc.Tables), Relationships: len(sc.Relationships), Routines: len(sc.Routines),
+	})
+	ev.Finished = time.Now()
+	if ev.Err == nil {
+		w.logger.Info("schema cache published", "version", ev.Version, "trigger", reason, "build_ms", buildMs,
+			"bytes", len(blob), "tables", len(sc.Tables), "relationships", len(sc.Relationships),
+			"routines", len(sc.Routines), "query_ms", sc.Timings)
+	}
+	return ev
+}
+
+// sleep waits d or until ctx ends; it reports whether the full wait elapsed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

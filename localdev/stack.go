@@ -1,0 +1,97 @@
+// Package localdev runs the whole stack in one process for development and
+// end-to-end tests: the listener worker, and the request function behind an
+// HTTP server that converts each request into an API Gateway event, so
+// requests take the same path as on Lambda.
+package localdev
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
+)
+
+// Stack is a running listener worker plus request function.
+type Stack struct {
+	// Worker is the listener worker; call Run to start it.
+	Worker *listenerworker.Worker
+	// Invoker is the request function's Lambda handler.
+	Invoker *app.Invoker
+	// HTTP serves HTTP through Invoker, as API Gateway would.
+	HTTP http.Handler
+	// Store is the cache store both sides share.
+	Store *cachestore.Store
+
+	closers []func()
+}
+
+// New builds a Stack from cfg. With cfg.RedisURL empty it starts an
+// embedded in-process Redis (miniredis). Errors come from connecting to
+// PostgreSQL or parsing the Redis URL.
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, error) {
+	s := &Stack{}
+	var rdb redis.UniversalClient
+	if cfg.RedisURL == "" {
+		mr, err := miniredis.Run()
+		if err != nil {
+			return nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+		s.closers = append(s.closers, mr.Close)
+		rdb = redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		logger.Info("using an embedded Redis; set REDIS_URL to share the cache", "addr", mr.Addr())
+	} else {
+		var err error
+		if rdb, err = cachestore.Dial(cfg.RedisURL); err != nil {
+			return nil, err
+		}
+	}
+	s.closers = append(s.closers, func() { _ = rdb.Close() })
+	s.Store = cachestore.New(rdb, cfg.CacheKeyPrefix)
+
+	workerPool, err := query.Connect(ctx, cfg.DBURI, 2)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.closers = append(s.closers, workerPool.Close)
+	apiPool, err := query.Connect(ctx, cfg.DBURI, 10)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.closers = append(s.closers, apiPool.Close)
+
+	s.Worker = listenerworker.New(cfg, workerPool, listenConnect(workerPool), s.Store, logger)
+	reader := cachestore.NewReader(s.Store, logger)
+	s.Invoker = app.NewInvoker(app.New(cfg, reader, apiPool, logger))
+	s.HTTP = GatewayHandler(s.Invoker.Invoke)
+	return s, nil
+}
+
+// listenConnect opens dedicated listener connections with the pool's
+// connection settings.
+func listenConnect(pool *pgxpool.Pool) func(ctx context.Context) (*pgx.Conn, error) {
+	return func(ctx context.Context) (*pgx.Conn, error) {
+		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	}
+}
+
+// Close releases the pools, the Redis client and the embedded Redis, in
+// reverse order of creation.
+func (s *Stack) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
