@@ -53,6 +53,9 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 		Args:     args,
 		ReadOnly: req.Method != "POST" || r.Volatility != schemacache.Volatile,
 	}
+	if err := unsupported(req); err != nil {
+		return nil, err
+	}
 	if r.Return.Composite {
 		b := &builder{sc: sc, schema: req.Schema}
 		var (

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
@@ -43,14 +44,33 @@ func planRead(req *apirequest.Request, sc *schemacache.SchemaCache, qi schemacac
 	if err != nil {
 		return nil, err
 	}
+	if err := unsupported(req); err != nil {
+		return nil, err
+	}
 	rp.Filters, rp.Order, rp.Limit, rp.Offset = req.Filters, req.Order, req.Limit, req.Offset
+	return rp, nil
+}
+
+// unsupported rejects parsed syntax the query stage does not implement
+// yet with PGRST127, rather than silently ignoring it.
+func unsupported(req *apirequest.Request) *pgrsterr.Error {
+	switch {
+	case len(req.Logic) > 0:
+		return pgrsterr.NotImplemented("Logic trees (and/or) are not supported yet")
+	case len(req.EmbedOrders) > 0, len(req.EmbedRanges) > 0:
+		return pgrsterr.NotImplemented("Ordering and paging embedded resources is not supported yet")
+	}
 	for _, f := range req.Filters {
-		if len(f.EmbedPath) > 0 {
-			return nil, pgrsterr.ParseError("Filters on embedded resources are not supported yet",
-				fmt.Sprintf("The filter on '%s' targets an embedded resource", f.Field))
+		switch {
+		case len(f.EmbedPath) > 0:
+			return pgrsterr.NotImplemented("Filters on embedded resources are not supported yet")
+		case f.Quantifier != "":
+			return pgrsterr.NotImplemented("The (any) and (all) operator modifiers are not supported yet")
+		case f.Language != "" || strings.HasSuffix(f.Op, "fts"):
+			return pgrsterr.NotImplemented("Full-text search operators are not supported yet")
 		}
 	}
-	return rp, nil
+	return nil
 }
 
 // builder numbers the SQL aliases of one query.

@@ -1,0 +1,161 @@
+package apirequest
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// get parses GET /items?query.
+func get(t *testing.T, query string) (*Request, int, string, string, string) {
+	t.Helper()
+	return do(t, "GET", "/items?"+query, "", nil)
+}
+
+func col(alias, name, cast string) SelectItem {
+	return SelectItem{Alias: alias, Column: name, Cast: cast}
+}
+
+func emb(alias, target, hint string, inner bool, items ...SelectItem) SelectItem {
+	if items == nil {
+		items = []SelectItem{}
+	}
+	return SelectItem{Alias: alias, Embed: &Embed{Target: target, Hint: hint, Inner: inner, Select: items}}
+}
+
+func TestSelect(t *testing.T) {
+	star := col("", "*", "")
+	tests := []struct {
+		query string
+		want  []SelectItem
+	}{
+		{"", []SelectItem{star}},
+		{"select=", []SelectItem{star}},
+		{"select=*", []SelectItem{star}},
+		{"select=id,name", []SelectItem{col("", "id", ""), col("", "name", "")}},
+		{"select= id , name ", []SelectItem{col("", "id", ""), col("", "name", "")}},
+		{"select=n:name,id::text,x:id::int", []SelectItem{col("n", "name", ""), col("", "id", "text"), col("x", "id", "int")}},
+		{"select=first-name,Just%20A%20Model", []SelectItem{col("", "first-name", ""), col("", "Just A Model", "")}},
+		{`select="a,b:(c)",x:"q""`, nil}, // unbalanced quote: error checked below
+		{`select="a,b:(c)",x:"q\"r"`, []SelectItem{col("", "a,b:(c)", ""), col("x", `q"r`, "")}},
+		{"select=été,$x,_1", []SelectItem{col("", "été", ""), col("", "$x", ""), col("", "_1", "")}},
+		{"select=id,clients(*)", []SelectItem{col("", "id", ""), emb("", "clients", "", false, star)}},
+		{"select=c:clients(id)", []SelectItem{emb("c", "clients", "", false, col("", "id", ""))}},
+		{"select=clients!fk(id)", []SelectItem{emb("", "clients", "fk", false, col("", "id", ""))}},
+		{"select=clients!inner(id)", []SelectItem{emb("", "clients", "", true, col("", "id", ""))}},
+		{"select=clients!left(id)", []SelectItem{emb("", "clients", "", false, col("", "id", ""))}},
+		{"select=clients!fk!inner(id)", []SelectItem{emb("", "clients", "fk", true, col("", "id", ""))}},
+		{"select=clients!inner!fk(id)", []SelectItem{emb("", "clients", "fk", true, col("", "id", ""))}},
+		{"select=clients()", []SelectItem{emb("", "clients", "", false)}},
+		{"select=a(b(c(d(e,f:g::text))))", []SelectItem{emb("", "a", "", false,
+			emb("", "b", "", false, emb("", "c", "", false, emb("", "d", "", false, col("", "e", ""), col("f", "g", "text")))))}},
+		{"select=*,c:clients!fk!inner( id , p:projects(*) ),n", []SelectItem{star,
+			emb("c", "clients", "fk", true, col("", "id", ""), emb("p", "projects", "", false, star)), col("", "n", "")}},
+		{"select=a&select=b", []SelectItem{col("", "a", "")}},
+	}
+	for _, tt := range tests {
+		req, status, code, msg, det := get(t, tt.query)
+		if tt.want == nil {
+			if code != "PGRST100" || status != 400 {
+				t.Errorf("%s: got %d %s, want PGRST100", tt.query, status, code)
+			}
+			continue
+		}
+		if code != "" {
+			t.Errorf("%s: unexpected error %s %s %s", tt.query, code, msg, det)
+			continue
+		}
+		if !reflect.DeepEqual(req.Select, tt.want) {
+			t.Errorf("%s:\n got %s\nwant %s", tt.query, showSel(req.Select), showSel(tt.want))
+		}
+	}
+}
+
+func showSel(items []SelectItem) string {
+	var parts []string
+	for _, it := range items {
+		if it.Embed != nil {
+			parts = append(parts, it.Alias+":"+it.Embed.Target+"!"+it.Embed.Hint+"("+showSel(it.Embed.Select)+")")
+		} else {
+			parts = append(parts, it.Alias+":"+it.Column+"::"+it.Cast)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// TestParseErrors pins PGRST100 messages; most are PostgREST's own
+// doctests and spec expectations.
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ query, message, details string }{
+		{"select=id,clients(name[])", `"failed to parse select parameter (id,clients(name[]))" (line 1, column 16)`,
+			`unexpected '[' expecting letter, digit, "-", "->>", "->", "::", ".", ")", "," or end of input`},
+		{"select=name!hint", `"failed to parse select parameter (name!hint)" (line 1, column 5)`,
+			`unexpected '!' expecting letter, digit, "-", "->>", "->", "::", ".", ")", "," or end of input`},
+		{"select=*!hint", `"failed to parse select parameter (*!hint)" (line 1, column 2)`, `unexpected '!' expecting ")", "," or end of input`},
+		{"select=name::", `"failed to parse select parameter (name::)" (line 1, column 7)`, `unexpected end of input expecting letter or digit`},
+		{"select=a,,b", `"failed to parse select parameter (a,,b)" (line 1, column 3)`, `unexpected "," expecting field name (* or [a..z0..9_$])`},
+		{"select=a(b", `"failed to parse select parameter (a(b)" (line 1, column 4)`,
+			`unexpected end of input expecting letter, digit, "-", "->>", "->", "::", ".", "," or ")"`},
+		{"select=a(b(c)", `"failed to parse select parameter (a(b(c))" (line 1, column 7)`, `unexpected end of input expecting "," or ")"`},
+		{"select=a)", `"failed to parse select parameter (a))" (line 1, column 2)`,
+			`unexpected ')' expecting letter, digit, "-", "->>", "->", "::", ".", "," or end of input`},
+		{"select=(a)", `"failed to parse select parameter ((a))" (line 1, column 1)`, `unexpected "(" expecting field name (* or [a..z0..9_$])`},
+		{"select=%C3%A9!", `"failed to parse select parameter (\233!)" (line 1, column 2)`,
+			`unexpected '!' expecting letter, digit, "-", "->>", "->", "::", ".", ")", "," or end of input`},
+		{"select=data->a", `"failed to parse select parameter (data->a)" (line 1, column 5)`, `JSON path operators are not supported`},
+		{"select=...c(*)", `"failed to parse select parameter (...c(*))" (line 1, column 1)`, `spread embeddings (...) are not supported`},
+		{"select=count()", `"failed to parse select parameter (count())" (line 1, column 1)`, `aggregate functions are not supported`},
+		{"id=0", `"failed to parse filter (0)" (line 1, column 1)`, `unexpected "0" expecting "not" or operator (eq, gt, ...)`},
+		{"id=val", `"failed to parse filter (val)" (line 1, column 1)`, `unexpected "v" expecting "not" or operator (eq, gt, ...)`},
+		{"a.b=noop.0", `"failed to parse filter (noop.0)" (line 1, column 1)`, `unexpected "o" expecting "not" or operator (eq, gt, ...)`},
+		{"id=", `"failed to parse filter ()" (line 1, column 1)`, `unexpected end of input expecting "not" or operator (eq, gt, ...)`},
+		{"id=fts().value", `"failed to parse filter (fts().value)" (line 1, column 5)`, `unexpected ")" expecting operator (eq, gt, ...)`},
+		{"id=eq().value", `"failed to parse filter (eq().value)" (line 1, column 4)`, `unexpected ")" expecting operator (eq, gt, ...)`},
+		{"id=is().value", `"failed to parse filter (is().value)" (line 1, column 3)`, `unexpected "(" expecting operator (eq, gt, ...)`},
+		{"id=in().value", `"failed to parse filter (in().value)" (line 1, column 3)`, `unexpected "(" expecting operator (eq, gt, ...)`},
+		{"id=not.xyz", `"failed to parse filter (not.xyz)" (line 1, column 5)`, `unexpected "x" expecting operator (eq, gt, ...)`},
+		{"id=notx.1", `"failed to parse filter (notx.1)" (line 1, column 4)`, `unexpected "x" expecting delimiter (.)`},
+		{"id=EQ.1", `"failed to parse filter (EQ.1)" (line 1, column 1)`, `unexpected "E" expecting "not" or operator (eq, gt, ...)`},
+		{"id=is.nul", `"failed to parse filter (is.nul)" (line 1, column 7)`, `unexpected end of input expecting isVal: (null, not_null, true, false, unknown)`},
+		{"id=is.maybe", `"failed to parse filter (is.maybe)" (line 1, column 4)`, `unexpected "m" expecting isVal: (null, not_null, true, false, unknown)`},
+		{"id=is.nullx", `"failed to parse filter (is.nullx)" (line 1, column 8)`, `unexpected 'x' expecting end of input`},
+		{"id=in.1,2", `"failed to parse filter (in.1,2)" (line 1, column 4)`, `unexpected "1" expecting "("`},
+		{"id=in.(1,2", `"failed to parse filter (in.(1,2)" (line 1, column 8)`, `unexpected end of input expecting "," or ")"`},
+		{"a@b=eq.1", `"failed to parse tree path (a@b)" (line 1, column 2)`,
+			`unexpected '@' expecting letter, digit, "-", "->>", "->", delimiter (.) or end of input`},
+		{"order=id.ac", `"failed to parse order (id.ac)" (line 1, column 4)`, `unexpected "c" expecting "asc", "desc", "nullsfirst" or "nullslast"`},
+		{"order=id.descc", `"failed to parse order (id.descc)" (line 1, column 8)`, `unexpected 'c' expecting delimiter (.), "," or end of input`},
+		{"order=id.nulsfist", `"failed to parse order (id.nulsfist)" (line 1, column 4)`, `unexpected "n" expecting "asc", "desc", "nullsfirst" or "nullslast"`},
+		{"order=id.nullslasttt", `"failed to parse order (id.nullslasttt)" (line 1, column 13)`, `unexpected 't' expecting "," or end of input`},
+		{"order=id.smth34", `"failed to parse order (id.smth34)" (line 1, column 4)`, `unexpected "s" expecting "asc", "desc", "nullsfirst" or "nullslast"`},
+		{"order=id.asc.nlsfst", `"failed to parse order (id.asc.nlsfst)" (line 1, column 8)`, `unexpected "l" expecting "nullsfirst" or "nullslast"`},
+		{"order=id.asc.nullslasttt", `"failed to parse order (id.asc.nullslasttt)" (line 1, column 17)`, `unexpected 't' expecting "," or end of input`},
+		{"order=id.asc.smth34", `"failed to parse order (id.asc.smth34)" (line 1, column 8)`, `unexpected "s" expecting "nullsfirst" or "nullslast"`},
+		{"order=clients(name,id)", `"failed to parse order (clients(name,id))" (line 1, column 8)`,
+			`unexpected '(' expecting letter, digit, "-", "->>", "->", delimiter (.), "," or end of input`},
+		{"order=id,", `"failed to parse order (id,)" (line 1, column 4)`, `unexpected end of input expecting field name (* or [a..z0..9_$])`},
+		{"limit=abc", `"failed to parse limit parameter (abc)" (line 1, column 1)`, `unexpected "a" expecting digit`},
+		{"limit=", `"failed to parse limit parameter ()" (line 1, column 1)`, `unexpected end of input expecting digit`},
+		{"offset=5x", `"failed to parse offset parameter (5x)" (line 1, column 2)`, `unexpected 'x' expecting digit or end of input`},
+		{"offset=-1", `"failed to parse offset parameter (-1)" (line 1, column 1)`, `unexpected "-" expecting digit`},
+		{"limit=99999999999999999999", `"failed to parse limit parameter (99999999999999999999)" (line 1, column 1)`, `number out of range`},
+		{"columns=a,,b", `"failed to parse columns parameter (a,,b)" (line 1, column 3)`, `unexpected "," expecting field name (* or [a..z0..9_$])`},
+		{"on_conflict=a;id=b", `"failed to parse filter (b)" (line 1, column 1)`, `unexpected "b" expecting "not" or operator (eq, gt, ...)`},
+	}
+	for _, tt := range tests {
+		_, status, code, msg, det := get(t, tt.query)
+		if status != 400 || code != "PGRST100" || msg != tt.message || det != tt.details {
+			t.Errorf("%s:\n got %d %s %s | %s\nwant 400 PGRST100 %s | %s", tt.query, status, code, msg, det, tt.message, tt.details)
+		}
+	}
+}
+
+func TestNegativeLimit(t *testing.T) {
+	for _, q := range []string{"limit=-1", "clients.limit=-5"} {
+		_, status, code, msg, det := get(t, q)
+		if status != 416 || code != "PGRST103" || msg != "Requested range not satisfiable" ||
+			det != "Limit should be greater than or equal to zero." {
+			t.Errorf("%s: got %d %s %q %q", q, status, code, msg, det)
+		}
+	}
+}

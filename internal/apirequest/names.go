@@ -1,0 +1,173 @@
+package apirequest
+
+import (
+	"strings"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+)
+
+// fieldNameLabel is PostgREST's description of a field name.
+const fieldNameLabel = "field name (* or [a..z0..9_$])"
+
+// identCont are the expectations after an unquoted name, which could have
+// gone on.
+var identCont = []string{"letter", "digit", `"-"`}
+
+// fieldName parses PostgREST's pFieldName at i: a double-quoted name (with
+// backslash escapes) or identifiers of letters, digits, `_`, `$` and
+// spaces joined by dashes, trimmed. It returns the name, the index after
+// it and whether it was quoted; ok is false after recording the failure.
+func fieldName(in []rune, i int, f *failure) (name string, end int, quoted, ok bool) {
+	if i < len(in) && in[i] == '"' {
+		s, j, ok := quotedValue(in, i, f)
+		return s, j, true, ok
+	}
+	var parts []string
+	j := i
+	for {
+		k := j
+		for k < len(in) && isIdentChar(in[k]) {
+			k++
+		}
+		if k == j {
+			if j == i {
+				f.add(i, tok(in, i), fieldNameLabel)
+			} else {
+				f.add(j, tok(in, j), "letter", "digit")
+			}
+			return "", j, false, false
+		}
+		parts = append(parts, strings.TrimSpace(string(in[j:k])))
+		j = k
+		// A dash continues the name unless it starts a JSON arrow.
+		if j+1 < len(in) && in[j] == '-' && in[j+1] != '>' {
+			j++
+			continue
+		}
+		if j+1 == len(in) && in[j] == '-' {
+			j++
+			continue
+		}
+		break
+	}
+	name = strings.Join(parts, "-")
+	if name == "" {
+		f.add(i, tok(in, i), fieldNameLabel)
+		return "", j, false, false
+	}
+	return name, j, false, true
+}
+
+// quotedValue parses `"..."` at i, where a backslash escapes any character.
+func quotedValue(in []rune, i int, f *failure) (string, int, bool) {
+	var b strings.Builder
+	j := i + 1
+	for {
+		if j >= len(in) {
+			f.add(j, "", `"\\"`, `"\""`)
+			return "", j, false
+		}
+		switch in[j] {
+		case '"':
+			return b.String(), j + 1, true
+		case '\\':
+			if j+1 >= len(in) {
+				f.add(j+1, "")
+				return "", j + 1, false
+			}
+			b.WriteRune(in[j+1])
+			j += 2
+		default:
+			b.WriteRune(in[j])
+			j++
+		}
+	}
+}
+
+// identifier parses PostgREST's pIdentifier (casts, text search
+// configurations): one or more identifier characters, trimmed.
+func identifier(in []rune, i int, f *failure) (string, int, bool) {
+	j := i
+	for j < len(in) && isIdentChar(in[j]) {
+		j++
+	}
+	if j == i {
+		f.add(i, tok(in, i), "letter", "digit")
+		return "", i, false
+	}
+	return strings.TrimSpace(string(in[i:j])), j, true
+}
+
+// isJSONArrow reports whether a JSON path operator (-> or ->>) starts at i.
+func isJSONArrow(in []rune, i int) bool {
+	return i+1 < len(in) && in[i] == '-' && in[i+1] == '>'
+}
+
+// parseTreePath parses a query parameter key `rel.sub.field` into its
+// embed path and field (PostgREST's pTreePath). Unlike PostgREST, trailing
+// input is rejected rather than ignored.
+func parseTreePath(key string) ([]string, string, *pgrsterr.Error) {
+	what := "failed to parse tree path (" + key + ")"
+	in := []rune(key)
+	var names []string
+	i := 0
+	for {
+		var f failure
+		name, j, quoted, ok := fieldName(in, i, &f)
+		if !ok {
+			return nil, "", f.toError(what, in)
+		}
+		names = append(names, name)
+		if isJSONArrow(in, j) {
+			return nil, "", unsupported(what, in, j, "JSON path operators are")
+		}
+		if j < len(in) && in[j] == '.' {
+			i = j + 1
+			continue
+		}
+		if j < len(in) {
+			if !quoted {
+				f.add(j, tok(in, j), identCont...)
+			}
+			f.add(j, tok(in, j), `"->>"`, `"->"`, "delimiter (.)")
+			f.addEOF(in, j)
+			return nil, "", f.toError(what, in)
+		}
+		break
+	}
+	if len(names) == 1 {
+		return nil, names[0], nil
+	}
+	return names[:len(names)-1], names[len(names)-1], nil
+}
+
+// parseColumns parses the `columns` and `on_conflict` lists: field names
+// separated by commas (PostgREST's pColumns).
+func parseColumns(param, raw string) ([]string, *pgrsterr.Error) {
+	what := "failed to parse " + param + " parameter (" + raw + ")"
+	in := []rune(raw)
+	var cols []string
+	i := skipWS(in, 0)
+	for {
+		var f failure
+		name, j, quoted, ok := fieldName(in, i, &f)
+		if !ok {
+			return nil, f.toError(what, in)
+		}
+		cols = append(cols, name)
+		j = skipWS(in, j)
+		if j < len(in) && in[j] == ',' {
+			i = skipWS(in, j+1)
+			continue
+		}
+		if j < len(in) {
+			if !quoted {
+				f.add(j, tok(in, j), identCont...)
+			}
+			f.add(j, tok(in, j), `","`)
+			f.addEOF(in, j)
+			return nil, f.toError(what, in)
+		}
+		return cols, nil
+	}
+}

@@ -1,0 +1,208 @@
+package apirequest
+
+import (
+	"strconv"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+)
+
+// parseQuery fills the query-string parts of req. Errors are reported in
+// PostgREST's order: order, columns, select, filters, on_conflict, then
+// limit/offset. The first select, columns and on_conflict win; a repeated
+// order, limit or offset replaces the earlier one.
+func parseQuery(req *Request, rawQuery string, rpcRead bool) *pgrsterr.Error {
+	params := splitQuery(rawQuery)
+	var sel, cols, onConflict *string
+	var filters, orders, ranges []queryParam
+	for _, p := range params {
+		if !p.hasValue {
+			continue
+		}
+		v := p.value
+		switch {
+		case p.key == "select":
+			if sel == nil {
+				sel = &v
+			}
+		case p.key == "columns":
+			if cols == nil {
+				cols = &v
+			}
+		case p.key == "on_conflict":
+			if onConflict == nil {
+				onConflict = &v
+			}
+		default:
+			switch lastSegment(p.key) {
+			case "order":
+				orders = append(orders, p)
+			case "limit", "offset":
+				ranges = append(ranges, p)
+			case "and", "or":
+				req.Logic = append(req.Logic, p.key+"="+p.value)
+			default:
+				filters = append(filters, p)
+			}
+		}
+	}
+	for _, p := range orders {
+		path, _, err := parseTreePath(p.key)
+		if err != nil {
+			return err
+		}
+		terms, err := parseOrder(p.value)
+		if err != nil {
+			return err
+		}
+		if len(path) == 0 {
+			req.Order = terms
+		} else {
+			req.EmbedOrders = append(req.EmbedOrders, EmbedOrder{Path: path, Terms: terms})
+		}
+	}
+	var err *pgrsterr.Error
+	if cols != nil {
+		if req.Columns, err = parseColumns("columns", *cols); err != nil {
+			return err
+		}
+	}
+	req.Select = starSelect()
+	if sel != nil {
+		if req.Select, err = parseSelect(*sel); err != nil {
+			return err
+		}
+	}
+	if err = parseFilters(req, filters, rpcRead); err != nil {
+		return err
+	}
+	if onConflict != nil {
+		if req.OnConflict, err = parseColumns("on_conflict", *onConflict); err != nil {
+			return err
+		}
+	}
+	return parseRanges(req, ranges)
+}
+
+// parseFilters turns `[rel.]field=[not.]op.value` parameters into Filters.
+// For RPC reads a value without an operator is a function argument
+// instead; a repeated argument becomes an array (variadic functions).
+func parseFilters(req *Request, params []queryParam, rpcRead bool) *pgrsterr.Error {
+	var argNames []string
+	argVals := map[string][]string{}
+	for _, p := range params {
+		path, field, err := parseTreePath(p.key)
+		if err != nil {
+			return err
+		}
+		e, err, committed := parseOpExpr(p.value)
+		if err != nil {
+			if rpcRead && !committed {
+				if _, seen := argVals[field]; !seen {
+					argNames = append(argNames, field)
+				}
+				argVals[field] = append(argVals[field], p.value)
+				continue
+			}
+			return err
+		}
+		req.Filters = append(req.Filters, Filter{
+			EmbedPath: path, Field: field, Negate: e.negate, Op: e.op,
+			Value: e.val, Values: e.vals, Quantifier: e.quant, Language: e.lang,
+		})
+	}
+	if req.Kind == TargetRoutine {
+		req.Args = stringArgs(argNames, argVals)
+	}
+	return nil
+}
+
+// parseRanges reads limit and offset parameters: non-negative integers. A
+// negative limit is PGRST103 (416) as in PostgREST; anything else that is
+// not a non-negative integer is PGRST100.
+func parseRanges(req *Request, params []queryParam) *pgrsterr.Error {
+	for _, p := range params {
+		path, name, err := parseTreePath(p.key)
+		if err != nil {
+			return err
+		}
+		n, err := parseCount(name, p.value)
+		if err != nil {
+			return err
+		}
+		if len(path) == 0 {
+			if name == "limit" {
+				req.Limit = &n
+			} else {
+				req.Offset = &n
+			}
+			continue
+		}
+		var target *EmbedRange
+		for i := range req.EmbedRanges {
+			if equalPath(req.EmbedRanges[i].Path, path) {
+				target = &req.EmbedRanges[i]
+				break
+			}
+		}
+		if target == nil {
+			req.EmbedRanges = append(req.EmbedRanges, EmbedRange{Path: path})
+			target = &req.EmbedRanges[len(req.EmbedRanges)-1]
+		}
+		if name == "limit" {
+			target.Limit = &n
+		} else {
+			target.Offset = &n
+		}
+	}
+	return nil
+}
+
+// parseCount parses the value of a limit or offset parameter.
+func parseCount(name, raw string) (int64, *pgrsterr.Error) {
+	in := []rune(raw)
+	what := "failed to parse " + name + " parameter (" + raw + ")"
+	if name == "limit" && len(in) > 1 && in[0] == '-' && allDigits(in[1:]) {
+		return 0, pgrsterr.NegativeLimit()
+	}
+	i := 0
+	for i < len(in) && in[i] >= '0' && in[i] <= '9' {
+		i++
+	}
+	var f failure
+	if i == 0 {
+		f.add(0, tok(in, 0), "digit")
+		return 0, f.toError(what, in)
+	}
+	if i < len(in) {
+		f.add(i, tok(in, i), "digit")
+		f.addEOF(in, i)
+		return 0, f.toError(what, in)
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		f = failure{set: true, pos: 0, msg: "number out of range"}
+		return 0, f.toError(what, in)
+	}
+	return n, nil
+}
+
+func allDigits(rs []rune) bool {
+	for _, r := range rs {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func equalPath(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

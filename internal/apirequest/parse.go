@@ -1,0 +1,127 @@
+package apirequest
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+)
+
+// Parse turns an HTTP request into a Request, following PostgREST 13's
+// ApiRequest stage and its order of checks: path (PGRST125), profile
+// schema (PGRST106), method (PGRST101, PGRST117), query string (PGRST100,
+// PGRST103), then the RPC body (PGRST102).
+//
+// schemas is db-schemas; the first one is the default. The schema comes
+// from Accept-Profile for GET, HEAD and OPTIONS (and unknown methods) and
+// from Content-Profile for POST, PATCH, PUT and DELETE. body is only read
+// for POST /rpc/fn, whose JSON object (or form fields) become Args.
+func Parse(r *http.Request, body []byte, schemas []string) (*Request, *pgrsterr.Error) {
+	req := &Request{Method: r.Method, Headers: lowerHeaders(r.Header)}
+	var err *pgrsterr.Error
+	if req.Kind, req.Name, err = parsePath(r.URL); err != nil {
+		return nil, err
+	}
+	if req.Schema, err = profileSchema(r, schemas); err != nil {
+		return nil, err
+	}
+	if err = checkMethod(req.Kind, req.Method); err != nil {
+		return nil, err
+	}
+	rpcRead := req.Kind == TargetRoutine && (req.Method == http.MethodGet || req.Method == http.MethodHead)
+	if err = parseQuery(req, r.URL.RawQuery, rpcRead); err != nil {
+		return nil, err
+	}
+	if req.Kind == TargetRoutine && req.Method == http.MethodPost {
+		if err = parseRPCBody(req, r.Header.Get("Content-Type"), body); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+// parsePath maps `/`, `/{name}` and `/rpc/{name}` to a target; segments are
+// percent-decoded individually, so `%2F` stays inside a name. Anything
+// else, including empty names and trailing slashes, is PGRST125.
+func parsePath(u *url.URL) (TargetKind, string, *pgrsterr.Error) {
+	raw := u.EscapedPath()
+	if raw == "" || raw == "/" {
+		return TargetRoot, "", nil
+	}
+	segs := strings.Split(strings.TrimPrefix(raw, "/"), "/")
+	for i, s := range segs {
+		d, err := url.PathUnescape(s)
+		if err != nil || d == "" {
+			return 0, "", pgrsterr.InvalidPath()
+		}
+		segs[i] = d
+	}
+	switch {
+	case len(segs) == 1:
+		return TargetRelation, segs[0], nil
+	case len(segs) == 2 && segs[0] == "rpc":
+		return TargetRoutine, segs[1], nil
+	}
+	return 0, "", pgrsterr.InvalidPath()
+}
+
+// profileSchema picks the schema named by the profile header, or the
+// default one; a schema outside db-schemas is PGRST106.
+func profileSchema(r *http.Request, schemas []string) (string, *pgrsterr.Error) {
+	header := "Accept-Profile"
+	switch r.Method {
+	case http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
+		header = "Content-Profile"
+	}
+	vals := r.Header.Values(header)
+	if len(vals) == 0 {
+		if len(schemas) == 0 {
+			return "", nil
+		}
+		return schemas[0], nil
+	}
+	for _, s := range schemas {
+		if s == vals[0] {
+			return s, nil
+		}
+	}
+	return "", pgrsterr.UnacceptableSchema(schemas)
+}
+
+// checkMethod rejects methods the target cannot serve: routines take GET,
+// HEAD, POST and OPTIONS (else PGRST101); relations also PATCH, PUT and
+// DELETE; the root only GET, HEAD and OPTIONS (else PGRST117).
+func checkMethod(kind TargetKind, m string) *pgrsterr.Error {
+	switch kind {
+	case TargetRoutine:
+		switch m {
+		case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions:
+			return nil
+		}
+		return pgrsterr.InvalidRPCMethod(m)
+	case TargetRelation:
+		switch m {
+		case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPatch,
+			http.MethodPut, http.MethodDelete, http.MethodOptions:
+			return nil
+		}
+	default:
+		switch m {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return nil
+		}
+	}
+	return pgrsterr.UnsupportedMethod(m)
+}
+
+// lowerHeaders keeps the first value of each header under a lower-case name.
+func lowerHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if len(v) > 0 {
+			out[strings.ToLower(k)] = v[0]
+		}
+	}
+	return out
+}

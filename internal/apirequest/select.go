@@ -1,0 +1,174 @@
+package apirequest
+
+import (
+	"strings"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+)
+
+// starSelect is the select list of a request without a select parameter.
+func starSelect() []SelectItem { return []SelectItem{{Column: "*"}} }
+
+// parseSelect parses the select parameter (PostgREST's pFieldForest):
+// comma-separated items, each `*`, `[alias:]col[::cast]` or
+// `[alias:]rel[!hint][!inner|!left](items)`, nested to any depth. An empty
+// parameter selects `*`. JSON paths, spreads and aggregates are rejected
+// with PGRST100 for now.
+func parseSelect(raw string) ([]SelectItem, *pgrsterr.Error) {
+	if strings.TrimSpace(raw) == "" {
+		return starSelect(), nil
+	}
+	p := selParser{in: []rune(raw), what: "failed to parse select parameter (" + raw + ")"}
+	items, _, err := p.forest(0, false)
+	return items, err
+}
+
+type selParser struct {
+	in   []rune
+	what string
+}
+
+// forest parses items from i. Nested lists stop before their `)`; the top
+// level must reach the end of the input (PostgREST ignores trailing input
+// there, which hides unbalanced parentheses).
+func (p *selParser) forest(i int, nested bool) ([]SelectItem, int, *pgrsterr.Error) {
+	in := p.in
+	items := []SelectItem{}
+	i = skipWS(in, i)
+	if nested && i < len(in) && in[i] == ')' {
+		return items, i, nil
+	}
+	for {
+		item, j, cont, f := p.item(i)
+		if f != nil {
+			if f.err == nil && nested && len(items) == 0 && f.pos == i {
+				f.add(i, tok(in, i), `")"`)
+			}
+			return nil, 0, f.toError(p.what, in)
+		}
+		items = append(items, item)
+		j = skipWS(in, j)
+		if j < len(in) && in[j] == ',' {
+			i = skipWS(in, j+1)
+			continue
+		}
+		var f2 failure
+		switch {
+		case nested && j < len(in) && in[j] == ')':
+			return items, j, nil
+		case !nested && j == len(in):
+			return items, j, nil
+		case nested:
+			f2.add(j, tok(in, j), append(cont, `","`, `")"`)...)
+		default:
+			f2.add(j, tok(in, j), append(cont, `","`)...)
+			f2.addEOF(in, j)
+		}
+		return nil, 0, f2.toError(p.what, in)
+	}
+}
+
+// item parses one select item at i. cont lists what could have continued
+// the item, for error messages about what follows it.
+func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
+	in := p.in
+	if strings.HasPrefix(string(in[i:]), "...") {
+		return SelectItem{}, 0, nil, &failure{set: true, pos: i, msg: "spread embeddings (...) are not supported"}
+	}
+	if it, j, ok, err := p.relation(i); ok || err != nil {
+		return it, j, nil, err
+	}
+	if i < len(in) && in[i] == '*' {
+		j := skipWS(in, i+1)
+		if j == len(in) || in[j] == ')' || in[j] == ',' {
+			return SelectItem{Column: "*"}, i + 1, nil, nil
+		}
+		f := &failure{}
+		f.addEOF(in, j, `")"`, `","`)
+		return SelectItem{}, 0, nil, f
+	}
+	alias, j := p.alias(i)
+	if strings.HasPrefix(string(in[j:]), "count()") {
+		return SelectItem{}, 0, nil, &failure{set: true, pos: j, msg: "aggregate functions are not supported"}
+	}
+	f := &failure{}
+	name, k, quoted, ok := fieldName(in, j, f)
+	if !ok {
+		return SelectItem{}, 0, nil, f
+	}
+	if isJSONArrow(in, k) {
+		return SelectItem{}, 0, nil, &failure{set: true, pos: k, msg: "JSON path operators are not supported"}
+	}
+	cont := []string{`"->>"`, `"->"`, `"::"`, `"."`}
+	if !quoted {
+		cont = append(append([]string{}, identCont...), cont...)
+	}
+	cast := ""
+	if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
+		c, k2, ok := identifier(in, k+2, f)
+		if !ok {
+			return SelectItem{}, 0, nil, f
+		}
+		cast, k = c, k2
+		cont = []string{"letter", "digit", `"."`, `"::"`}
+	}
+	if k < len(in) && in[k] == '.' {
+		return SelectItem{}, 0, nil, &failure{set: true, pos: k, msg: "aggregate functions are not supported"}
+	}
+	k2 := skipWS(in, k)
+	if k2 == len(in) || in[k2] == ')' || in[k2] == ',' {
+		return SelectItem{Alias: alias, Column: name, Cast: cast}, k, cont, nil
+	}
+	f.add(k2, tok(in, k2), cont...)
+	f.addEOF(in, k2, `")"`, `","`)
+	return SelectItem{}, 0, nil, f
+}
+
+// alias parses an optional `alias:` prefix (a single colon, `::` is a cast).
+func (p *selParser) alias(i int) (string, int) {
+	var f failure
+	name, k, _, ok := fieldName(p.in, i, &f)
+	if ok && k < len(p.in) && p.in[k] == ':' && (k+1 >= len(p.in) || p.in[k+1] != ':') {
+		return name, k + 1
+	}
+	return "", i
+}
+
+// relation tries `[alias:]rel[!param[!param]](items)`; ok is false, with
+// no error, when the item is not an embedding.
+func (p *selParser) relation(i int) (SelectItem, int, bool, *failure) {
+	in := p.in
+	alias, j := p.alias(i)
+	var f failure
+	name, k, _, ok := fieldName(in, j, &f)
+	// `count()` is an aggregate, never an embedding (as in PostgREST).
+	if !ok || name == "count" {
+		return SelectItem{}, 0, false, nil
+	}
+	emb := &Embed{Target: name}
+	joinSet := false
+	for n := 0; n < 2 && k < len(in) && in[k] == '!'; n++ {
+		prm, k2, _, ok := fieldName(in, k+1, &f)
+		if !ok {
+			return SelectItem{}, 0, false, nil
+		}
+		switch {
+		case prm == "inner" || prm == "left":
+			if !joinSet {
+				emb.Inner, joinSet = prm == "inner", true
+			}
+		case emb.Hint == "":
+			emb.Hint = prm
+		}
+		k = k2
+	}
+	if k >= len(in) || in[k] != '(' {
+		return SelectItem{}, 0, false, nil
+	}
+	children, m, err := p.forest(k+1, true)
+	if err != nil {
+		return SelectItem{}, 0, false, &failure{set: true, err: err}
+	}
+	emb.Select = children
+	return SelectItem{Alias: alias, Embed: emb}, m + 1, true, nil
+}

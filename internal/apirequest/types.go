@@ -1,0 +1,127 @@
+// Package apirequest turns an HTTP request into a Request: the target, the
+// select tree, filters, order and paging, and RPC arguments. It mirrors
+// PostgREST's ApiRequest stage: pure parsing, no schema cache access.
+package apirequest
+
+import "encoding/json"
+
+// TargetKind says what a request path names.
+type TargetKind int
+
+const (
+	// TargetRelation is /{table}: a table or view.
+	TargetRelation TargetKind = iota
+	// TargetRoutine is /rpc/{fn}: a function call.
+	TargetRoutine
+	// TargetRoot is /, the OpenAPI description.
+	TargetRoot
+)
+
+// Request is a parsed API request, ready for planning.
+type Request struct {
+	// Method is the HTTP method, upper case.
+	Method string
+	// Kind and Name identify the target: the relation or routine name, empty for the root.
+	Kind TargetKind
+	Name string
+	// Schema is the exposed schema selected by Accept-Profile/Content-Profile, or the default one.
+	Schema string
+	// Select is the parsed select parameter; `*` when absent.
+	Select []SelectItem
+	// Filters are the horizontal filters of the top-level resource (query params with an operator).
+	Filters []Filter
+	// Order is the parsed order parameter, in request order.
+	Order []OrderTerm
+	// Limit and Offset page the top-level resource; nil when absent.
+	Limit, Offset *int64
+	// Args are the RPC arguments: query parameters without an operator (GET)
+	// or the keys of the JSON body object (POST), as raw JSON values.
+	Args map[string]json.RawMessage
+	// Headers are the request headers with lower-case names (single value each).
+	Headers map[string]string
+	// Logic holds the and/or parameters (`or=(...)`, `not.and=(...)`,
+	// `rel.or=(...)`) unparsed, each as the decoded "key=value" text, in
+	// request order.
+	Logic []string
+	// Columns is the parsed `columns` parameter; nil when absent.
+	Columns []string
+	// OnConflict is the parsed `on_conflict` parameter; nil when absent.
+	OnConflict []string
+	// EmbedOrders are the `rel.sub.order=...` parameters of embedded resources.
+	EmbedOrders []EmbedOrder
+	// EmbedRanges are the `rel.sub.limit=` / `rel.sub.offset=` parameters of
+	// embedded resources, one entry per path.
+	EmbedRanges []EmbedRange
+}
+
+// EmbedOrder is the order parameter of an embedded resource:
+// `rel.sub.order=col.desc` gives Path ["rel","sub"].
+type EmbedOrder struct {
+	Path  []string
+	Terms []OrderTerm
+}
+
+// EmbedRange pages an embedded resource: `rel.limit=` and `rel.offset=`.
+type EmbedRange struct {
+	Path          []string
+	Limit, Offset *int64
+}
+
+// SelectItem is one entry of the select parameter: a column, `*`, or an
+// embedded resource with its own select list.
+type SelectItem struct {
+	// Alias is the output key (`alias:col`), empty when none was given.
+	Alias string
+	// Column is the column name, or `*`; empty for an embedding.
+	Column string
+	// Cast is the `::type` cast, empty when none.
+	Cast string
+	// Embed is set when the item is `rel!hint(cols)`.
+	Embed *Embed
+}
+
+// Embed is an embedded resource in a select list: `alias:target!hint(children)`.
+type Embed struct {
+	// Target is the related table, view or constraint/column name.
+	Target string
+	// Hint disambiguates the relationship (`!fk_name`, `!table`, `!column`); empty when none.
+	Hint string
+	// Inner is true for `!inner` joins.
+	Inner bool
+	// Select is the embedded resource's own select list; empty (not nil)
+	// for `rel()`, an embedding used only for filtering.
+	Select []SelectItem
+}
+
+// Filter is a horizontal filter `field=[not.]op.value`.
+type Filter struct {
+	// EmbedPath is the embedded resource the filter applies to (`rel.sub.col=...`
+	// gives ["rel","sub"]); empty for the top-level resource.
+	EmbedPath []string
+	// Field is the column the filter applies to.
+	Field string
+	// Negate is true for `not.` prefixed operators.
+	Negate bool
+	// Op is the operator: eq, neq, gt, gte, lt, lte, like, ilike, in, is,
+	// isdistinct, match, imatch, cs, cd, ov, sl, sr, nxr, nxl, adj, fts,
+	// plfts, phfts or wfts. For `is` the Value is null, not_null, true,
+	// false or unknown, lower case.
+	Op string
+	// Value is the operand as text; for `in` the parsed list is in Values.
+	Value string
+	// Values holds the items of an `in.(...)` list.
+	Values []string
+	// Quantifier is "any" or "all" for `eq(any).{a,b}`-style operators, empty otherwise.
+	Quantifier string
+	// Language is the text search configuration of `fts(english).x`, empty when none.
+	Language string
+}
+
+// OrderTerm is one term of the order parameter: `col[.asc|.desc][.nullsfirst|.nullslast]`.
+type OrderTerm struct {
+	Column string
+	// Desc is true for `.desc`.
+	Desc bool
+	// Nulls is "", "first" or "last".
+	Nulls string
+}
