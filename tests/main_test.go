@@ -49,17 +49,22 @@ func TestMain(m *testing.M) {
 			return teardown, err
 		}
 		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, `CREATE ROLE web_anon NOLOGIN`)
+		// Roles are cluster-wide: create the sample schema's roles once, before
+		// tests load it concurrently.
+		_, err = conn.Exec(ctx, `CREATE ROLE web_anon NOLOGIN; CREATE ROLE authenticator LOGIN NOINHERIT;
+			GRANT web_anon TO authenticator`)
 		return teardown, err
 	})
 }
 
 // env is one test's stack: its own database, key prefix, worker and API.
 type env struct {
-	t      *testing.T
-	db     *pgx.Conn
-	api    *httptest.Server
-	stack  *localdev.Stack
+	t     *testing.T
+	db    *pgx.Conn
+	api   *httptest.Server
+	stack *localdev.Stack
+	// vars is the stack's configuration as environment variables.
+	vars   map[string]string
 	mu     sync.Mutex
 	builds []listenerworker.Rebuild
 	built  chan listenerworker.Rebuild
@@ -84,12 +89,14 @@ func newEnv(t *testing.T, setupSQL string, tweak func(*config.Config)) *env {
 		ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT SELECT ON TABLES TO web_anon;
 		ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT EXECUTE ON FUNCTIONS TO web_anon;`+setupSQL)
 
-	cfg, err := config.FromEnv(func(k string) string {
-		return map[string]string{
-			"PGRST_DB_URI": pg.URI(name), "PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
-			"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": name,
-		}[k]
-	})
+	vars := map[string]string{
+		// The API connects as the NOINHERIT authenticator, as PostgREST
+		// deployments do, so catalog queries needing privileges fail here.
+		"PGRST_DB_URI":     strings.Replace(pg.URI(name), "//postgres@", "//authenticator@", 1),
+		"PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
+		"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": name,
+	}
+	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +111,7 @@ func newEnv(t *testing.T, setupSQL string, tweak func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, stack: stack, built: make(chan listenerworker.Rebuild, 1000)}
+	e := &env{t: t, db: db, stack: stack, vars: vars, built: make(chan listenerworker.Rebuild, 1000)}
 	stack.Worker.OnRebuild(func(r listenerworker.Rebuild) {
 		e.mu.Lock()
 		e.builds = append(e.builds, r)
@@ -152,6 +159,9 @@ func (e *env) rebuilds() []listenerworker.Rebuild {
 func mustExec(t *testing.T, db *pgx.Conn, sql string) {
 	t.Helper()
 	if _, err := db.Exec(context.Background(), sql); err != nil {
+		if len(sql) > 200 {
+			sql = sql[:200] + "..."
+		}
 		t.Fatalf("exec %q: %v", sql, err)
 	}
 }

@@ -30,7 +30,9 @@ ORDER BY n.nspname, c.relname`
 
 // columnsQuery lists the columns of those relations in attnum order.
 // Domains are resolved one level to their base type for the reported type
-// and enum labels; identity columns report nextval of their sequence.
+// and enum labels; identity columns report nextval of their sequence, found
+// through pg_depend rather than pg_get_serial_sequence, which needs USAGE on
+// the schema the authenticator role usually lacks.
 const columnsQuery = `
 SELECT a.attrelid, a.attname,
        coalesce(d.description, ''),
@@ -43,7 +45,11 @@ SELECT a.attrelid, a.attname,
          information_schema._pg_truetypmod(a.*, t.*))::int4 AS max_len,
        CASE WHEN a.attgenerated = 's' THEN NULL
             WHEN a.attidentity IN ('a', 'd') THEN
-              'nextval(' || quote_literal(pg_catalog.pg_get_serial_sequence(c.oid::regclass::text, a.attname)) || '::regclass)'
+              (SELECT 'nextval(' || quote_literal(seq.oid::regclass::text) || '::regclass)'
+               FROM pg_catalog.pg_depend dep
+               JOIN pg_catalog.pg_class seq ON seq.oid = dep.objid AND seq.relkind = 'S'
+               WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid
+                 AND dep.refobjsubid = a.attnum AND dep.deptype = 'i')
             ELSE coalesce(pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), t.typdefault) END AS col_default,
        (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder)
         FROM pg_catalog.pg_enum e WHERE e.enumtypid = bt.oid) AS enum_labels

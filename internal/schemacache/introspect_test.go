@@ -1,0 +1,479 @@
+package schemacache_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	sc "github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+func api(name string) sc.QI { return sc.QI{Schema: "api", Name: name} }
+
+func strp(s string) *string { return &s }
+func i32p(n int32) *int32   { return &n }
+
+// loadFixture loads testdata/fixture.sql into a database of its own and
+// returns the schema cache of the schemas given.
+func loadFixture(t *testing.T, schemas ...string) *sc.SchemaCache {
+	t.Helper()
+	conn := newDB(t, fixtureSQL)
+	cache, err := sc.Load(context.Background(), conn, sc.LoadOptions{Schemas: schemas})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cache
+}
+
+func TestLoadTables(t *testing.T) {
+	cache := loadFixture(t, "api")
+
+	wantNames := []string{
+		"author_names", "author_profiles", "author_stats", "authors", "book_counts", "book_feed",
+		"book_tags", "books", "edition_reviews", "editions", "employees", "follows", "items", "likes",
+		"measurements", "passports", "readings", "secret_refs", "tags",
+	}
+	if got := cache.TableNames("api"); !reflect.DeepEqual(got, wantNames) {
+		t.Errorf("TableNames(api) =\n %v\nwant\n %v", got, wantNames)
+	}
+	// Tables are ordered by schema and name.
+	var order []string
+	for _, tb := range cache.Tables {
+		order = append(order, tb.Name)
+	}
+	if !reflect.DeepEqual(order, wantNames) {
+		t.Errorf("Tables order = %v", order)
+	}
+	for _, qi := range []sc.QI{
+		api("measurements_2024"), api("measurements_2025"), // partitions
+		{Schema: "private", Name: "secrets"}, {Schema: "private", Name: "book_notes"}, // not exposed
+	} {
+		if cache.Table(qi) != nil {
+			t.Errorf("Table(%s) present, want absent", qi)
+		}
+	}
+	if got := cache.TableNames("private"); got != nil {
+		t.Errorf("TableNames(private) = %v, want none", got)
+	}
+
+	tests := []struct {
+		name              string
+		isView            bool
+		ins, upd, del     bool
+		pk                []string
+		description       string
+		firstCol, lastCol string
+		columnCount       int
+	}{
+		{name: "authors", ins: true, upd: true, del: true, pk: []string{"id"}, description: "People who write",
+			firstCol: "id", lastCol: "name", columnCount: 2},
+		// PK declared (lang, isbn), reported sorted by name.
+		{name: "editions", ins: true, upd: true, del: true, pk: []string{"isbn", "lang"},
+			firstCol: "lang", lastCol: "isbn", columnCount: 2},
+		{name: "book_tags", ins: true, upd: true, del: true, pk: []string{"book_id", "tag_id"},
+			firstCol: "book_id", lastCol: "tag_id", columnCount: 2},
+		// Partitioned parent: a table with its own columns only.
+		{name: "measurements", ins: true, upd: true, del: true, pk: []string{"at", "id"},
+			firstCol: "id", lastCol: "author_id", columnCount: 3},
+		// Auto-updatable view.
+		{name: "author_names", isView: true, ins: true, upd: true, del: true, description: "Names only",
+			firstCol: "id", lastCol: "name", columnCount: 2},
+		// GROUP BY: not updatable.
+		{name: "book_counts", isView: true, firstCol: "author_id", lastCol: "n", columnCount: 2},
+		// Join view with an INSTEAD OF INSERT trigger: insertable only.
+		{name: "book_feed", isView: true, ins: true, firstCol: "id", lastCol: "author", columnCount: 3},
+		{name: "author_stats", isView: true, firstCol: "author_id", lastCol: "books", columnCount: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tb := cache.Table(api(tt.name))
+			if tb == nil {
+				t.Fatalf("Table(api.%s) = nil", tt.name)
+			}
+			if tb.Schema != "api" || tb.Name != tt.name {
+				t.Errorf("QI = %s", tb.QI())
+			}
+			if tb.IsView != tt.isView {
+				t.Errorf("IsView = %v, want %v", tb.IsView, tt.isView)
+			}
+			if tb.Insertable != tt.ins || tb.Updatable != tt.upd || tb.Deletable != tt.del {
+				t.Errorf("insertable/updatable/deletable = %v/%v/%v, want %v/%v/%v",
+					tb.Insertable, tb.Updatable, tb.Deletable, tt.ins, tt.upd, tt.del)
+			}
+			if !reflect.DeepEqual(tb.PKCols, tt.pk) {
+				t.Errorf("PKCols = %#v, want %#v", tb.PKCols, tt.pk)
+			}
+			if tb.Description != tt.description {
+				t.Errorf("Description = %q, want %q", tb.Description, tt.description)
+			}
+			if n := len(tb.Columns); n != tt.columnCount {
+				t.Fatalf("%d columns, want %d: %+v", n, tt.columnCount, tb.Columns)
+			}
+			if tb.Columns[0].Name != tt.firstCol || tb.Columns[len(tb.Columns)-1].Name != tt.lastCol {
+				t.Errorf("columns %s..%s, want %s..%s",
+					tb.Columns[0].Name, tb.Columns[len(tb.Columns)-1].Name, tt.firstCol, tt.lastCol)
+			}
+		})
+	}
+}
+
+func TestLoadColumns(t *testing.T) {
+	cache := loadFixture(t, "api")
+	moods := []string{"sad", "meh", "ok", "happy"} // enumsortorder, not creation order
+	want := []sc.Column{
+		// Identity column: nextval of its sequence.
+		{Name: "id", Type: "integer", NominalType: "integer", Default: strp("nextval('api.items_id_seq'::regclass)")},
+		{Name: "serial_no", Type: "integer", NominalType: "integer", Default: strp("nextval('api.items_serial_no_seq'::regclass)")},
+		{Name: "title", Type: "text", NominalType: "text", Default: strp("'untitled'::text")},
+		// The dropped column "gone" is skipped.
+		{Name: "code", Nullable: true, Type: "character varying", NominalType: "character varying(50)", MaxLen: i32p(50)},
+		{Name: "price", Description: "Unit price", Nullable: true, Type: "numeric", NominalType: "numeric(10,2)"},
+		{Name: "mood", Nullable: true, Type: "api.mood", NominalType: "api.mood", Enum: moods},
+		// Domain over a pg_catalog type: reported as the base type.
+		{Name: "email", Nullable: true, Type: "text", NominalType: "api.email"},
+		{Name: "tags", Nullable: true, Type: "text[]", NominalType: "text[]"},
+		{Name: "qty", Nullable: true, Type: "integer", NominalType: "integer", Default: strp("1")},
+		// Stored generated column: no default.
+		{Name: "doubled", Nullable: true, Type: "integer", NominalType: "integer"},
+		// NOT NULL domain with a default, the column having none.
+		{Name: "rank", Type: "integer", NominalType: "api.positive", Default: strp("7")},
+		// Domain over an enum outside pg_catalog: the domain's name, the enum's labels.
+		{Name: "mood2", Nullable: true, Type: "api.mood_d", NominalType: "api.mood_d", Enum: moods},
+	}
+	items := cache.Table(api("items"))
+	if items == nil {
+		t.Fatal("Table(api.items) = nil")
+	}
+	var names, wantNames []string
+	for _, c := range items.Columns {
+		names = append(names, c.Name)
+	}
+	for _, c := range want {
+		wantNames = append(wantNames, c.Name)
+	}
+	if !reflect.DeepEqual(names, wantNames) {
+		t.Fatalf("columns = %v\nwant (attnum order) %v", names, wantNames)
+	}
+	for _, w := range want {
+		t.Run(w.Name, func(t *testing.T) {
+			got := items.Column(w.Name)
+			if got == nil {
+				t.Fatalf("Column(%q) = nil", w.Name)
+			}
+			if !reflect.DeepEqual(*got, w) {
+				t.Errorf("\n got %s\nwant %s", fmtColumn(*got), fmtColumn(w))
+			}
+		})
+	}
+	if items.Column("gone") != nil || items.Column("nope") != nil {
+		t.Error("Column returned a dropped or unknown column")
+	}
+	if c := cache.Table(api("authors")).Column("name"); c == nil || c.Description != "Full name" || c.Nullable {
+		t.Errorf("authors.name = %+v, want comment \"Full name\", not nullable", c)
+	}
+}
+
+func fmtColumn(c sc.Column) string {
+	def, maxLen := "<nil>", "<nil>"
+	if c.Default != nil {
+		def = *c.Default
+	}
+	if c.MaxLen != nil {
+		maxLen = fmt.Sprint(*c.MaxLen)
+	}
+	return fmt.Sprintf("{%s desc=%q null=%v type=%q nominal=%q maxlen=%s default=%s enum=%v}",
+		c.Name, c.Description, c.Nullable, c.Type, c.NominalType, maxLen, def, c.Enum)
+}
+
+func cols(pairs ...string) []sc.ColumnPair {
+	out := make([]sc.ColumnPair, 0, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		out = append(out, sc.ColumnPair{Col: pairs[i], FCol: pairs[i+1]})
+	}
+	return out
+}
+
+func rel(from, to string, card sc.Cardinality, cons string, pairs ...string) sc.Relationship {
+	return sc.Relationship{Table: api(from), ForeignTable: api(to), IsSelf: from == to,
+		Cardinality: card, Constraint: cons, Columns: cols(pairs...)}
+}
+
+func parent(r sc.Relationship) sc.Relationship { r.IsParent = true; return r }
+
+func m2m(from, to, junction, cons1, cons2 string, src, dst []sc.ColumnPair) sc.Relationship {
+	return sc.Relationship{Table: api(from), ForeignTable: api(to), IsSelf: from == to, Cardinality: sc.M2M,
+		Junction: &sc.Junction{Table: api(junction), Constraint1: cons1, Constraint2: cons2, ColsSource: src, ColsTarget: dst}}
+}
+
+func TestLoadRelationships(t *testing.T) {
+	cache := loadFixture(t, "api")
+	// Every relationship, in cache order. Absent on purpose: likes is not a
+	// junction (its FKs are outside its PK); FKs from/to private; the FKs
+	// cloned onto the partitions of measurements.
+	want := []sc.Relationship{
+		rel("author_profiles", "authors", sc.O2O, "author_profiles_author_id_fkey", "author_id", "id"),
+		parent(rel("authors", "author_profiles", sc.O2O, "author_profiles_author_id_fkey", "id", "author_id")),
+		rel("authors", "books", sc.O2M, "books_author_id_fkey", "id", "author_id"),
+		rel("authors", "measurements", sc.O2M, "measurements_author_id_fkey", "id", "author_id"),
+		parent(rel("authors", "passports", sc.O2O, "passports_author_id_fkey", "id", "author_id")),
+		rel("book_tags", "books", sc.M2O, "book_tags_book_id_fkey", "book_id", "id"),
+		rel("book_tags", "tags", sc.M2O, "book_tags_tag_id_fkey", "tag_id", "id"),
+		rel("books", "authors", sc.M2O, "books_author_id_fkey", "author_id", "id"),
+		rel("books", "book_tags", sc.O2M, "book_tags_book_id_fkey", "id", "book_id"),
+		rel("books", "likes", sc.O2M, "likes_book_id_fkey", "id", "book_id"),
+		m2m("books", "tags", "book_tags", "book_tags_book_id_fkey", "book_tags_tag_id_fkey",
+			cols("book_id", "id"), cols("tag_id", "id")),
+		rel("edition_reviews", "editions", sc.M2O, "edition_reviews_edition_fkey", "ed_lang", "lang", "ed_isbn", "isbn"),
+		rel("editions", "edition_reviews", sc.O2M, "edition_reviews_edition_fkey", "lang", "ed_lang", "isbn", "ed_isbn"),
+		rel("employees", "employees", sc.O2M, "employees_manager_id_fkey", "id", "manager_id"),
+		rel("employees", "employees", sc.M2O, "employees_manager_id_fkey", "manager_id", "id"),
+		m2m("employees", "employees", "follows", "follows_followee_id_fkey", "follows_follower_id_fkey",
+			cols("followee_id", "id"), cols("follower_id", "id")),
+		m2m("employees", "employees", "follows", "follows_follower_id_fkey", "follows_followee_id_fkey",
+			cols("follower_id", "id"), cols("followee_id", "id")),
+		rel("employees", "follows", sc.O2M, "follows_followee_id_fkey", "id", "followee_id"),
+		rel("employees", "follows", sc.O2M, "follows_follower_id_fkey", "id", "follower_id"),
+		rel("follows", "employees", sc.M2O, "follows_followee_id_fkey", "followee_id", "id"),
+		rel("follows", "employees", sc.M2O, "follows_follower_id_fkey", "follower_id", "id"),
+		rel("likes", "books", sc.M2O, "likes_book_id_fkey", "book_id", "id"),
+		rel("likes", "tags", sc.M2O, "likes_tag_id_fkey", "tag_id", "id"),
+		rel("measurements", "authors", sc.M2O, "measurements_author_id_fkey", "author_id", "id"),
+		rel("measurements", "readings", sc.O2M, "readings_m_id_m_at_fkey", "id", "m_id", "at", "m_at"),
+		rel("passports", "authors", sc.O2O, "passports_author_id_fkey", "author_id", "id"),
+		rel("readings", "measurements", sc.M2O, "readings_m_id_m_at_fkey", "m_id", "id", "m_at", "at"),
+		rel("tags", "book_tags", sc.O2M, "book_tags_tag_id_fkey", "id", "tag_id"),
+		m2m("tags", "books", "book_tags", "book_tags_tag_id_fkey", "book_tags_book_id_fkey",
+			cols("tag_id", "id"), cols("book_id", "id")),
+		rel("tags", "likes", sc.O2M, "likes_tag_id_fkey", "id", "tag_id"),
+	}
+	if len(cache.Relationships) != len(want) {
+		t.Errorf("%d relationships, want %d", len(cache.Relationships), len(want))
+	}
+	for i := 0; i < max(len(want), len(cache.Relationships)); i++ {
+		switch {
+		case i >= len(cache.Relationships):
+			t.Errorf("missing [%d] %s", i, fmtRel(want[i]))
+		case i >= len(want):
+			t.Errorf("unexpected [%d] %s", i, fmtRel(cache.Relationships[i]))
+		case !reflect.DeepEqual(cache.Relationships[i], want[i]):
+			t.Errorf("[%d]\n got %s\nwant %s", i, fmtRel(cache.Relationships[i]), fmtRel(want[i]))
+		}
+	}
+
+	t.Run("RelationshipsFrom", func(t *testing.T) {
+		for _, origin := range []string{"authors", "books", "employees", "secret_refs", "likes"} {
+			var wantFrom []sc.Relationship
+			for _, r := range want {
+				if r.Table.Name == origin {
+					wantFrom = append(wantFrom, r)
+				}
+			}
+			var got []sc.Relationship
+			for _, r := range cache.RelationshipsFrom(api(origin)) {
+				got = append(got, *r)
+			}
+			if !reflect.DeepEqual(got, wantFrom) {
+				t.Errorf("RelationshipsFrom(api.%s) = %d relationships, want %d", origin, len(got), len(wantFrom))
+			}
+		}
+		if got := cache.RelationshipsFrom(api("book_tags")); len(got) != 2 || !got[0].IsToOne() || !got[1].IsToOne() {
+			t.Errorf("book_tags relationships should be two to-one: %v", got)
+		}
+		for _, r := range cache.RelationshipsFrom(api("authors")) {
+			if r.IsToOne() != (r.Cardinality == sc.O2O) {
+				t.Errorf("IsToOne of %s = %v", fmtRel(*r), r.IsToOne())
+			}
+		}
+	})
+}
+
+func fmtRel(r sc.Relationship) string {
+	s := r.Table.String() + " -> " + r.ForeignTable.String() + " " + string(r.Cardinality) + " " + r.Constraint
+	for _, c := range r.Columns {
+		s += " " + c.Col + "=" + c.FCol
+	}
+	if r.IsSelf {
+		s += " self"
+	}
+	if r.IsParent {
+		s += " parent"
+	}
+	if j := r.Junction; j != nil {
+		s += " via " + j.Table.String() + " " + j.Constraint1 + "/" + j.Constraint2
+		for _, c := range j.ColsSource {
+			s += " src:" + c.Col + "=" + c.FCol
+		}
+		for _, c := range j.ColsTarget {
+			s += " dst:" + c.Col + "=" + c.FCol
+		}
+	}
+	return s
+}
+
+func TestLoadExposedSchemasDecideRelationships(t *testing.T) {
+	cache := loadFixture(t, "api", "private")
+	if cache.Table(sc.QI{Schema: "private", Name: "secrets"}) == nil {
+		t.Error("private.secrets absent with private exposed")
+	}
+	if !reflect.DeepEqual(cache.Schemas, []string{"api", "private"}) {
+		t.Errorf("Schemas = %v", cache.Schemas)
+	}
+	want := sc.Relationship{Table: api("secret_refs"), ForeignTable: sc.QI{Schema: "private", Name: "secrets"},
+		Cardinality: sc.M2O, Constraint: "secret_refs_secret_id_fkey", Columns: cols("secret_id", "id")}
+	got := cache.RelationshipsFrom(api("secret_refs"))
+	if len(got) != 1 || !reflect.DeepEqual(*got[0], want) {
+		t.Errorf("RelationshipsFrom(api.secret_refs) = %v, want [%s]", got, fmtRel(want))
+	}
+	if got := cache.RoutineNames("private"); !reflect.DeepEqual(got, []string{"hidden"}) {
+		t.Errorf("RoutineNames(private) = %v", got)
+	}
+}
+
+func TestLoadRoutines(t *testing.T) {
+	cache := loadFixture(t, "api")
+	wantNames := []string{"add", "current_mood", "list_pairs", "noop", "over", "raw_body", "search",
+		"some_email", "split", "sum_all"}
+	if got := cache.RoutineNames("api"); !reflect.DeepEqual(got, wantNames) {
+		t.Errorf("RoutineNames(api) = %v\nwant %v", got, wantNames)
+	}
+	pgc := func(name string) sc.QI { return sc.QI{Schema: "pg_catalog", Name: name} }
+	tests := []struct {
+		name string
+		want sc.Routine
+	}{
+		{"add", sc.Routine{Description: "Adds two numbers", Volatility: sc.Immutable,
+			Params: []sc.RoutineParam{{Name: "a", Type: "integer", Required: true}, {Name: "b", Type: "integer"}},
+			Return: sc.ReturnType{Type: pgc("int4")}}},
+		{"sum_all", sc.Routine{Volatility: sc.Immutable, HasVariadic: true,
+			Params: []sc.RoutineParam{{Name: "nums", Type: "integer[]", Required: true, Variadic: true}},
+			Return: sc.ReturnType{Type: pgc("int8")}}},
+		// OUT parameters: a single composite record, only the IN parameter listed.
+		{"split", sc.Routine{Volatility: sc.Stable,
+			Params: []sc.RoutineParam{{Name: "s", Type: "text", Required: true}},
+			Return: sc.ReturnType{Type: pgc("record"), Composite: true}}},
+		{"list_pairs", sc.Routine{Volatility: sc.Stable,
+			Params: []sc.RoutineParam{{Name: "lim", Type: "integer", Required: true}},
+			Return: sc.ReturnType{SetOf: true, Type: pgc("record"), Composite: true}}},
+		{"search", sc.Routine{Volatility: sc.Stable,
+			Params: []sc.RoutineParam{{Name: "q", Type: "text", Required: true}},
+			Return: sc.ReturnType{SetOf: true, Type: api("books"), Composite: true}}},
+		{"noop", sc.Routine{Volatility: sc.Volatile, Return: sc.ReturnType{Type: pgc("void")}}},
+		{"current_mood", sc.Routine{Volatility: sc.Stable, Return: sc.ReturnType{Type: api("mood")}}},
+		// A domain return type is resolved to its base type.
+		{"some_email", sc.Routine{Volatility: sc.Immutable, Return: sc.ReturnType{Type: pgc("text")}}},
+		{"raw_body", sc.Routine{Volatility: sc.Volatile,
+			Params: []sc.RoutineParam{{Name: "", Type: "json", Required: true}},
+			Return: sc.ReturnType{Type: pgc("json")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ov := cache.Overloads(api(tt.name))
+			if len(ov) != 1 {
+				t.Fatalf("%d overloads, want 1", len(ov))
+			}
+			want := tt.want
+			want.Schema, want.Name = "api", tt.name
+			if !reflect.DeepEqual(*ov[0], want) {
+				t.Errorf("\n got %+v\nwant %+v", *ov[0], want)
+			}
+			if got, wantVoid := ov[0].Return.IsVoid(), tt.name == "noop"; got != wantVoid {
+				t.Errorf("IsVoid = %v, want %v", got, wantVoid)
+			}
+		})
+	}
+
+	t.Run("overloads", func(t *testing.T) {
+		ov := cache.Overloads(api("over"))
+		var got [][]sc.RoutineParam
+		for _, r := range ov {
+			got = append(got, r.Params)
+		}
+		want := [][]sc.RoutineParam{
+			nil,
+			{{Name: "a", Type: "integer", Required: true}},
+			{{Name: "a", Type: "integer", Required: true}, {Name: "b", Type: "text", Required: true}},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Overloads(api.over) params = %+v\nwant fewer params first %+v", got, want)
+		}
+	})
+
+	t.Run("excluded", func(t *testing.T) {
+		for _, name := range []string{
+			"unnamed_int", "half_named", // unnamed parameter that cannot take a body
+			"a_proc", "my_sum", // procedure, aggregate
+			"trg", "book_feed_insert", // trigger functions
+			"hidden", // not exposed (and in private)
+		} {
+			if ov := cache.Overloads(api(name)); ov != nil {
+				t.Errorf("Overloads(api.%s) = %v, want none", name, ov)
+			}
+		}
+		if ov := cache.Overloads(sc.QI{Schema: "private", Name: "hidden"}); ov != nil {
+			t.Errorf("private.hidden present: %v", ov)
+		}
+	})
+}
+
+func TestLoadTimingsAndVersion(t *testing.T) {
+	conn := newDB(t, fixtureSQL)
+	var logBuf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cache, err := sc.Load(context.Background(), conn, sc.LoadOptions{Schemas: []string{"api"}, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cache.PgVersion < 140000 {
+		t.Errorf("PgVersion = %d, want >= 140000", cache.PgVersion)
+	}
+	for _, label := range []string{"tables", "columns", "rels", "funcs"} {
+		ms, ok := cache.Timings[label]
+		if !ok {
+			t.Errorf("Timings has no %q: %v", label, cache.Timings)
+		} else if ms < 0 {
+			t.Errorf("Timings[%q] = %v", label, ms)
+		}
+		if !strings.Contains(logBuf.String(), "query="+label+" ") {
+			t.Errorf("no debug log line for %q in:\n%s", label, logBuf.String())
+		}
+	}
+}
+
+func TestLoadSleep(t *testing.T) {
+	conn := newDB(t, "")
+	start := time.Now()
+	cache, err := sc.Load(context.Background(), conn, sc.LoadOptions{Schemas: []string{"public"}, SleepMs: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("Load with SleepMs=200 took %v", d)
+	}
+	if len(cache.Tables) != 0 || len(cache.Routines) != 0 || len(cache.Relationships) != 0 {
+		t.Errorf("empty schema gave %d tables, %d routines, %d relationships",
+			len(cache.Tables), len(cache.Routines), len(cache.Relationships))
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	conn := newDB(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := sc.Load(ctx, conn, sc.LoadOptions{Schemas: []string{"api"}}); err == nil {
+		t.Error("Load with a canceled context succeeded")
+	}
+
+	closed := newDB(t, "")
+	if err := closed.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sc.Load(context.Background(), closed, sc.LoadOptions{Schemas: []string{"api"}})
+	if err == nil || !strings.Contains(err.Error(), "begin schema cache transaction") {
+		t.Errorf("Load on a closed connection: err = %v", err)
+	}
+}

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Runs pgrest-lambda locally against a throwaway PostgreSQL and Redis.
+#
+#   localdev/dev.sh               start PostgreSQL + Redis, load the sample
+#                                 schema and event triggers, then run
+#                                 ./localdev/cmd/serve in the foreground
+#   localdev/dev.sh --stack-only  same, but only PostgreSQL + Redis (run the
+#                                 server yourself, e.g. under a debugger)
+#   localdev/dev.sh stop          stop a stack left behind in .localdev/
+#
+# Ctrl-C or exit stops everything this script started. All state lives in
+# .localdev/ (git-ignored) and the database is recreated on every start.
+# .localdev/env holds `export` lines for psql, redis-cli and scripts.
+#
+# Environment: LOCALDEV_PG_PORT (54329), LOCALDEV_REDIS_PORT (63799),
+# PGRST_SERVER_PORT (3000); other PGRST_* variables pass through to the server.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PG_PORT="${LOCALDEV_PG_PORT:-54329}"
+REDIS_PORT="${LOCALDEV_REDIS_PORT:-63799}"
+API_PORT="${PGRST_SERVER_PORT:-3000}"
+DB_NAME=pgrest
+
+STATE="$ROOT/.localdev"
+PG_DIR_DEFAULT="$STATE/pg"
+PG_DIR_FILE="$STATE/pg.dir" # where the data directory of the running stack is
+REDIS_DIR="$STATE/redis"
+REDIS_PIDFILE="$REDIS_DIR/redis.pid"
+SERVE_BIN="$STATE/bin/serve"
+SERVE_PIDFILE="$STATE/serve.pid"
+ENV_FILE="$STATE/env"
+
+log() { printf 'localdev: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+mode=serve
+case "${1:-}" in
+  "") ;;
+  --stack-only) mode=stack ;;
+  stop) mode=stop ;;
+  -h | --help) usage; exit 0 ;;
+  *) usage >&2; exit 2 ;;
+esac
+
+# initdb and postgres refuse to run as root: use the postgres OS user then.
+as_pg() {
+  if ((EUID == 0)); then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+port_in_use() {
+  (: >"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Sends SIGTERM, then SIGKILL if the process is still there after $2 seconds.
+stop_pid() {
+  local pid=$1 timeout=${2:-10} i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < timeout * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "process $pid did not stop after ${timeout}s, killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Only signal a pid from a pidfile if it is still the program we started,
+# not an unrelated process that reused the number.
+pid_runs() {
+  local pid=$1 pattern=$2
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern"
+}
+
+stop_serve() {
+  local pid
+  [[ -f "$SERVE_PIDFILE" ]] || return 0
+  pid="$(cat "$SERVE_PIDFILE")"
+  if pid_runs "$pid" "$SERVE_BIN"; then
+    log "stopping server (pid $pid)"
+    stop_pid "$pid" 10
+  fi
+  rm -f "$SERVE_PIDFILE"
+}
+
+stop_postgres() {
+  local dir
+  dir="$(cat "$PG_DIR_FILE" 2>/dev/null || printf '%s' "$PG_DIR_DEFAULT")"
+  if [[ -f "$dir/data/postmaster.pid" ]]; then
+    log "stopping PostgreSQL ($dir/data)"
+    as_pg "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+      log "pg_ctl stop failed; see $dir/postgres.log"
+  fi
+}
+
+stop_redis() {
+  local pid
+  [[ -f "$REDIS_PIDFILE" ]] || return 0
+  pid="$(cat "$REDIS_PIDFILE")"
+  if pid_runs "$pid" redis-server; then
+    log "stopping Redis (pid $pid)"
+    stop_pid "$pid" 10
+  fi
+  rm -f "$REDIS_PIDFILE"
+}
+
+stop_stack() {
+  stop_serve
+  stop_postgres
+  stop_redis
+}
+
+PG_BINDIR="$(bash scripts/ensure-deps.sh --pg-bindir)"
+PSQL="$PG_BINDIR/psql"
+[[ -x "$PSQL" ]] || PSQL=psql
+
+if [[ "$mode" == stop ]]; then
+  stop_stack
+  exit 0
+fi
+
+if ((EUID == 0)) && ! command -v runuser >/dev/null 2>&1; then
+  die "running as root needs runuser (util-linux) to start PostgreSQL as 'postgres'"
+fi
+
+# A stack from an earlier run may still be up (e.g. the terminal was closed).
+stop_stack
+
+for port in "$PG_PORT" "$REDIS_PORT" "$API_PORT"; do
+  if port_in_use "$port"; then
+    die "port $port on 127.0.0.1 is already in use (set LOCALDEV_PG_PORT, LOCALDEV_REDIS_PORT or PGRST_SERVER_PORT)"
+  fi
+done
+
+mkdir -p "$STATE/bin"
+
+if [[ "$mode" == serve ]]; then
+  command -v go >/dev/null 2>&1 || die "go is not installed"
+  # Built before anything starts so a compile error leaves nothing running.
+  # A real binary (rather than `go run`) gets the signals directly.
+  log "building ./localdev/cmd/serve"
+  go build -o "$SERVE_BIN" ./localdev/cmd/serve
+fi
+
+child_pid=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM HUP
+  if [[ -n "$child_pid" ]]; then
+    stop_pid "$child_pid" 10
+    wait "$child_pid" 2>/dev/null || true
+  fi
+  stop_stack
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# --- PostgreSQL ------------------------------------------------------------
+# A fresh cluster every time keeps the sample data predictable.
+pg_dir="$PG_DIR_DEFAULT"
+rm -rf "$pg_dir"
+mkdir -p "$pg_dir"
+if ((EUID == 0)); then
+  chown postgres:postgres "$pg_dir"
+  chmod 700 "$pg_dir"
+  # The postgres user must be able to reach the repository; if a parent
+  # directory is private (e.g. under /root), keep the cluster in /tmp instead.
+  if ! runuser -u postgres -- test -w "$pg_dir"; then
+    rmdir "$pg_dir"
+    pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/pgrest-localdev-pg.XXXXXX")"
+    chown postgres:postgres "$pg_dir"
+    log "postgres cannot write under $STATE; using $pg_dir"
+  fi
+fi
+printf '%s\n' "$pg_dir" >"$PG_DIR_FILE"
+
+log "initialising PostgreSQL in $pg_dir/data"
+if ! as_pg "$PG_BINDIR/initdb" -D "$pg_dir/data" -U postgres --auth=trust --no-sync \
+  --no-instructions -E UTF8 --locale=C >"$STATE/initdb.log" 2>&1; then
+  cat "$STATE/initdb.log" >&2
+  die "initdb failed"
+fi
+
+# Unix sockets are off so nothing depends on /var/run/postgresql or on the
+# length of the repository path; durability is pointless for a throwaway db.
+log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+if ! as_pg "$PG_BINDIR/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 30 \
+  -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  start >/dev/null; then
+  cat "$pg_dir/postgres.log" >&2 || true
+  die "PostgreSQL did not start"
+fi
+
+# --- Redis -----------------------------------------------------------------
+mkdir -p "$REDIS_DIR"
+log "starting Redis on 127.0.0.1:$REDIS_PORT"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  --dir "$REDIS_DIR" --logfile "$REDIS_DIR/redis.log" --pidfile "$REDIS_PIDFILE" \
+  --daemonize yes
+for ((i = 0; ; i++)); do
+  if redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && [[ -s "$REDIS_PIDFILE" ]]; then
+    break
+  fi
+  ((i < 100)) || die "Redis did not start; see $REDIS_DIR/redis.log"
+  sleep 0.05
+done
+
+# --- Database contents -----------------------------------------------------
+admin_uri="postgresql://postgres@127.0.0.1:$PG_PORT/$DB_NAME"
+# The scripts drop objects IF EXISTS; those NOTICEs are noise here.
+export PGOPTIONS='-c client_min_messages=warning'
+"$PSQL" -X -q -v ON_ERROR_STOP=1 "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" \
+  -c "CREATE DATABASE $DB_NAME"
+log "loading localdev/sample_schema.sql"
+"$PSQL" -X -q -v ON_ERROR_STOP=1 "$admin_uri" -f localdev/sample_schema.sql
+log "installing infra/event_triggers.sql"
+"$PSQL" -X -q -v ON_ERROR_STOP=1 "$admin_uri" -f infra/event_triggers.sql
+
+cat >"$ENV_FILE" <<EOF
+# Written by localdev/dev.sh; valid while that stack is running.
+export PGRST_DB_URI='postgresql://authenticator@127.0.0.1:$PG_PORT/$DB_NAME'
+export PGRST_DB_SCHEMAS='api'
+export PGRST_DB_ANON_ROLE='web_anon'
+export REDIS_URL='redis://127.0.0.1:$REDIS_PORT/0'
+export PGRST_SERVER_PORT='$API_PORT'
+# Superuser connection for DDL and psql sessions.
+export LOCALDEV_ADMIN_URI='$admin_uri'
+EOF
+unset PGOPTIONS
+# shellcheck source=/dev/null
+source "$ENV_FILE"
+
+cat >&2 <<EOF
+localdev: stack is up (state in .localdev/, variables in .localdev/env)
+  psql "$admin_uri"
+  redis-cli -p $REDIS_PORT
+EOF
+
+# --- Foreground process ----------------------------------------------------
+# Run in the background and wait, so the traps fire as soon as a signal comes.
+if [[ "$mode" == serve ]]; then
+  log "API on http://localhost:$API_PORT (Ctrl-C stops everything)"
+  "$SERVE_BIN" &
+  child_pid=$!
+  printf '%s\n' "$child_pid" >"$SERVE_PIDFILE"
+else
+  log "--stack-only: Ctrl-C stops PostgreSQL and Redis"
+  sleep infinity &
+  child_pid=$!
+fi
+wait "$child_pid"

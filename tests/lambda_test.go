@@ -1,0 +1,111 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// lambdaCase is a captured API Gateway payload and what the function must answer.
+type lambdaCase struct {
+	file   string
+	status int
+	body   string
+}
+
+var lambdaCases = []lambdaCase{ //nolint:gochecknoglobals // shared by the in-process and bootstrap tests
+	{"apigw-v1-get-books.json", 200, `[{"title":"Guards! Guards!","author":{"name":"Terry Pratchett"}}]`},
+	{"apigw-v2-get-books.json", 200, `[{"title":"Guards! Guards!","author":{"name":"Terry Pratchett"}}]`},
+	{"apigw-v2-post-rpc.json", 200, `42`},
+}
+
+// checkLambdaResponse decodes a handler's JSON response in the shape of the
+// event's payload version and checks status, body and content type.
+func checkLambdaResponse(t *testing.T, c lambdaCase, out []byte) {
+	t.Helper()
+	var status int
+	var body, ct string
+	if strings.Contains(c.file, "-v1-") {
+		var r events.APIGatewayProxyResponse
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatal(err)
+		}
+		status, body, ct = r.StatusCode, r.Body, r.Headers["Content-Type"]
+		if ct == "" && len(r.MultiValueHeaders["Content-Type"]) > 0 {
+			ct = r.MultiValueHeaders["Content-Type"][0]
+		}
+	} else {
+		var r events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatal(err)
+		}
+		status, body, ct = r.StatusCode, r.Body, r.Headers["Content-Type"]
+		if ct == "" && len(r.MultiValueHeaders["Content-Type"]) > 0 {
+			ct = r.MultiValueHeaders["Content-Type"][0]
+		}
+	}
+	if status != c.status || compact(t, body) != c.body {
+		t.Fatalf("%s: got %d %s, want %d %s", c.file, status, body, c.status, c.body)
+	}
+	if ct != "application/json; charset=utf-8" {
+		t.Fatalf("%s: Content-Type = %q (response %s)", c.file, ct, out)
+	}
+}
+
+func TestLambdaHandlerAnswersAPIGatewayPayloads(t *testing.T) {
+	t.Parallel()
+	e := sampleEnv(t)
+	for _, c := range lambdaCases {
+		t.Run(c.file, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("testdata", c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := e.stack.Invoker.Invoke(context.Background(), raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(out)
+			checkLambdaResponse(t, c, b)
+		})
+	}
+	t.Run("not an API Gateway event", func(t *testing.T) {
+		if _, err := e.stack.Invoker.Invoke(context.Background(), json.RawMessage(`{"Records":[]}`)); err == nil {
+			t.Fatal("an S3-style event was accepted")
+		}
+	})
+}
+
+// TestBootstrapUnderRuntimeAPI builds functions/api as SAM does and runs the
+// real binary against a local implementation of the Lambda Runtime API,
+// feeding it the captured payloads.
+func TestBootstrapUnderRuntimeAPI(t *testing.T) {
+	t.Parallel()
+	e := sampleEnv(t)
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	// SAM also sets CGO_ENABLED=0 and -trimpath (see `make build`); the test
+	// keeps the default flags so it reuses the test run's build cache.
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "../functions/api")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build bootstrap: %v\n%s", err, out)
+	}
+	rt := newRuntimeAPI(t)
+	var payloads [][]byte
+	for _, c := range lambdaCases {
+		raw, err := os.ReadFile(filepath.Join("testdata", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		payloads = append(payloads, raw)
+	}
+	results := rt.run(t, bin, e.vars, payloads)
+	for i, c := range lambdaCases {
+		checkLambdaResponse(t, c, results[i])
+	}
+}
