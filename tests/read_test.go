@@ -246,3 +246,41 @@ func TestAmbiguousEmbeddingAndOverloads(t *testing.T) {
 		"Could not choose the best candidate function between: api.echo(v => integer), api.echo(v => text)", "null",
 		"Try renaming the parameters or the function itself in the database so function overloading can be resolved")
 }
+
+// TestHostileInput checks that identifiers reach SQL quoted and values as
+// bind parameters: hostile input is data or a clean error, never SQL.
+func TestHostileInput(t *testing.T) {
+	t.Parallel()
+	e := sampleEnv(t)
+	for _, c := range []struct {
+		path   string
+		status int
+		code   string
+	}{
+		{"/books?select=id&title=eq.'%3B%20DROP%20TABLE%20api.books%3B--", 200, ""},
+		{"/books?select=id&id=in.(1,'2)%3B--)", 400, "PGRST100"},
+		{`/books?select=id&id=in.(1,%222')%3B%20DROP%20TABLE%20api.books%3B--%22)`, 400, "22P02"},
+		{`/books?select=%22id%22%22%3B%20DROP%20TABLE%20api.books%3B--%22`, 400, "PGRST100"},
+		{`/books?select=%22id%3B%20DROP%20TABLE%20api.books%3B--%22`, 400, "42703"},
+		{"/books?select=id::int)%3Bdrop%20table%20api.books%3B--", 400, "PGRST100"},
+		{"/books?select=id&order=id%3Bdrop%20table%20api.books", 400, "PGRST100"},
+		{"/rpc/add?a=1)%3B%20DROP%20TABLE%20api.books%3B--&b=2", 400, "22P02"},
+		{"/books%22%3B%20DROP%20TABLE%20api.books%3B--", 404, "PGRST205"},
+	} {
+		r := e.get(c.path)
+		if r.Status != c.status {
+			t.Errorf("GET %s: %d %s, want %d", c.path, r.Status, r.Body, c.status)
+			continue
+		}
+		if c.code != "" {
+			var body map[string]any
+			_ = json.Unmarshal([]byte(r.Body), &body)
+			if body["code"] != c.code {
+				t.Errorf("GET %s: code %v, want %s (%s)", c.path, body["code"], c.code, r.Body)
+			}
+		}
+	}
+	if r := e.get("/books?select=id&order=id"); r.Status != 200 || compact(t, r.Body) != `[{"id":1},{"id":2},{"id":3},{"id":4},{"id":5},{"id":6}]` {
+		t.Fatalf("books changed: %d %s", r.Status, r.Body)
+	}
+}
