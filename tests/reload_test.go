@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -164,4 +165,30 @@ func TestListenerReconnectsAndRebuilds(t *testing.T) {
 	if r := e.get("/after_reconnect"); r.Status != 200 {
 		t.Fatalf("after reconnect: %d %s", r.Status, r.Body)
 	}
+}
+
+// TestEventTriggersReloadOnDDL installs infra/event_triggers.sql (the
+// seed's finer-grained triggers): DDL alone reloads the cache, and a
+// temporary table does not.
+func TestEventTriggersReloadOnDDL(t *testing.T) {
+	t.Parallel()
+	sql, err := os.ReadFile("../infra/event_triggers.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, string(sql), nil)
+	before := len(e.rebuilds())
+	mustExec(t, e.db, `CREATE TEMP TABLE scratch (id int)`)
+	mustExec(t, e.db, `CREATE TABLE api.by_trigger (id int)`)
+	e.waitBuild("notify")
+	if r := e.get("/by_trigger"); r.Status != 200 {
+		t.Fatalf("table created by DDL alone: %d %s", r.Status, r.Body)
+	}
+	time.Sleep(200 * time.Millisecond) // past the cooldown: a rebuild for the temp table would have started
+	if got := len(e.rebuilds()) - before; got != 1 {
+		t.Fatalf("%d rebuilds, want 1 (the temporary table must not notify)", got)
+	}
+	mustExec(t, e.db, `DROP TABLE api.by_trigger`)
+	e.waitBuild("notify")
+	wantError(t, e.get("/by_trigger"), 404, "PGRST205", "", "", "")
 }
