@@ -19,6 +19,10 @@ type Reader struct {
 	mu      sync.Mutex
 	version int64
 	cache   *schemacache.SchemaCache
+	// bad is the last version whose blob could not be decoded; it is not
+	// downloaded again while it stays current.
+	bad    int64
+	badErr error
 }
 
 // NewReader returns a Reader over store; logger receives warnings (nil discards).
@@ -37,19 +41,22 @@ func NewReader(store *Store, logger *slog.Logger) *Reader {
 func (r *Reader) Current(ctx context.Context) (*schemacache.SchemaCache, int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	v, blob, err := r.store.Fetch(ctx, r.version)
-	if err != nil {
+	v, blob, err := r.store.Fetch(ctx, r.version, r.bad)
+	switch {
+	case err != nil:
 		return r.fallback(err)
-	}
-	if blob == nil && v == r.version && r.cache != nil {
+	case blob == nil && v == r.version && r.cache != nil:
 		return r.cache, r.version, nil
+	case blob == nil && v == r.bad:
+		return r.fallback(r.badErr)
 	}
 	sc, err := schemacache.Decode(blob)
 	if err != nil {
 		r.logger.Warn("unreadable schema cache blob", "version", v, "error", err.Error())
+		r.bad, r.badErr = v, err
 		return r.fallback(err)
 	}
-	r.version, r.cache = v, sc
+	r.version, r.cache, r.bad, r.badErr = v, sc, 0, nil
 	return sc, v, nil
 }
 

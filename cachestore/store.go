@@ -50,7 +50,16 @@ type Meta struct {
 var publishScript = redis.NewScript(`
 local ns = ARGV[1]
 local keep = tonumber(ARGV[3])
+-- Versions never fall below the server clock in ms, so they keep increasing
+-- even after Redis loses its data (no persistence, failover): a warm reader
+-- holding an old number must never mistake a new cache for its own.
+local now = redis.call('TIME')
+local floor = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local v = redis.call('INCR', ns .. 'seq')
+if v < floor then
+  v = floor
+  redis.call('SET', ns .. 'seq', v)
+end
 redis.call('SET', ns .. 'cache:' .. v, ARGV[2])
 local meta = {}
 for i = 4, #ARGV do meta[#meta + 1] = ARGV[i] end
@@ -69,7 +78,9 @@ return v
 `)
 
 // Publish stores blob as a new version, makes it current and returns its
-// number. Versions strictly increase. Errors are Redis errors, wrapped.
+// number. Versions strictly increase and are at least the Redis server's
+// clock in ms, so they stay increasing across a Redis restart that lost the
+// data. Errors are Redis errors, wrapped.
 func (s *Store) Publish(ctx context.Context, blob []byte, meta Meta) (int64, error) {
 	keep := s.Keep
 	if keep <= 0 {
@@ -90,15 +101,17 @@ var fetchScript = redis.NewScript(`
 local ns = ARGV[1]
 local cur = redis.call('GET', ns .. 'current')
 if not cur then return {} end
-if cur == ARGV[2] then return {cur} end
+if cur == ARGV[2] or cur == ARGV[3] then return {cur} end
 return {cur, redis.call('GET', ns .. 'cache:' .. cur)}
 `)
 
 // Fetch returns the current version and, when it differs from have (the
-// version the caller holds; 0 for none), its blob; blob is nil when the
-// version is unchanged. It returns ErrNoCache when nothing was published.
-func (s *Store) Fetch(ctx context.Context, have int64) (version int64, blob []byte, err error) {
-	res, err := fetchScript.Run(ctx, s.rdb, []string{s.Key("current")}, s.Key(""), strconv.FormatInt(have, 10)).Slice()
+// version the caller holds; 0 for none) and from skip (a version the caller
+// already found unreadable; 0 for none), its blob; otherwise blob is nil.
+// It returns ErrNoCache when nothing was published.
+func (s *Store) Fetch(ctx context.Context, have, skip int64) (version int64, blob []byte, err error) {
+	res, err := fetchScript.Run(ctx, s.rdb, []string{s.Key("current")}, s.Key(""),
+		strconv.FormatInt(have, 10), strconv.FormatInt(skip, 10)).Slice()
 	if err != nil {
 		return 0, nil, fmt.Errorf("fetch schema cache: %w", err)
 	}

@@ -44,8 +44,15 @@ func Decode(blob []byte) (*SchemaCache, error) {
 	if v := binary.BigEndian.Uint16(blob[len(magic):]); v != FormatVersion {
 		return nil, fmt.Errorf("decode schema cache: format %d, this build reads %d: %w", v, FormatVersion, ErrUnsupportedFormat)
 	}
+	payload := blob[len(magic)+2:]
+	// Walk the payload without allocating first: msgpack v5.4.1 trusts the
+	// lengths in array headers (its allocation limit is never applied), so a
+	// few corrupt bytes could otherwise demand gigabytes and kill the process.
+	if err := msgpack.NewDecoder(bytes.NewReader(payload)).Skip(); err != nil {
+		return nil, fmt.Errorf("decode schema cache: %w", err)
+	}
 	sc := &SchemaCache{}
-	if err := msgpack.Unmarshal(blob[len(magic)+2:], sc); err != nil {
+	if err := msgpack.Unmarshal(payload, sc); err != nil {
 		return nil, fmt.Errorf("decode schema cache: %w", err)
 	}
 	sc.Index()

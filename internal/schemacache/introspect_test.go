@@ -126,8 +126,8 @@ func TestLoadColumns(t *testing.T) {
 	cache := loadFixture(t, "api")
 	moods := []string{"sad", "meh", "ok", "happy"} // enumsortorder, not creation order
 	want := []sc.Column{
-		// Identity column: nextval of its sequence.
-		{Name: "id", Type: "integer", NominalType: "integer", Default: strp("nextval('api.items_id_seq'::regclass)")},
+		// BY DEFAULT identity column: nextval of its sequence, written as PostgREST does.
+		{Name: "id", Type: "integer", NominalType: "integer", Default: strp("nextval('api.items_id_seq')")},
 		{Name: "serial_no", Type: "integer", NominalType: "integer", Default: strp("nextval('api.items_serial_no_seq'::regclass)")},
 		{Name: "title", Type: "text", NominalType: "text", Default: strp("'untitled'::text")},
 		// The dropped column "gone" is skipped.
@@ -144,6 +144,11 @@ func TestLoadColumns(t *testing.T) {
 		{Name: "rank", Type: "integer", NominalType: "api.positive", Default: strp("7")},
 		// Domain over an enum outside pg_catalog: the domain's name, the enum's labels.
 		{Name: "mood2", Nullable: true, Type: "api.mood_d", NominalType: "api.mood_d", Enum: moods},
+		// Domains over domains resolve to the innermost base type.
+		{Name: "email2", Nullable: true, Type: "text", NominalType: "api.work_email"},
+		{Name: "mood3", Nullable: true, Type: "api.mood_dd", NominalType: "api.mood_dd", Enum: moods},
+		// ALWAYS identity columns take no value from clients: no default, as PostgREST.
+		{Name: "always", Type: "integer", NominalType: "integer"},
 	}
 	items := cache.Table(api("items"))
 	if items == nil {

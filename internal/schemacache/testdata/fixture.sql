@@ -8,6 +8,8 @@ ALTER TYPE api.mood ADD VALUE 'meh' BEFORE 'ok';
 CREATE DOMAIN api.email AS text CHECK (VALUE LIKE '%@%');
 CREATE DOMAIN api.positive AS integer NOT NULL DEFAULT 7 CHECK (VALUE > 0);
 CREATE DOMAIN api.mood_d AS api.mood;
+CREATE DOMAIN api.work_email AS api.email;
+CREATE DOMAIN api.mood_dd AS api.mood_d;
 
 CREATE TABLE private.secrets (id integer PRIMARY KEY);
 
@@ -31,7 +33,10 @@ CREATE TABLE api.items (
   qty      integer DEFAULT 1,
   doubled  integer GENERATED ALWAYS AS (qty * 2) STORED,
   rank     api.positive,
-  mood2    api.mood_d
+  mood2    api.mood_d,
+  email2   api.work_email,
+  mood3    api.mood_dd,
+  always   integer GENERATED ALWAYS AS IDENTITY
 );
 ALTER TABLE api.items DROP COLUMN gone;
 COMMENT ON COLUMN api.items.price IS 'Unit price';

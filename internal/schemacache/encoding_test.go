@@ -1,0 +1,257 @@
+package schemacache_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	sc "github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+// sampleCache exercises every field of the model.
+func sampleCache() *sc.SchemaCache {
+	maxLen := int32(50)
+	def := "nextval('api.items_id_seq'::regclass)"
+	return &sc.SchemaCache{
+		Schemas:   []string{"api", "v2"},
+		PgVersion: 150018,
+		Tables: []sc.Table{
+			{Schema: "api", Name: "authors", Description: "People", Insertable: true, Updatable: true, Deletable: true,
+				PKCols: []string{"id"},
+				Columns: []sc.Column{
+					{Name: "id", Type: "integer", NominalType: "integer", Default: &def},
+					{Name: "nick", Description: "Nickname", Nullable: true, Type: "character varying",
+						NominalType: "character varying(50)", MaxLen: &maxLen},
+					{Name: "mood", Nullable: true, Type: "api.mood", NominalType: "api.mood", Enum: []string{"sad", "ok"}},
+				}},
+			{Schema: "api", Name: "books", Insertable: true, Updatable: true, Deletable: true, PKCols: []string{"id"},
+				Columns: []sc.Column{{Name: "id", Type: "integer", NominalType: "integer"},
+					{Name: "author_id", Nullable: true, Type: "integer", NominalType: "integer"}}},
+			{Schema: "api", Name: "book_counts", IsView: true,
+				Columns: []sc.Column{{Name: "n", Nullable: true, Type: "bigint", NominalType: "bigint"}}},
+		},
+		Relationships: []sc.Relationship{
+			{Table: sc.QI{Schema: "api", Name: "authors"}, ForeignTable: sc.QI{Schema: "api", Name: "books"},
+				Cardinality: sc.O2M, Constraint: "books_author_id_fkey", Columns: []sc.ColumnPair{{Col: "id", FCol: "author_id"}}},
+			{Table: sc.QI{Schema: "api", Name: "authors"}, ForeignTable: sc.QI{Schema: "api", Name: "authors"}, IsSelf: true,
+				Cardinality: sc.O2O, Constraint: "c", Columns: []sc.ColumnPair{{Col: "id", FCol: "id"}}, IsParent: true},
+			{Table: sc.QI{Schema: "api", Name: "books"}, ForeignTable: sc.QI{Schema: "api", Name: "authors"},
+				Cardinality: sc.M2O, Constraint: "books_author_id_fkey", Columns: []sc.ColumnPair{{Col: "author_id", FCol: "id"}}},
+			{Table: sc.QI{Schema: "api", Name: "books"}, ForeignTable: sc.QI{Schema: "api", Name: "tags"}, Cardinality: sc.M2M,
+				Junction: &sc.Junction{Table: sc.QI{Schema: "api", Name: "book_tags"}, Constraint1: "c1", Constraint2: "c2",
+					ColsSource: []sc.ColumnPair{{Col: "book_id", FCol: "id"}}, ColsTarget: []sc.ColumnPair{{Col: "tag_id", FCol: "id"}}}},
+		},
+		Routines: []sc.Routine{
+			{Schema: "api", Name: "over", Volatility: sc.Volatile, Return: sc.ReturnType{Type: sc.QI{Schema: "pg_catalog", Name: "text"}}},
+			{Schema: "api", Name: "over", Description: "one", Volatility: sc.Stable,
+				Params: []sc.RoutineParam{{Name: "a", Type: "integer", Required: true}},
+				Return: sc.ReturnType{SetOf: true, Composite: true, Type: sc.QI{Schema: "api", Name: "books"}}},
+			{Schema: "api", Name: "sum_all", Volatility: sc.Immutable, HasVariadic: true,
+				Params: []sc.RoutineParam{{Name: "nums", Type: "integer[]", Variadic: true}},
+				Return: sc.ReturnType{Type: sc.QI{Schema: "pg_catalog", Name: "void"}}},
+		},
+		Timings: map[string]float64{"tables": 1.5, "columns": 0.25, "rels": 0, "funcs": 12.125},
+	}
+}
+
+func mustEncode(t testing.TB, cache *sc.SchemaCache) []byte {
+	t.Helper()
+	blob, err := sc.Encode(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blob
+}
+
+func TestEncodeDecodeRoundTrip(t *testing.T) {
+	for name, cache := range map[string]*sc.SchemaCache{"sample": sampleCache(), "empty": {}} {
+		t.Run(name, func(t *testing.T) {
+			blob := mustEncode(t, cache)
+			if !bytes.HasPrefix(blob, []byte("PGSC")) {
+				t.Errorf("blob starts with %q, want the PGSC magic", blob[:min(4, len(blob))])
+			}
+			if v := binary.BigEndian.Uint16(blob[4:6]); v != sc.FormatVersion {
+				t.Errorf("blob format version = %d, want %d", v, sc.FormatVersion)
+			}
+			got, err := sc.Decode(blob)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cache.Index() // both sides indexed, so the unexported indexes compare too
+			if !reflect.DeepEqual(got, cache) {
+				t.Errorf("round trip differs:\n got %+v\nwant %+v", got, cache)
+			}
+			again, err := sc.Decode(mustEncode(t, got))
+			if err != nil || !reflect.DeepEqual(again, cache) {
+				t.Errorf("second round trip differs (err %v)", err)
+			}
+		})
+	}
+}
+
+func TestDecodeIndexes(t *testing.T) {
+	got, err := sc.Decode(mustEncode(t, sampleCache()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	authors := got.Table(sc.QI{Schema: "api", Name: "authors"})
+	if authors == nil || authors != &got.Tables[0] {
+		t.Fatalf("Table(api.authors) = %p, want &Tables[0] = %p", authors, &got.Tables[0])
+	}
+	if c := authors.Column("nick"); c == nil || c.MaxLen == nil || *c.MaxLen != 50 {
+		t.Errorf("authors.nick = %+v", c)
+	}
+	if got.Table(sc.QI{Schema: "v2", Name: "authors"}) != nil {
+		t.Error("Table(v2.authors) found")
+	}
+	tests := []struct {
+		origin string
+		want   []int // indexes into Relationships
+	}{
+		{"authors", []int{0, 1}},
+		{"books", []int{2, 3}},
+		{"book_counts", nil},
+	}
+	for _, tt := range tests {
+		rels := got.RelationshipsFrom(sc.QI{Schema: "api", Name: tt.origin})
+		if len(rels) != len(tt.want) {
+			t.Errorf("RelationshipsFrom(api.%s) = %d, want %d", tt.origin, len(rels), len(tt.want))
+			continue
+		}
+		for i, r := range rels {
+			if r != &got.Relationships[tt.want[i]] {
+				t.Errorf("RelationshipsFrom(api.%s)[%d] is not Relationships[%d]", tt.origin, i, tt.want[i])
+			}
+		}
+	}
+	ov := got.Overloads(sc.QI{Schema: "api", Name: "over"})
+	if len(ov) != 2 || len(ov[0].Params) != 0 || len(ov[1].Params) != 1 || ov[1].Description != "one" {
+		t.Errorf("Overloads(api.over) = %+v", ov)
+	}
+	if ov := got.Overloads(sc.QI{Schema: "api", Name: "sum_all"}); len(ov) != 1 || !ov[0].Return.IsVoid() {
+		t.Errorf("Overloads(api.sum_all) = %+v", ov)
+	}
+}
+
+// header returns the 6-byte blob header for format version v.
+func header(v uint16) []byte {
+	return binary.BigEndian.AppendUint16([]byte("PGSC"), v)
+}
+
+func TestDecodeErrors(t *testing.T) {
+	valid := mustEncode(t, sampleCache())
+	payload := valid[6:]
+	arrayPayload, _ := msgpack.Marshal([]int{1, 2, 3})
+	stringPayload, _ := msgpack.Marshal("tables")
+	wrongField, _ := msgpack.Marshal(map[string]any{"tables": "not a list"})
+
+	tests := []struct {
+		name        string
+		blob        []byte
+		unsupported bool
+	}{
+		{"nil", nil, false},
+		{"empty", []byte{}, false},
+		{"short magic", []byte("PGS"), false},
+		{"magic only", []byte("PGSC"), false},
+		{"magic and one version byte", []byte("PGSC\x00"), false},
+		{"wrong magic", append([]byte("PGSX\x00\x01"), payload...), false},
+		{"plain msgpack", payload, false},
+		{"garbage", []byte("\x00\xff\x13 not a schema cache at all"), false},
+		{"header then reserved byte", append(header(sc.FormatVersion), 0xc1), false},
+		{"header then array", append(header(sc.FormatVersion), arrayPayload...), false},
+		{"header then string", append(header(sc.FormatVersion), stringPayload...), false},
+		{"field of the wrong type", append(header(sc.FormatVersion), wrongField...), false},
+		{"truncated", valid[:len(valid)/2], false},
+		{"truncated by one byte", valid[:len(valid)-1], false},
+		{"newer format", append(header(sc.FormatVersion+1), payload...), true},
+		{"newer format, header only", header(sc.FormatVersion + 1), true},
+		{"format 0", append(header(0), payload...), true},
+		{"format 65535", append(header(0xffff), payload...), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := sc.Decode(tt.blob)
+			if err == nil {
+				t.Fatalf("Decode succeeded: %+v", got)
+			}
+			if got != nil {
+				t.Errorf("Decode returned a cache with error %v", err)
+			}
+			if errors.Is(err, sc.ErrUnsupportedFormat) != tt.unsupported {
+				t.Errorf("errors.Is(%v, ErrUnsupportedFormat) = %v, want %v", err, !tt.unsupported, tt.unsupported)
+			}
+		})
+	}
+
+	t.Run("every truncation", func(t *testing.T) {
+		for n := 0; n < len(valid); n++ {
+			if _, err := sc.Decode(valid[:n]); err == nil {
+				t.Errorf("Decode of the first %d of %d bytes succeeded", n, len(valid))
+			}
+		}
+	})
+}
+
+func FuzzDecode(f *testing.F) {
+	valid, err := sc.Encode(sampleCache())
+	if err != nil {
+		f.Fatal(err)
+	}
+	empty, err := sc.Encode(&sc.SchemaCache{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	// A string header claiming 2^32-1 bytes, with nothing behind it.
+	hugeString := append(header(sc.FormatVersion), 0x81, 0xa7)
+	hugeString = append(hugeString, "schemas"...)
+	hugeString = append(hugeString, 0x91, 0xdb, 0xff, 0xff, 0xff, 0xff)
+	// A map header claiming 2^32-1 timings.
+	hugeMap := append(header(sc.FormatVersion), 0x81, 0xa7)
+	hugeMap = append(hugeMap, "timings"...)
+	hugeMap = append(hugeMap, 0xdf, 0xff, 0xff, 0xff, 0xff)
+	// A slice header claiming 2^32-1 tables (msgpack's allocation limit does not apply).
+	hugeSlice := append(header(sc.FormatVersion), 0x81, 0xa6)
+	hugeSlice = append(hugeSlice, "tables"...)
+	hugeSlice = append(hugeSlice, 0xdd, 0xff, 0xff, 0xff, 0xff)
+	for _, seed := range [][]byte{
+		nil, {}, []byte("PGSC"), hugeSlice, header(sc.FormatVersion), header(sc.FormatVersion + 1),
+		valid, valid[:len(valid)/3], empty, hugeString, hugeMap,
+		append(header(sc.FormatVersion), 0xc0), // msgpack nil
+		append(header(sc.FormatVersion), 0xc1),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		got, err := sc.Decode(blob)
+		if err != nil {
+			if got != nil {
+				t.Fatalf("Decode returned a cache and %v", err)
+			}
+			return
+		}
+		// A decoded cache is indexed and can be served and re-published.
+		for i := range got.Tables {
+			if got.Table(got.Tables[i].QI()) == nil {
+				t.Fatalf("Table(%s) = nil after Decode", got.Tables[i].QI())
+			}
+			got.RelationshipsFrom(got.Tables[i].QI())
+		}
+		for i := range got.Routines {
+			if len(got.Overloads(got.Routines[i].QI())) == 0 {
+				t.Fatalf("Overloads(%s) empty after Decode", got.Routines[i].QI())
+			}
+		}
+		again, err := sc.Encode(got)
+		if err != nil {
+			t.Fatalf("re-encoding a decoded cache: %v", err)
+		}
+		if _, err := sc.Decode(again); err != nil {
+			t.Fatalf("decoding a re-encoded cache: %v", err)
+		}
+	})
+}
