@@ -11,8 +11,6 @@ import (
 	"net/http"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
@@ -59,12 +57,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	s.closers = append(s.closers, func() { _ = rdb.Close() })
 	s.Store = cachestore.New(rdb, cfg.CacheKeyPrefix)
 
-	workerPool, err := query.Connect(ctx, cfg.DBURI, 2)
+	worker, closeWorker, err := listenerworker.Open(ctx, cfg, s.Store, logger)
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.closers = append(s.closers, workerPool.Close)
+	s.Worker = worker
+	s.closers = append(s.closers, closeWorker)
 	apiPool, err := query.Connect(ctx, cfg.DBURI, 10)
 	if err != nil {
 		s.Close()
@@ -72,19 +71,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	}
 	s.closers = append(s.closers, apiPool.Close)
 
-	s.Worker = listenerworker.New(cfg, workerPool, listenConnect(workerPool), s.Store, logger)
 	reader := cachestore.NewReader(s.Store, logger)
 	s.Invoker = app.NewInvoker(app.New(cfg, reader, apiPool, logger))
 	s.HTTP = GatewayHandler(s.Invoker.Invoke)
 	return s, nil
-}
-
-// listenConnect opens dedicated listener connections with the pool's
-// connection settings.
-func listenConnect(pool *pgxpool.Pool) func(ctx context.Context) (*pgx.Conn, error) {
-	return func(ctx context.Context) (*pgx.Conn, error) {
-		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
-	}
 }
 
 // Close releases the pools, the Redis client and the embedded Redis, in

@@ -10,12 +10,9 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 )
 
@@ -42,14 +39,10 @@ func run() error {
 		return err
 	}
 	defer rdb.Close()
-	pool, err := query.Connect(ctx, cfg.DBURI, 2)
+	w, closeWorker, err := listenerworker.Open(ctx, cfg, cachestore.New(rdb, cfg.CacheKeyPrefix), logger)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	connect := func(ctx context.Context) (*pgx.Conn, error) {
-		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
-	}
-	w := listenerworker.New(cfg, pool, connect, cachestore.New(rdb, cfg.CacheKeyPrefix), logger)
+	defer closeWorker()
 	return w.Run(ctx)
 }
