@@ -21,6 +21,14 @@ func (w *Worker) listen(ctx context.Context) {
 	trigger := "startup"
 	for ctx.Err() == nil {
 		err := w.listenOnce(ctx, func() {
+			if trigger == "reconnect" {
+				w.mu.Lock()
+				hooks := append([]func(){}, w.onReconnect...)
+				w.mu.Unlock()
+				for _, f := range hooks {
+					f()
+				}
+			}
 			w.Trigger(trigger)
 			trigger, delay = "reconnect", time.Second
 		})

@@ -30,14 +30,22 @@ import (
 // maxBackoff caps the reconnect and retry delays, as PostgREST's 32 s.
 const maxBackoff = 32 * time.Second
 
-// Rebuild describes one finished rebuild, successful or not.
+// Rebuild describes one finished rebuild attempt, successful or not.
 type Rebuild struct {
 	// Trigger is what caused it: startup, notify, reconnect or manual.
 	Trigger string
+	// Requested is when the first trigger served by this rebuild arrived
+	// (a NOTIFY's arrival, for instance); Requested..Finished is the
+	// trigger-to-published latency.
+	Requested time.Time
 	// Started and Finished bound the build and publish.
 	Started, Finished time.Time
 	// Version is the published version, 0 on failure.
 	Version int64
+	// Bytes is the size of the published blob.
+	Bytes int
+	// QueryMs are the introspection queries' durations in ms, by label.
+	QueryMs map[string]float64
 	// Err is the failure, nil on success.
 	Err error
 }
@@ -52,9 +60,11 @@ type Worker struct {
 
 	debouncer *Debouncer
 
-	mu      sync.Mutex
-	reason  string
-	onBuild []func(Rebuild)
+	mu          sync.Mutex
+	reason      string
+	requested   time.Time
+	onBuild     []func(Rebuild)
+	onReconnect []func()
 }
 
 // New returns a Worker that builds with db (a pool on PGRST_DB_URI), listens
@@ -77,11 +87,22 @@ func (w *Worker) OnRebuild(f func(Rebuild)) {
 	w.onBuild = append(w.onBuild, f)
 }
 
+// OnReconnect registers f to be called each time the listener reconnects
+// after losing its connection. Register before Run.
+func (w *Worker) OnReconnect(f func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onReconnect = append(w.onReconnect, f)
+}
+
 // Trigger requests a debounced rebuild; reason names the trigger in logs
 // and in the version's metadata.
 func (w *Worker) Trigger(reason string) {
 	w.mu.Lock()
 	w.reason = reason
+	if w.requested.IsZero() {
+		w.requested = time.Now()
+	}
 	w.mu.Unlock()
 	w.debouncer.Trigger()
 }
@@ -110,11 +131,13 @@ func (w *Worker) Run(ctx context.Context) error {
 // with backoff until it succeeds or ctx ends.
 func (w *Worker) rebuild(ctx context.Context) {
 	w.mu.Lock()
-	reason := w.reason
+	reason, requested := w.reason, w.requested
+	w.requested = time.Time{}
 	w.mu.Unlock()
 	delay := time.Second
 	for {
 		ev := w.buildOnce(ctx, reason)
+		ev.Requested = requested
 		w.mu.Lock()
 		hooks := append([]func(Rebuild){}, w.onBuild...)
 		w.mu.Unlock()
@@ -143,6 +166,7 @@ func (w *Worker) buildOnce(ctx context.Context, reason string) Rebuild {
 		ev.Finished = time.Now()
 		return ev
 	}
+	ev.QueryMs = sc.Timings
 	blob, err := schemacache.Encode(sc)
 	if err != nil {
 		ev.Err = err
@@ -155,6 +179,7 @@ func (w *Worker) buildOnce(ctx context.Context, reason string) Rebuild {
 		Tables: len(sc.Tables), Relationships: len(sc.Relationships), Routines: len(sc.Routines),
 	})
 	ev.Finished = time.Now()
+	ev.Bytes = len(blob)
 	if ev.Err == nil {
 		w.logger.Info("schema cache published", "version", ev.Version, "trigger", reason, "build_ms", buildMs,
 			"bytes", len(blob), "tables", len(sc.Tables), "relationships", len(sc.Relationships),
