@@ -11,7 +11,7 @@ LAMBDA_GOARCH ?= arm64
 BUILD_DIR ?= .aws-sam-build
 TEST_TIMEOUT ?= 25m
 
-.PHONY: help dev dev-stack dev-stop deps test vet fmt fmt-check build clean
+.PHONY: help dev dev-stack dev-stop deps test vet fmt fmt-check build clean bench
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -57,3 +57,15 @@ build: ## Build the Lambda bootstrap into $(BUILD_DIR)/api/bootstrap
 
 clean: ## Remove build output (not .localdev/; use dev-stop first if running)
 	rm -rf $(BUILD_DIR) .aws-sam
+
+# Benchmarks only (-run '^$'): the tests/bench package starts its servers and
+# loads its catalogs only when -bench is given. The NOTIFY benchmark runs
+# separately with a fixed count, because one of its iterations is a whole
+# rebuild; the other run ends with the table of ratios to the baseline.
+bench: ## Schema cache benchmarks vs the upstream PostgREST baseline (~4 min)
+	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir)"; \
+	export PATH="$$pg_bindir:$$PATH"; \
+	echo "go test -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/"; \
+	$(GO) test -count=1 -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/; \
+	echo "go test -run '^$$' -bench 'Introspection|Encode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/"; \
+	$(GO) test -count=1 -run '^$$' -bench 'Introspection|Encode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/

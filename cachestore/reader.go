@@ -5,67 +5,149 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
-// Reader gives request functions the current schema cache, decoding a blob
+// ReaderOptions tune a Reader. The zero value revalidates on every call and
+// never builds.
+type ReaderOptions struct {
+	// RevalidateEvery bounds staleness against Redis round trips: the
+	// current pointer is checked at most this often (PGRST_CACHE_REVALIDATE_MS);
+	// 0 checks on every call.
+	RevalidateEvery time.Duration
+	// Build, when set, is called by a Reader that finds no cache published:
+	// under the BuildLease only one caller builds and publishes, the others
+	// wait up to BuildWait for the result.
+	Build func(ctx context.Context) error
+	// Holder identifies this reader for the BuildLease.
+	Holder string
+	// BuildWait is how long a cold reader waits for another's build
+	// (default 5 s).
+	BuildWait time.Duration
+	// Logger receives warnings; nil discards.
+	Logger *slog.Logger
+}
+
+// Reader gives request functions the current snapshot, decoding a blob
 // only when the version changed. A warm Lambda container keeps its Reader
 // (and so the decoded cache) across invocations.
 type Reader struct {
-	store  *Store
-	logger *slog.Logger
+	store *Store
+	opts  ReaderOptions
 
 	mu      sync.Mutex
 	version int64
-	cache   *schemacache.SchemaCache
+	snap    *schemacache.Snapshot
+	checked time.Time
 	// bad is the last version whose blob could not be decoded; it is not
 	// downloaded again while it stays current.
 	bad    int64
 	badErr error
+
+	// Fallbacks counts calls served from the memoised snapshot because
+	// Redis failed or held an unreadable blob.
+	Fallbacks atomic.Int64
 }
 
 // NewReader returns a Reader over store; logger receives warnings (nil discards).
 func NewReader(store *Store, logger *slog.Logger) *Reader {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return &Reader{store: store, logger: logger}
+	return NewReaderWithOptions(store, ReaderOptions{Logger: logger})
 }
 
-// Current returns the current schema cache and its version, with one Redis
-// round trip. When Redis fails or holds an unreadable blob, the last good
-// cache is returned (and a warning logged); with none yet, the error is
-// returned: ErrNoCache when nothing was published, otherwise the Redis or
-// decoding error.
-func (r *Reader) Current(ctx context.Context) (*schemacache.SchemaCache, int64, error) {
+// NewReaderWithOptions returns a Reader over store with opts.
+func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.BuildWait <= 0 {
+		opts.BuildWait = 5 * time.Second
+	}
+	return &Reader{store: store, opts: opts}
+}
+
+// Current returns the current snapshot and its version, with at most one
+// Redis round trip. When Redis fails or holds an unreadable blob, the last
+// good snapshot is returned (a warning logged and Fallbacks counted); with
+// none yet, the error is returned: ErrNoCache when nothing was published
+// (after trying Build, if set), otherwise the Redis or decoding error.
+func (r *Reader) Current(ctx context.Context) (*schemacache.Snapshot, int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.snap != nil && r.opts.RevalidateEvery > 0 && time.Since(r.checked) < r.opts.RevalidateEvery {
+		return r.snap, r.version, nil
+	}
 	v, blob, err := r.store.Fetch(ctx, r.version, r.bad)
 	switch {
+	case errors.Is(err, ErrNoCache) && r.snap == nil && r.opts.Build != nil:
+		if v, blob, err = r.buildOrWait(ctx); err != nil {
+			return nil, 0, err
+		}
 	case err != nil:
 		return r.fallback(err)
-	case blob == nil && v == r.version && r.cache != nil:
-		return r.cache, r.version, nil
+	case blob == nil && v == r.version && r.snap != nil:
+		r.checked = time.Now()
+		return r.snap, r.version, nil
 	case blob == nil && v == r.bad:
 		return r.fallback(r.badErr)
 	}
-	sc, err := schemacache.Decode(blob)
+	snap, err := schemacache.DecodeSnapshot(blob)
 	if err != nil {
-		r.logger.Warn("unreadable schema cache blob", "version", v, "error", err.Error())
+		r.opts.Logger.Warn("unreadable schema cache blob", "version", v, "error", err.Error())
 		r.bad, r.badErr = v, err
 		return r.fallback(err)
 	}
-	r.version, r.cache, r.bad, r.badErr = v, sc, 0, nil
-	return sc, v, nil
+	r.version, r.snap, r.bad, r.badErr, r.checked = v, snap, 0, nil, time.Now()
+	return snap, v, nil
 }
 
-func (r *Reader) fallback(err error) (*schemacache.SchemaCache, int64, error) {
-	if r.cache != nil {
-		if !errors.Is(err, schemacache.ErrUnsupportedFormat) {
-			r.logger.Warn("serving the last good schema cache", "version", r.version, "error", err.Error())
+// buildOrWait makes sure a first cache exists: the BuildLease holder builds
+// and publishes it, the others poll until it appears or BuildWait passes.
+func (r *Reader) buildOrWait(ctx context.Context) (int64, []byte, error) {
+	deadline := time.Now().Add(r.opts.BuildWait)
+	for {
+		ok, err := r.store.Acquire(ctx, BuildLease, r.opts.Holder, r.opts.BuildWait+30*time.Second)
+		if err != nil {
+			return 0, nil, err
 		}
-		return r.cache, r.version, nil
+		if ok {
+			err := r.buildOnce(ctx)
+			_ = r.store.Release(context.WithoutCancel(ctx), BuildLease, r.opts.Holder)
+			if err != nil {
+				return 0, nil, err
+			}
+		}
+		v, blob, err := r.store.Fetch(ctx, 0, 0)
+		if !errors.Is(err, ErrNoCache) || time.Now().After(deadline) {
+			return v, blob, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	return nil, 0, err
+}
+
+// buildOnce builds under the lease unless, checked again now that the lease
+// is held, a build that finished meanwhile already published a cache.
+func (r *Reader) buildOnce(ctx context.Context) error {
+	if _, _, err := r.store.Fetch(ctx, 0, 0); !errors.Is(err, ErrNoCache) {
+		return err
+	}
+	r.opts.Logger.Warn("no schema cache in Redis: building it", "holder", r.opts.Holder)
+	return r.opts.Build(ctx)
+}
+
+func (r *Reader) fallback(err error) (*schemacache.Snapshot, int64, error) {
+	if r.snap == nil {
+		return nil, 0, err
+	}
+	r.Fallbacks.Add(1)
+	if !errors.Is(err, schemacache.ErrUnsupportedFormat) {
+		r.opts.Logger.Warn("serving the last good schema cache", "version", r.version, "error", err.Error())
+	}
+	return r.snap, r.version, nil
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
@@ -36,7 +38,7 @@ func newerFormatBlob(blob []byte) []byte {
 
 func publishBlob(t *testing.T, s *cachestore.Store, blob []byte) int64 {
 	t.Helper()
-	v, err := s.Publish(context.Background(), blob, cachestore.Meta{Trigger: "manual"})
+	v, err := reserveAndPublish(context.Background(), s, blob, cachestore.Meta{Trigger: "manual"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,14 +48,14 @@ func publishBlob(t *testing.T, s *cachestore.Store, blob []byte) int64 {
 // current calls r.Current and fails t on error.
 func current(t *testing.T, r *cachestore.Reader) (*schemacache.SchemaCache, int64) {
 	t.Helper()
-	sc, v, err := r.Current(context.Background())
+	snap, v, err := r.Current(context.Background())
 	if err != nil {
 		t.Fatalf("Current: %v", err)
 	}
-	if sc == nil {
+	if snap == nil || snap.Cache == nil {
 		t.Fatal("Current returned a nil cache without error")
 	}
-	return sc, v
+	return snap.Cache, v
 }
 
 func tableNames(sc *schemacache.SchemaCache) string { return fmt.Sprint(sc.TableNames("api")) }
@@ -107,7 +109,11 @@ func TestReaderConcurrentCallers(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got[i], _, errs[i] = r.Current(context.Background())
+			var snap *schemacache.Snapshot
+			snap, _, errs[i] = r.Current(context.Background())
+			if snap != nil {
+				got[i] = snap.Cache
+			}
 		}()
 	}
 	wg.Wait()
@@ -285,5 +291,57 @@ func TestReaderDoesNotRefetchABadVersion(t *testing.T) {
 	next := publishBlob(t, s, cacheBlob(t, "c"))
 	if _, v := current(t, r); v != next {
 		t.Fatalf("after a good publish: v%d, want v%d", v, next)
+	}
+}
+
+func TestReaderRevalidateEvery(t *testing.T) {
+	s, _ := newStore(t)
+	v1 := publishBlob(t, s, cacheBlob(t, "a"))
+	r := cachestore.NewReaderWithOptions(s, cachestore.ReaderOptions{RevalidateEvery: 300 * time.Millisecond})
+	current(t, r)
+	v2 := publishBlob(t, s, cacheBlob(t, "b"))
+	if _, v := current(t, r); v != v1 {
+		t.Fatalf("within the revalidation window: v%d, want the memoised v%d", v, v1)
+	}
+	time.Sleep(350 * time.Millisecond)
+	if _, v := current(t, r); v != v2 {
+		t.Fatalf("after the window: v%d, want v%d", v, v2)
+	}
+}
+
+// TestReaderColdBuildIsSingle: many cold readers meet an empty namespace;
+// exactly one builds, the others wait for its publish.
+func TestReaderColdBuildIsSingle(t *testing.T) {
+	s, _ := newStore(t)
+	var builds atomic.Int32
+	build := func(ctx context.Context) error {
+		builds.Add(1)
+		time.Sleep(100 * time.Millisecond) // a catalog load takes a while
+		_, err := reserveAndPublish(ctx, s, cacheBlob(t, "built"), cachestore.Meta{Trigger: "cold-start"})
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := cachestore.NewReaderWithOptions(s, cachestore.ReaderOptions{Build: build, Holder: fmt.Sprintf("fn%d", i)})
+			snap, _, err := r.Current(context.Background())
+			if err == nil && snap.Cache.Table(schemacache.QI{Schema: "api", Name: "built"}) == nil {
+				err = fmt.Errorf("reader %d got a cache without the built table", i)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := builds.Load(); n != 1 {
+		t.Fatalf("%d builds, want exactly 1", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
@@ -35,36 +36,104 @@ func (s *Store) Key(name string) string { return "{" + s.prefix + "}:" + name }
 // Channel is the pub/sub channel announcing each new version.
 func (s *Store) Channel() string { return s.Key("published") }
 
-// Meta describes a published version; it is stored in the {PREFIX}:meta:V hash.
+// Redis returns the underlying client.
+func (s *Store) Redis() redis.UniversalClient { return s.rdb }
+
+// Meta describes a published version; it is stored in the {PREFIX}:meta:V
+// hash, one field per entry plus "bytes", "content_hash" and
+// "query_ms.<label>" fields.
 type Meta struct {
-	// Trigger is what caused the build: startup, notify, manual, reconnect.
+	// Trigger is what caused the build: startup, notify, manual, reconnect, config.
 	Trigger string
+	// WorkerID identifies the worker (or request function) that built it.
+	WorkerID string
 	// BuildMs is the build duration in ms.
 	BuildMs float64
 	// BuiltAt is an RFC 3339 timestamp.
 	BuiltAt string
+	// ContentHash is the blob's content hash (schemacache.Header.ContentHash);
+	// a publish whose hash equals the current version's is skipped.
+	ContentHash string
 	// Tables, Relationships and Routines count the cache's entries.
 	Tables, Relationships, Routines int
+	// QueryMs are the introspection queries' durations in ms, by label.
+	QueryMs map[string]float64
+	// Extra holds further fields (pg_version, schemas, config_fingerprint, format).
+	Extra map[string]string
 }
 
-var publishScript = redis.NewScript(`
-local ns = ARGV[1]
-local keep = tonumber(ARGV[3])
--- Versions never fall below the server clock in ms, so they keep increasing
--- even after Redis loses its data (no persistence, failover): a warm reader
--- holding an old number must never mistake a new cache for its own.
+func (m Meta) fields() []any {
+	f := []any{
+		"built_at", m.BuiltAt, "trigger", m.Trigger, "worker_id", m.WorkerID,
+		"build_ms", strconv.FormatFloat(m.BuildMs, 'f', 3, 64), "content_hash", m.ContentHash,
+		"tables", m.Tables, "relationships", m.Relationships, "routines", m.Routines,
+	}
+	for _, k := range sortedKeys(m.QueryMs) {
+		f = append(f, "query_ms."+k, strconv.FormatFloat(m.QueryMs[k], 'f', 3, 64))
+	}
+	for _, k := range sortedKeys(m.Extra) {
+		f = append(f, k, m.Extra[k])
+	}
+	return f
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// reserveScript hands out the next version. Versions never fall below the
+// server clock in ms, so they keep increasing even after Redis loses its
+// data (no persistence, failover): a warm reader holding an old number must
+// never mistake a new cache for its own.
+var reserveScript = redis.NewScript(`
 local now = redis.call('TIME')
 local floor = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local v = redis.call('INCR', ns .. 'seq')
+local v = redis.call('INCR', KEYS[1])
 if v < floor then
   v = floor
-  redis.call('SET', ns .. 'seq', v)
+  redis.call('SET', KEYS[1], v)
 end
-redis.call('SET', ns .. 'cache:' .. v, ARGV[2])
+return v
+`)
+
+// Reserve returns a new version number, greater than every number handed
+// out before in this namespace. A worker reserves before it reads the
+// catalog, so a later reservation always describes a later catalog.
+func (s *Store) Reserve(ctx context.Context) (int64, error) {
+	v, err := reserveScript.Run(ctx, s.rdb, []string{s.Key("seq")}).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("reserve schema cache version: %w", err)
+	}
+	return v, nil
+}
+
+// publishScript stores a reserved version and moves the current pointer to
+// it, compare-and-set: a version not above the current one (a build that
+// started before the one already published) is dropped, and so is one whose
+// content hash equals the current version's. A publish clears a pin.
+var publishScript = redis.NewScript(`
+local ns = ARGV[1]
+local v = tonumber(ARGV[2])
+local keep = tonumber(ARGV[4])
+local hash = ARGV[5]
+local cur = tonumber(redis.call('GET', ns .. 'current') or '0')
+if v <= cur then return {cur, 'stale'} end
+local pinned = redis.call('GET', ns .. 'pinned')
+redis.call('DEL', ns .. 'pinned')
+if hash ~= '' and cur > 0 and redis.call('HGET', ns .. 'meta:' .. cur, 'content_hash') == hash then
+  if pinned then return {cur, 'unchanged, unpinned'} end
+  return {cur, 'unchanged'}
+end
+redis.call('SET', ns .. 'cache:' .. v, ARGV[3])
 local meta = {}
-for i = 4, #ARGV do meta[#meta + 1] = ARGV[i] end
+for i = 6, #ARGV do meta[#meta + 1] = ARGV[i] end
 meta[#meta + 1] = 'bytes'
-meta[#meta + 1] = string.len(ARGV[2])
+meta[#meta + 1] = string.len(ARGV[3])
 redis.call('HSET', ns .. 'meta:' .. v, unpack(meta))
 redis.call('ZADD', ns .. 'versions', v, v)
 redis.call('SET', ns .. 'current', v)
@@ -74,27 +143,37 @@ for _, o in ipairs(old) do
   redis.call('ZREM', ns .. 'versions', o)
 end
 redis.call('PUBLISH', ns .. 'published', v)
-return v
+return {v, 'published'}
 `)
 
-// Publish stores blob as a new version, makes it current and returns its
-// number. Versions strictly increase and are at least the Redis server's
-// clock in ms, so they stay increasing across a Redis restart that lost the
-// data. Errors are Redis errors, wrapped.
-func (s *Store) Publish(ctx context.Context, blob []byte, meta Meta) (int64, error) {
+// PublishResult says what Publish did.
+type PublishResult struct {
+	// Current is the current version after the call.
+	Current int64
+	// Published is true when the blob became the current version.
+	Published bool
+	// Outcome is "published", "unchanged" (same content as the current
+	// version), "unchanged, unpinned" or "stale" (a later version is current).
+	Outcome string
+}
+
+// Publish stores blob as version (from Reserve) and makes it current,
+// unless a later version is already current or the current version has the
+// same content hash. It keeps the last Keep versions and announces the new
+// one on Channel. Errors are Redis errors, wrapped.
+func (s *Store) Publish(ctx context.Context, version int64, blob []byte, meta Meta) (PublishResult, error) {
 	keep := s.Keep
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
-	args := []any{s.Key(""), blob, keep,
-		"built_at", meta.BuiltAt, "trigger", meta.Trigger,
-		"build_ms", strconv.FormatFloat(meta.BuildMs, 'f', 3, 64),
-		"tables", meta.Tables, "relationships", meta.Relationships, "routines", meta.Routines}
-	v, err := publishScript.Run(ctx, s.rdb, []string{s.Key("seq"), s.Key("current"), s.Key("versions")}, args...).Int64()
+	args := append([]any{s.Key(""), version, blob, keep, meta.ContentHash}, meta.fields()...)
+	res, err := publishScript.Run(ctx, s.rdb, []string{s.Key("current"), s.Key("seq")}, args...).Slice()
 	if err != nil {
-		return 0, fmt.Errorf("publish schema cache: %w", err)
+		return PublishResult{}, fmt.Errorf("publish schema cache v%d: %w", version, err)
 	}
-	return v, nil
+	cur, _ := res[0].(int64)
+	outcome, _ := res[1].(string)
+	return PublishResult{Current: cur, Published: outcome == "published", Outcome: outcome}, nil
 }
 
 var fetchScript = redis.NewScript(`
@@ -131,4 +210,124 @@ func (s *Store) Fetch(ctx context.Context, have, skip int64) (version int64, blo
 		blob = []byte(b)
 	}
 	return version, blob, nil
+}
+
+// Blob returns the blob of a kept version; ErrNoCache when it is not kept.
+func (s *Store) Blob(ctx context.Context, version int64) ([]byte, error) {
+	b, err := s.rdb.Get(ctx, s.Key("cache:"+strconv.FormatInt(version, 10))).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("version %d: %w", version, ErrNoCache)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read schema cache v%d: %w", version, err)
+	}
+	return b, nil
+}
+
+// VersionInfo is a kept version and its metadata hash.
+type VersionInfo struct {
+	Version int64
+	Meta    map[string]string
+}
+
+// Versions returns the kept versions, oldest first, with their metadata.
+func (s *Store) Versions(ctx context.Context) ([]VersionInfo, error) {
+	vs, err := s.rdb.ZRange(ctx, s.Key("versions"), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list schema cache versions: %w", err)
+	}
+	out := make([]VersionInfo, 0, len(vs))
+	for _, v := range vs {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		meta, err := s.rdb.HGetAll(ctx, s.Key("meta:"+v)).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read schema cache v%s metadata: %w", v, err)
+		}
+		out = append(out, VersionInfo{Version: n, Meta: meta})
+	}
+	return out, nil
+}
+
+// Current returns the current version, 0 when none.
+func (s *Store) Current(ctx context.Context) (int64, error) {
+	return s.getInt(ctx, "current")
+}
+
+// Pinned returns the pinned version, 0 when none.
+func (s *Store) Pinned(ctx context.Context) (int64, error) {
+	return s.getInt(ctx, "pinned")
+}
+
+func (s *Store) getInt(ctx context.Context, name string) (int64, error) {
+	v, err := s.rdb.Get(ctx, s.Key(name)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", s.Key(name), err)
+	}
+	return v, nil
+}
+
+var pinScript = redis.NewScript(`
+local ns = ARGV[1]
+if redis.call('EXISTS', ns .. 'cache:' .. ARGV[2]) == 0 then return 0 end
+redis.call('SET', ns .. 'current', ARGV[2])
+redis.call('SET', ns .. 'pinned', ARGV[2])
+redis.call('PUBLISH', ns .. 'published', ARGV[2])
+return 1
+`)
+
+// Pin makes a kept version current until the next publish or Unpin (a
+// roll back). It returns ErrNoCache (wrapped) when the version is not kept.
+func (s *Store) Pin(ctx context.Context, version int64) error {
+	ok, err := pinScript.Run(ctx, s.rdb, []string{s.Key("current")}, s.Key(""), version).Int()
+	if err != nil {
+		return fmt.Errorf("pin schema cache v%d: %w", version, err)
+	}
+	if ok == 0 {
+		return fmt.Errorf("pin: version %d is not kept: %w", version, ErrNoCache)
+	}
+	return nil
+}
+
+var unpinScript = redis.NewScript(`
+local ns = ARGV[1]
+redis.call('DEL', ns .. 'pinned')
+local last = redis.call('ZRANGE', ns .. 'versions', -1, -1)
+if #last == 0 then return 0 end
+redis.call('SET', ns .. 'current', last[1])
+redis.call('PUBLISH', ns .. 'published', last[1])
+return tonumber(last[1])
+`)
+
+// Unpin ends a pin: the newest kept version becomes current again. It
+// returns that version (0 when none is kept).
+func (s *Store) Unpin(ctx context.Context) (int64, error) {
+	v, err := unpinScript.Run(ctx, s.rdb, []string{s.Key("current")}, s.Key("")).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("unpin schema cache: %w", err)
+	}
+	return v, nil
+}
+
+// ReloadChannel is the pub/sub channel on which the leading worker takes
+// reload requests: PUBLISH '{pgrst}:reload' 'reload schema' (or 'reload
+// config') has the effect of the same NOTIFY payload.
+func (s *Store) ReloadChannel() string { return s.Key("reload") }
+
+// RequestReload publishes payload ("reload schema" or "reload config") on
+// ReloadChannel and returns how many workers received it.
+func (s *Store) RequestReload(ctx context.Context, payload string) (int64, error) {
+	if payload != "reload schema" && payload != "reload config" {
+		return 0, fmt.Errorf("reload request %q: want \"reload schema\" or \"reload config\"", payload)
+	}
+	n, err := s.rdb.Publish(ctx, s.ReloadChannel(), payload).Result()
+	if err != nil {
+		return 0, fmt.Errorf("request reload: %w", err)
+	}
+	return n, nil
 }

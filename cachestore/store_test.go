@@ -62,11 +62,28 @@ func newStore(t *testing.T) (*cachestore.Store, redis.UniversalClient) {
 
 func publish(t *testing.T, s *cachestore.Store, blob string) int64 {
 	t.Helper()
-	v, err := s.Publish(context.Background(), []byte(blob), cachestore.Meta{Trigger: "manual"})
+	v, err := reserveAndPublish(context.Background(), s, []byte(blob), cachestore.Meta{Trigger: "manual"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// reserveAndPublish is a worker's publish: reserve a version, then publish
+// it; it fails unless the blob became current.
+func reserveAndPublish(ctx context.Context, s *cachestore.Store, blob []byte, meta cachestore.Meta) (int64, error) {
+	v, err := s.Reserve(ctx)
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.Publish(ctx, v, blob, meta)
+	if err != nil {
+		return 0, err
+	}
+	if !res.Published || res.Current != v {
+		return 0, fmt.Errorf("publish v%d: %+v", v, res)
+	}
+	return v, nil
 }
 
 // scanKeys returns the keys matching pattern, sorted.
@@ -148,7 +165,7 @@ func TestPublishAndFetch(t *testing.T) {
 func TestPublishBinaryBlob(t *testing.T) {
 	s, _ := newStore(t)
 	blob := []byte{0, 1, 2, 0xff, 0xfe, '\r', '\n', 0}
-	v, err := s.Publish(context.Background(), blob, cachestore.Meta{})
+	v, err := reserveAndPublish(context.Background(), s, blob, cachestore.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,8 +179,9 @@ func TestPublishMeta(t *testing.T) {
 	ctx := context.Background()
 	s, rdb := newStore(t)
 	blob := []byte("twelve bytes")
-	v, err := s.Publish(ctx, blob, cachestore.Meta{Trigger: "notify", BuildMs: 12.3456,
-		BuiltAt: "2024-05-06T07:08:09Z", Tables: 3, Relationships: 5, Routines: 7})
+	v, err := reserveAndPublish(ctx, s, blob, cachestore.Meta{Trigger: "notify", BuildMs: 12.3456,
+		BuiltAt: "2024-05-06T07:08:09Z", Tables: 3, Relationships: 5, Routines: 7, WorkerID: "w1",
+		ContentHash: "abc", QueryMs: map[string]float64{"tables": 1.25}, Extra: map[string]string{"pg_version": "150018"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,6 +192,7 @@ func TestPublishMeta(t *testing.T) {
 	want := map[string]string{
 		"trigger": "notify", "build_ms": "12.346", "built_at": "2024-05-06T07:08:09Z",
 		"tables": "3", "relationships": "5", "routines": "7", "bytes": strconv.Itoa(len(blob)),
+		"worker_id": "w1", "content_hash": "abc", "query_ms.tables": "1.250", "pg_version": "150018",
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -305,8 +324,12 @@ func TestConcurrentPublishes(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				blob := fmt.Sprintf("w%d-%d", w, i)
-				v, err := s.Publish(ctx, []byte(blob), cachestore.Meta{})
+				v, err := s.Reserve(ctx)
 				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := s.Publish(ctx, v, []byte(blob), cachestore.Meta{}); err != nil {
 					errs <- err
 					return
 				}
@@ -378,7 +401,7 @@ func TestRedisDown(t *testing.T) {
 	if _, _, err := s.Fetch(ctx, 0, 0); err == nil || errors.Is(err, cachestore.ErrNoCache) {
 		t.Errorf("Fetch with Redis stopped: %v, want a connection error", err)
 	}
-	if _, err := s.Publish(ctx, []byte("x"), cachestore.Meta{}); err == nil {
+	if _, err := s.Publish(ctx, 1, []byte("x"), cachestore.Meta{}); err == nil {
 		t.Error("Publish with Redis stopped succeeded")
 	}
 }
@@ -401,5 +424,122 @@ func TestDial(t *testing.T) {
 		if strings.Contains(err.Error(), "s3cr3t") {
 			t.Errorf("Dial error leaks the password: %v", err)
 		}
+	}
+}
+
+// TestPublishCompareAndSet: a version reserved before the current one is
+// dropped (a slow build never replaces a newer one), and a blob with the
+// current version's content hash is not republished.
+func TestPublishCompareAndSet(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	older, _ := s.Reserve(ctx)
+	newer, _ := s.Reserve(ctx)
+	if res, err := s.Publish(ctx, newer, []byte("new"), cachestore.Meta{ContentHash: "h1"}); err != nil || !res.Published || res.Current != newer {
+		t.Fatalf("publish newer: %+v %v", res, err)
+	}
+	res, err := s.Publish(ctx, older, []byte("old"), cachestore.Meta{ContentHash: "h0"})
+	if err != nil || res.Published || res.Outcome != "stale" || res.Current != newer {
+		t.Fatalf("publish older after newer: %+v %v; want stale, current %d", res, err, newer)
+	}
+	same, _ := s.Reserve(ctx)
+	res, err = s.Publish(ctx, same, []byte("new again"), cachestore.Meta{ContentHash: "h1"})
+	if err != nil || res.Published || res.Outcome != "unchanged" || res.Current != newer {
+		t.Fatalf("publish identical content: %+v %v; want unchanged", res, err)
+	}
+	if vs, _ := s.Versions(ctx); len(vs) != 1 || vs[0].Version != newer {
+		t.Fatalf("kept versions %+v, want only %d", vs, newer)
+	}
+	if _, blob, _ := s.Fetch(ctx, 0, 0); string(blob) != "new" {
+		t.Fatalf("current blob %q", blob)
+	}
+}
+
+func TestPinAndUnpin(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	v1 := publish(t, s, "one")
+	v2 := publish(t, s, "two")
+	if err := s.Pin(ctx, v1); err != nil {
+		t.Fatal(err)
+	}
+	if v, blob, _ := s.Fetch(ctx, 0, 0); v != v1 || string(blob) != "one" {
+		t.Fatalf("pinned: current %d %q, want %d", v, blob, v1)
+	}
+	if p, _ := s.Pinned(ctx); p != v1 {
+		t.Fatalf("Pinned = %d", p)
+	}
+	if err := s.Pin(ctx, 12345); !errors.Is(err, cachestore.ErrNoCache) {
+		t.Fatalf("pin of a version not kept: %v", err)
+	}
+	if v, err := s.Unpin(ctx); err != nil || v != v2 {
+		t.Fatalf("Unpin = %d, %v; want %d", v, err, v2)
+	}
+	if cur, _ := s.Current(ctx); cur != v2 {
+		t.Fatalf("after unpin current = %d", cur)
+	}
+	// A pin lasts until the next publish.
+	_ = s.Pin(ctx, v1)
+	v3 := publish(t, s, "three")
+	if p, _ := s.Pinned(ctx); p != 0 {
+		t.Fatalf("pin survived a publish: %d", p)
+	}
+	if cur, _ := s.Current(ctx); cur != v3 {
+		t.Fatalf("current %d, want %d", cur, v3)
+	}
+}
+
+func TestLease(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	if ok, err := s.Acquire(ctx, cachestore.LeaderLease, "a", time.Second); !ok || err != nil {
+		t.Fatalf("a acquires a free lease: %v %v", ok, err)
+	}
+	if ok, _ := s.Acquire(ctx, cachestore.LeaderLease, "b", time.Second); ok {
+		t.Fatal("b acquired a lease a holds")
+	}
+	if ok, _ := s.Acquire(ctx, cachestore.LeaderLease, "a", time.Second); !ok {
+		t.Fatal("a could not renew its lease")
+	}
+	if h, _ := s.Holder(ctx, cachestore.LeaderLease); h != "a" {
+		t.Fatalf("holder %q", h)
+	}
+	_ = s.Release(ctx, cachestore.LeaderLease, "b") // not b's: no effect
+	if h, _ := s.Holder(ctx, cachestore.LeaderLease); h != "a" {
+		t.Fatalf("b released a's lease")
+	}
+	_ = s.Release(ctx, cachestore.LeaderLease, "a")
+	if ok, _ := s.Acquire(ctx, cachestore.LeaderLease, "b", 50*time.Millisecond); !ok {
+		t.Fatal("b could not take a released lease")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if ok, _ := s.Acquire(ctx, cachestore.LeaderLease, "c", time.Second); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an expired lease was never free")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRequestReload(t *testing.T) {
+	ctx := context.Background()
+	s, rdb := newStore(t)
+	sub := rdb.Subscribe(ctx, s.ReloadChannel())
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.RequestReload(ctx, "reload schema"); err != nil || n != 1 {
+		t.Fatalf("RequestReload = %d, %v", n, err)
+	}
+	msg, err := sub.ReceiveMessage(ctx)
+	if err != nil || msg.Payload != "reload schema" {
+		t.Fatalf("received %v %v", msg, err)
+	}
+	if _, err := s.RequestReload(ctx, "drop everything"); err == nil {
+		t.Fatal("an unknown payload was published")
 	}
 }

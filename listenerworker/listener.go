@@ -80,15 +80,21 @@ func (w *Worker) listenOnce(ctx context.Context, onListening func()) error {
 	}
 }
 
-// handle acts on a payload as PostgREST does: "" and "reload schema" reload
-// the schema cache; "reload config" is acknowledged (the in-database
-// configuration is not read yet); anything else is ignored silently.
-func (w *Worker) handle(payload string) {
+// handle acts on a NOTIFY payload as PostgREST does: "" and "reload
+// schema" reload the schema cache, "reload config" the configuration, and
+// anything else is ignored silently.
+func (w *Worker) handle(payload string) { w.handleRequest(payload, "notify") }
+
+// handleRequest acts on a reload payload from source ("notify" or
+// "manual"). A config reload rebuilds too: the in-database configuration is
+// published with the cache, and an unchanged result is not republished.
+func (w *Worker) handleRequest(payload, source string) {
 	switch payload {
 	case "", "reload schema":
-		w.logger.Info("received a schema cache reload message", "channel", w.cfg.DBChannel)
-		w.Trigger("notify")
+		w.logger.Info("received a schema cache reload message", "channel", w.cfg.DBChannel, "source", source)
+		w.Trigger(source)
 	case "reload config":
-		w.logger.Info("received a config reload message", "channel", w.cfg.DBChannel)
+		w.logger.Info("received a config reload message", "channel", w.cfg.DBChannel, "source", source)
+		w.Trigger("config")
 	}
 }

@@ -3,6 +3,8 @@ package listenerworker
 import (
 	"context"
 	"log/slog"
+	"os"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,4 +26,43 @@ func Open(ctx context.Context, cfg *config.Config, store *cachestore.Store, logg
 		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	}
 	return New(cfg, pool, connect, store, logger), pool.Close, nil
+}
+
+// DefaultWorkerID is hostname:pid, the worker id when PGRST_WORKER_ID is unset.
+func DefaultWorkerID() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return host + ":" + strconv.Itoa(os.Getpid())
+}
+
+// Serve runs w until ctx is done, with the admin server (/live, /ready,
+// /metrics) on adminAddr when it is not empty (PGRST_ADMIN_SERVER_PORT). It
+// returns the admin server's listen error, if any, after stopping w.
+func Serve(ctx context.Context, w *Worker, adminAddr string) error {
+	metrics, state := NewMetrics(), NewAdminState()
+	metrics.Observe(w)
+	state.Observe(w)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	adminErr := make(chan error, 1)
+	if adminAddr != "" {
+		go func() {
+			err := ServeAdmin(ctx, adminAddr, NewAdminHandler(state, metrics))
+			if err != nil {
+				cancel()
+			}
+			adminErr <- err
+		}()
+	} else {
+		adminErr <- nil
+	}
+	err := w.Run(ctx)
+	state.Close()
+	cancel()
+	if aerr := <-adminErr; aerr != nil {
+		return aerr
+	}
+	return err
 }

@@ -27,6 +27,9 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
+// DefaultLeaseTTL is the leader lease's default time to live.
+const DefaultLeaseTTL = 10 * time.Second
+
 // maxBackoff caps the reconnect and retry delays, as PostgREST's 32 s.
 const maxBackoff = 32 * time.Second
 
@@ -40,8 +43,11 @@ type Rebuild struct {
 	Requested time.Time
 	// Started and Finished bound the build and publish.
 	Started, Finished time.Time
-	// Version is the published version, 0 on failure.
+	// Version is the current version after the attempt, 0 on failure.
 	Version int64
+	// Outcome is the publish outcome: published, unchanged, "unchanged,
+	// unpinned" or stale (see cachestore.PublishResult).
+	Outcome string
 	// Bytes is the size of the published blob.
 	Bytes int
 	// QueryMs are the introspection queries' durations in ms, by label.
@@ -59,6 +65,13 @@ type Worker struct {
 	logger  *slog.Logger
 
 	debouncer *Debouncer
+	builder   *Builder
+	id        string
+
+	// LeaseTTL is the leader lease's time to live (default 10 s): a standby
+	// takes over within it when the leader dies without releasing. Set
+	// before Run.
+	LeaseTTL time.Duration
 
 	mu          sync.Mutex
 	reason      string
@@ -76,6 +89,13 @@ func New(cfg *config.Config, db schemacache.Beginner, connect func(ctx context.C
 	}
 	w := &Worker{cfg: cfg, db: db, connect: connect, store: store, logger: logger.With("component", "listenerworker")}
 	w.debouncer = NewDebouncer(w.rebuild, SchemaReloadCooldown)
+	id := cfg.WorkerID
+	if id == "" {
+		id = DefaultWorkerID()
+	}
+	w.id = id
+	w.LeaseTTL = DefaultLeaseTTL
+	w.builder = &Builder{Config: cfg, DB: db, Store: store, WorkerID: id, Logger: w.logger}
 	return w
 }
 
@@ -107,15 +127,43 @@ func (w *Worker) Trigger(reason string) {
 	w.debouncer.Trigger()
 }
 
-// Run runs the worker until ctx is done and returns nil then. With the
-// channel disabled (PGRST_DB_CHANNEL_ENABLED=false) it only builds once at
-// start and on Trigger.
+// Run runs the worker until ctx is done and returns nil then. Only the
+// holder of the leader lease listens and rebuilds; Run waits as a standby
+// until it gets the lease, leads until it loses it or ctx ends, then
+// releases it so a standby takes over at once.
 func (w *Worker) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		if !w.awaitLease(ctx) {
+			break
+		}
+		leadCtx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.keepLease(leadCtx, cancel)
+		}()
+		w.lead(leadCtx)
+		cancel()
+		wg.Wait()
+		_ = w.store.Release(context.WithoutCancel(ctx), cachestore.LeaderLease, w.id)
+	}
+	return nil
+}
+
+// lead is one term as leader: the debouncer, the reload subscription and
+// the listener (or, with the channel disabled, a startup build only).
+func (w *Worker) lead(ctx context.Context) {
+	w.logger.Info("leading", "worker_id", w.id)
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		w.debouncer.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		w.subscribeReloads(ctx)
 	}()
 	if w.cfg.DBChannelEnabled {
 		w.listen(ctx)
@@ -124,7 +172,6 @@ func (w *Worker) Run(ctx context.Context) error {
 		<-ctx.Done()
 	}
 	wg.Wait()
-	return nil
 }
 
 // rebuild is the debounced action: build, encode and publish, retrying
@@ -156,36 +203,7 @@ func (w *Worker) rebuild(ctx context.Context) {
 }
 
 func (w *Worker) buildOnce(ctx context.Context, reason string) Rebuild {
-	ev := Rebuild{Trigger: reason, Started: time.Now()}
-	defer func() { ev.Finished = time.Now() }()
-	sc, err := schemacache.Load(ctx, w.db, schemacache.LoadOptions{
-		Schemas: w.cfg.DBSchemas, SleepMs: w.cfg.SchemaCacheQuerySleepMs, Logger: w.logger,
-	})
-	if err != nil {
-		ev.Err = err
-		ev.Finished = time.Now()
-		return ev
-	}
-	ev.QueryMs = sc.Timings
-	blob, err := schemacache.Encode(sc)
-	if err != nil {
-		ev.Err = err
-		ev.Finished = time.Now()
-		return ev
-	}
-	buildMs := float64(time.Since(ev.Started).Microseconds()) / 1000
-	ev.Version, ev.Err = w.store.Publish(ctx, blob, cachestore.Meta{
-		Trigger: reason, BuildMs: buildMs, BuiltAt: time.Now().UTC().Format(time.RFC3339Nano),
-		Tables: len(sc.Tables), Relationships: len(sc.Relationships), Routines: len(sc.Routines),
-	})
-	ev.Finished = time.Now()
-	ev.Bytes = len(blob)
-	if ev.Err == nil {
-		w.logger.Info("schema cache published", "version", ev.Version, "trigger", reason, "build_ms", buildMs,
-			"bytes", len(blob), "tables", len(sc.Tables), "relationships", len(sc.Relationships),
-			"routines", len(sc.Routines), "query_ms", sc.Timings)
-	}
-	return ev
+	return w.builder.Build(ctx, reason)
 }
 
 // sleep waits d or until ctx ends; it reports whether the full wait elapsed.

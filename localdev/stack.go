@@ -56,6 +56,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	}
 	s.closers = append(s.closers, func() { _ = rdb.Close() })
 	s.Store = cachestore.New(rdb, cfg.CacheKeyPrefix)
+	s.Store.Keep = cfg.CacheKeepVersions
 
 	worker, closeWorker, err := listenerworker.Open(ctx, cfg, s.Store, logger)
 	if err != nil {
@@ -71,8 +72,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	}
 	s.closers = append(s.closers, apiPool.Close)
 
-	reader := cachestore.NewReader(s.Store, logger)
-	s.Invoker = app.NewInvoker(app.New(cfg, reader, apiPool, logger))
+	// The request side builds like a cold Lambda function when Redis is empty.
+	builder := &listenerworker.Builder{Config: cfg, DB: apiPool, Store: s.Store, WorkerID: "localdev-api", Logger: logger}
+	s.Invoker = app.NewInvoker(app.New(cfg, builder.NewReader(), apiPool, logger))
 	s.HTTP = GatewayHandler(s.Invoker.Invoke)
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
@@ -142,7 +143,22 @@ func TestNotifyDuringRebuildIsNotLost(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "", func(c *config.Config) { c.SchemaCacheQuerySleepMs = 500 })
 	mustExec(t, e.db, `NOTIFY pgrst`)
-	time.Sleep(100 * time.Millisecond) // the rebuild is now inside its 500 ms sleep
+	// Wait until the rebuild is inside its 500 ms sleep.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		var n int
+		if err := e.db.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep%'
+			AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the rebuild never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	mustExec(t, e.db, `CREATE TABLE api.late (id int); NOTIFY pgrst`)
 	first := e.waitBuild("notify")
 	second := e.waitBuild("notify")

@@ -17,6 +17,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 )
 
 // poolSize is small: a Lambda container serves one request at a time.
@@ -48,7 +49,22 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	reader := cachestore.NewReader(cachestore.New(rdb, cfg.CacheKeyPrefix), logger)
-	h := app.New(cfg, reader, pool, logger)
+	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
+	store.Keep = cfg.CacheKeepVersions
+	// A cold function that finds Redis empty builds the first snapshot itself.
+	builder := &listenerworker.Builder{Config: cfg, DB: pool, Store: store, WorkerID: workerID(cfg), Logger: logger}
+	h := app.New(cfg, builder.NewReader(), pool, logger)
 	return app.NewInvoker(h), func() { pool.Close(); _ = rdb.Close() }, nil
+}
+
+// workerID names this container in the version metadata and build lease:
+// PGRST_WORKER_ID, else the Lambda log stream (one per container).
+func workerID(cfg *config.Config) string {
+	if cfg.WorkerID != "" {
+		return cfg.WorkerID
+	}
+	if s := os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME"); s != "" {
+		return "lambda:" + s
+	}
+	return listenerworker.DefaultWorkerID()
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
@@ -19,10 +20,10 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
-// CacheSource gives the current schema cache and its version;
+// CacheSource gives the current snapshot and its version;
 // *cachestore.Reader is one.
 type CacheSource interface {
-	Current(ctx context.Context) (*schemacache.SchemaCache, int64, error)
+	Current(ctx context.Context) (*schemacache.Snapshot, int64, error)
 }
 
 // maxBodyBytes bounds the request body read into memory (API Gateway's own
@@ -35,6 +36,12 @@ type Handler struct {
 	cache  CacheSource
 	db     query.Beginner
 	logger *slog.Logger
+
+	// effective is the configuration of the last snapshot seen: the
+	// environment overlaid with the snapshot's in-database settings.
+	mu        sync.Mutex
+	effVer    int64
+	effective *config.Config
 }
 
 // New returns a Handler reading the schema cache from cache and running
@@ -57,25 +64,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	ctx := r.Context()
-	// PostgREST checks the role before the schema cache.
-	role := h.cfg.DBAnonRole
-	if role == "" {
-		return response.Error(pgrsterr.AnonDisabled()), 0
-	}
-	sc, version, err := h.cache.Current(ctx)
+	snap, version, err := h.cache.Current(ctx)
 	if err != nil {
 		h.logger.Error("no schema cache", "error", err.Error())
 		return response.Error(pgrsterr.SchemaCacheEmpty()), 0
 	}
+	cfg := h.configFor(version, snap)
+	role := cfg.DBAnonRole
+	if role == "" {
+		return response.Error(pgrsterr.AnonDisabled()), version
+	}
+	sc := snap.Cache
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	if err != nil {
 		return response.Error(pgrsterr.InvalidBody("Could not read the request body")), version
 	}
-	req, perr := apirequest.Parse(r, body, h.cfg.DBSchemas)
+	req, perr := apirequest.Parse(r, body, cfg.DBSchemas)
 	if perr != nil {
 		return response.Error(perr), version
 	}
-	resp, perr := h.run(ctx, req, r.URL.Path, role, sc)
+	resp, perr := h.run(ctx, cfg, req, r.URL.Path, role, sc, snap.RoleSettings[role])
 	if perr != nil {
 		return response.Error(perr), version
 	}
@@ -83,7 +91,8 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 }
 
 // run plans and executes a parsed request.
-func (h *Handler) run(ctx context.Context, req *apirequest.Request, path, role string, sc *schemacache.SchemaCache) (*response.Response, *pgrsterr.Error) {
+func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.Request, path, role string,
+	sc *schemacache.SchemaCache, rs config.RoleSettings) (*response.Response, *pgrsterr.Error) {
 	switch {
 	case req.Kind == apirequest.TargetRoot:
 		return nil, pgrsterr.OpenAPIDisabled()
@@ -92,16 +101,17 @@ func (h *Handler) run(ctx context.Context, req *apirequest.Request, path, role s
 	case req.Kind == apirequest.TargetRoutine && req.Method == http.MethodOptions:
 		return nil, pgrsterr.UnsupportedMethod(req.Method)
 	}
-	p, err := plan.New(req, sc)
+	p, err := plan.New(req, sc, cfg.DBMaxRows)
 	if err != nil {
 		return nil, err
 	}
 	settings := query.TxSettings{
-		Role:       role,
-		SearchPath: append([]string{req.Schema}, h.cfg.DBExtraSearchPath...),
-		Method:     req.Method,
-		Path:       path,
-		ReadOnly:   true,
+		Role:         role,
+		RoleSettings: rs.Settings,
+		SearchPath:   append([]string{req.Schema}, cfg.DBExtraSearchPath...),
+		Method:       req.Method,
+		Path:         path,
+		ReadOnly:     true,
 	}
 	var st query.Statement
 	var offset int64
@@ -125,4 +135,28 @@ func (h *Handler) run(ctx context.Context, req *apirequest.Request, path, role s
 		return nil, err
 	}
 	return response.Read(req.Method, res, offset), nil
+}
+
+// configFor returns the effective configuration for a snapshot version:
+// the environment overlaid with the in-database settings the worker
+// published (precedence in-db > env, as PostgREST). An invalid in-database
+// value keeps the environment configuration, as PostgREST keeps its old
+// configuration on a bad reload.
+func (h *Handler) configFor(version int64, snap *schemacache.Snapshot) *config.Config {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.effective != nil && h.effVer == version {
+		return h.effective
+	}
+	eff := h.cfg
+	if len(snap.DBSettings) > 0 {
+		c, err := h.cfg.WithDBSettings(snap.DBSettings)
+		if err != nil {
+			h.logger.Error("invalid in-database configuration; using the environment's", "version", version, "error", err.Error())
+		} else {
+			eff = c
+		}
+	}
+	h.effVer, h.effective = version, eff
+	return eff
 }

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -45,6 +46,46 @@ type Config struct {
 	// (PGRST_INTERNAL_SCHEMA_CACHE_QUERY_SLEEP, ms, default 0), as PostgREST's
 	// internal test setting does.
 	SchemaCacheQuerySleepMs int
+
+	// DBConfig turns on in-database configuration and role settings
+	// (PGRST_DB_CONFIG, default true), as PostgREST's db-config.
+	DBConfig bool
+	// DBPreConfig is the function, "name" or "schema.name", whose set_config
+	// calls supply in-database settings (PGRST_DB_PRE_CONFIG or
+	// pgrst.db_pre_config, default unset); see [QueryDBSettings].
+	DBPreConfig string
+	// DBMaxRows caps the rows a read or RPC returns (PGRST_DB_MAX_ROWS or
+	// pgrst.db_max_rows); 0 means unlimited, PostgREST's default.
+	DBMaxRows int
+	// DBAggregatesEnabled allows aggregate functions in select
+	// (PGRST_DB_AGGREGATES_ENABLED or pgrst.db_aggregates_enabled, default
+	// false; otherwise PGRST123).
+	DBAggregatesEnabled bool
+	// DBPlanEnabled allows the application/vnd.pgrst.plan media type
+	// (PGRST_DB_PLAN_ENABLED or pgrst.db_plan_enabled, default false).
+	DBPlanEnabled bool
+	// OpenAPIMode is follow-privileges, ignore-privileges or disabled
+	// (PGRST_OPENAPI_MODE or pgrst.openapi_mode, default follow-privileges).
+	OpenAPIMode string
+	// AdminServerPort is the admin server's port (PGRST_ADMIN_SERVER_PORT);
+	// 0, the default, disables it. When set it must differ from ServerPort.
+	AdminServerPort int
+	// CacheKeepVersions is how many schema cache versions the cache store
+	// keeps (PGRST_CACHE_KEEP_VERSIONS, positive, default 10).
+	CacheKeepVersions int
+	// CacheRevalidateMs is how long, in milliseconds, a request function
+	// trusts its in-memory schema cache before checking the store for a newer
+	// version (PGRST_CACHE_REVALIDATE_MS, default 0 = on every request).
+	CacheRevalidateMs int
+	// WorkerID names this listener worker (PGRST_WORKER_ID). It is stored
+	// as given, possibly empty; the caller picks a default such as
+	// hostname and pid.
+	WorkerID string
+
+	// DBSettings holds every whitelisted in-database setting last applied by
+	// [Config.WithDBSettings], keyed without the "pgrst." prefix (for example
+	// "jwt_secret"); nil when none were applied.
+	DBSettings map[string]string
 }
 
 // FromEnv builds a Config from getenv (os.Getenv in production). An invalid
@@ -59,16 +100,14 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		LogLevel:       strings.ToLower(or(getenv("PGRST_LOG_LEVEL"), "error")),
 		RedisURL:       getenv("REDIS_URL"),
 		CacheKeyPrefix: or(getenv("PGRST_CACHE_KEY_PREFIX"), "pgrst"),
+		DBPreConfig:    strings.TrimSpace(getenv("PGRST_DB_PRE_CONFIG")),
+		OpenAPIMode:    or(getenv("PGRST_OPENAPI_MODE"), "follow-privileges"),
+		WorkerID:       getenv("PGRST_WORKER_ID"),
 	}
 	var errs []error
 	c.DBSchemas = splitList(or(getenv("PGRST_DB_SCHEMAS"), "public"))
-	if len(c.DBSchemas) == 0 {
-		errs = append(errs, errors.New(`PGRST_DB_SCHEMAS: must name at least one schema`))
-	}
-	for _, s := range c.DBSchemas {
-		if s == "pg_catalog" || s == "information_schema" {
-			errs = append(errs, fmt.Errorf("PGRST_DB_SCHEMAS: %q cannot be exposed", s))
-		}
+	if err := checkSchemas(c.DBSchemas); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_DB_SCHEMAS: %w", err))
 	}
 	c.DBExtraSearchPath = splitList(or(getenv("PGRST_DB_EXTRA_SEARCH_PATH"), "public"))
 	var err error
@@ -94,10 +133,26 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	if c.SchemaCacheQuerySleepMs, err = parseInt(getenv("PGRST_INTERNAL_SCHEMA_CACHE_QUERY_SLEEP"), 0); err != nil || c.SchemaCacheQuerySleepMs < 0 {
 		errs = append(errs, fmt.Errorf("PGRST_INTERNAL_SCHEMA_CACHE_QUERY_SLEEP: %q is not a number of milliseconds", getenv("PGRST_INTERNAL_SCHEMA_CACHE_QUERY_SLEEP")))
 	}
+	errs = append(errs, c.readInDBKeys(getenv)...)
+	errs = append(errs, c.readCacheKeys(getenv)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// checkSchemas rejects an empty db-schemas list and the system schemas
+// PostgREST refuses to expose.
+func checkSchemas(schemas []string) error {
+	if len(schemas) == 0 {
+		return errors.New("must name at least one schema")
+	}
+	for _, s := range schemas {
+		if s == "pg_catalog" || s == "information_schema" {
+			return fmt.Errorf("%q cannot be exposed", s)
+		}
+	}
+	return nil
 }
 
 func or(v, def string) string {
@@ -140,4 +195,13 @@ func parseInt(v string, def int) (int, error) {
 		return def, nil
 	}
 	return strconv.Atoi(strings.TrimSpace(v))
+}
+
+// AdminAddr is the admin server's host:port (PGRST_SERVER_HOST and
+// PGRST_ADMIN_SERVER_PORT), "" when the admin server is disabled.
+func (c *Config) AdminAddr() string {
+	if c.AdminServerPort == 0 {
+		return ""
+	}
+	return net.JoinHostPort(c.ServerHost, strconv.Itoa(c.AdminServerPort))
 }

@@ -47,10 +47,64 @@ func TestFromEnvErrorsNameTheVariable(t *testing.T) {
 		"PGRST_DB_SCHEMAS":                        "pg_catalog",
 		"PGRST_CACHE_KEY_PREFIX":                  "a{b}",
 		"PGRST_INTERNAL_SCHEMA_CACHE_QUERY_SLEEP": "-5",
+		"PGRST_DB_CONFIG":                         "sometimes",
+		"PGRST_DB_PRE_CONFIG":                     "a.b.c",
+		"PGRST_DB_MAX_ROWS":                       "-1",
+		"PGRST_DB_AGGREGATES_ENABLED":             "on",
+		"PGRST_DB_PLAN_ENABLED":                   "x",
+		"PGRST_OPENAPI_MODE":                      "all",
+		"PGRST_ADMIN_SERVER_PORT":                 "70000",
+		"PGRST_CACHE_KEEP_VERSIONS":               "0",
+		"PGRST_CACHE_REVALIDATE_MS":               "-1",
 	} {
 		_, err := FromEnv(env(map[string]string{key: val}))
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s=%q: error %v does not name the variable", key, val, err)
 		}
+	}
+}
+
+func TestFromEnvInDBKeysDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.DBConfig || c.DBPreConfig != "" || c.DBMaxRows != 0 || c.DBAggregatesEnabled || c.DBPlanEnabled ||
+		c.OpenAPIMode != "follow-privileges" || c.AdminServerPort != 0 || c.CacheKeepVersions != 10 ||
+		c.CacheRevalidateMs != 0 || c.WorkerID != "" || c.DBSettings != nil {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestFromEnvInDBKeysValues(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{
+		"PGRST_DB_CONFIG":             "false",
+		"PGRST_DB_PRE_CONFIG":         " postgrest.pre_config ",
+		"PGRST_DB_MAX_ROWS":           "50",
+		"PGRST_DB_AGGREGATES_ENABLED": "TRUE",
+		"PGRST_DB_PLAN_ENABLED":       "1",
+		"PGRST_OPENAPI_MODE":          "ignore-privileges",
+		"PGRST_ADMIN_SERVER_PORT":     "3001",
+		"PGRST_CACHE_KEEP_VERSIONS":   "3",
+		"PGRST_CACHE_REVALIDATE_MS":   "250",
+		"PGRST_WORKER_ID":             "worker-a",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBConfig || c.DBPreConfig != "postgrest.pre_config" || c.DBMaxRows != 50 || !c.DBAggregatesEnabled ||
+		!c.DBPlanEnabled || c.OpenAPIMode != "ignore-privileges" || c.AdminServerPort != 3001 ||
+		c.CacheKeepVersions != 3 || c.CacheRevalidateMs != 250 || c.WorkerID != "worker-a" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestFromEnvAdminPortMustDifferFromServerPort(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{"PGRST_SERVER_PORT": "4000", "PGRST_ADMIN_SERVER_PORT": "4000"}))
+	if err == nil || !strings.Contains(err.Error(), "PGRST_ADMIN_SERVER_PORT") {
+		t.Fatalf("error %v does not name PGRST_ADMIN_SERVER_PORT", err)
+	}
+	if _, err := FromEnv(env(map[string]string{"PGRST_SERVER_PORT": "4000", "PGRST_ADMIN_SERVER_PORT": "4001"})); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -10,11 +10,14 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
-// New plans req against sc. It returns a PostgREST error for an unknown
-// relation (PGRST205), relationship (PGRST200, PGRST201) or routine
-// (PGRST202, PGRST203), and PGRST100 for a cast that is not a type name.
-func New(req *apirequest.Request, sc *schemacache.SchemaCache) (*Plan, *pgrsterr.Error) {
+// New plans req against sc. maxRows (db-max-rows, 0 = unlimited) caps the
+// rows of the top-level resource, as PostgREST does for reads and RPC. It
+// returns a PostgREST error for an unknown relation (PGRST205),
+// relationship (PGRST200, PGRST201) or routine (PGRST202, PGRST203), and
+// PGRST100 for a cast that is not a type name.
+func New(req *apirequest.Request, sc *schemacache.SchemaCache, maxRows int) (*Plan, *pgrsterr.Error) {
 	p := &Plan{Schema: req.Schema}
+	defer func() { p.capRows(maxRows) }()
 	switch req.Kind {
 	case apirequest.TargetRoutine:
 		call, err := planCall(req, sc)
@@ -34,6 +37,20 @@ func New(req *apirequest.Request, sc *schemacache.SchemaCache) (*Plan, *pgrsterr
 		p.Read = read
 	}
 	return p, nil
+}
+
+// capRows applies db-max-rows to the top-level read.
+func (p *Plan) capRows(maxRows int) {
+	rp := p.Read
+	if p.Call != nil {
+		rp = p.Call.Result
+	}
+	if maxRows <= 0 || rp == nil {
+		return
+	}
+	if m := int64(maxRows); rp.Limit == nil || *rp.Limit > m {
+		rp.Limit = &m
+	}
 }
 
 // planRead builds the read plan of relation qi with the request's select

@@ -3,6 +3,8 @@ package query
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +18,9 @@ import (
 type TxSettings struct {
 	// Role is the role the statement runs as (SET LOCAL ROLE).
 	Role string
+	// RoleSettings are the role's own settings (ALTER ROLE ... SET), applied
+	// before the role as PostgREST does (#3045).
+	RoleSettings map[string]string
 	// SearchPath is the request schema followed by db-extra-search-path.
 	SearchPath []string
 	// Method and Path are exposed as request.method and request.path.
@@ -56,9 +61,8 @@ func Execute(ctx context.Context, db Beginner, s TxSettings, st Statement) (*Res
 		quoted[i] = ident(p)
 	}
 	batch := &pgx.Batch{}
-	batch.Queue("SELECT pg_catalog.set_config('search_path', $1, true), pg_catalog.set_config('role', $2, true), "+
-		"pg_catalog.set_config('request.method', $3, true), pg_catalog.set_config('request.path', $4, true)",
-		strings.Join(quoted, ", "), s.Role, s.Method, s.Path)
+	sql, args := preQuery(s, strings.Join(quoted, ", "))
+	batch.Queue(sql, args...)
 	var res Result
 	batch.Queue(st.SQL, st.Args...).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&res.PageTotal, &res.Body)
@@ -81,4 +85,27 @@ func dbError(err error) *pgrsterr.Error {
 		return pgrsterr.ConnectionError("the request was cancelled or timed out")
 	}
 	return pgrsterr.ConnectionError(err.Error())
+}
+
+// preQuery is PostgREST's transaction-scoped settings statement: search
+// path, the role's settings, the role, then request.method and request.path,
+// every value a bind parameter.
+func preQuery(s TxSettings, searchPath string) (string, []any) {
+	calls := []string{"pg_catalog.set_config('search_path', $1, true)"}
+	args := []any{searchPath}
+	keys := make([]string, 0, len(s.RoleSettings))
+	for k := range s.RoleSettings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, k, s.RoleSettings[k])
+		calls = append(calls, fmt.Sprintf("pg_catalog.set_config($%d, $%d, true)", len(args)-1, len(args)))
+	}
+	args = append(args, s.Role, s.Method, s.Path)
+	n := len(args)
+	calls = append(calls, fmt.Sprintf("pg_catalog.set_config('role', $%d, true)", n-2),
+		fmt.Sprintf("pg_catalog.set_config('request.method', $%d, true)", n-1),
+		fmt.Sprintf("pg_catalog.set_config('request.path', $%d, true)", n))
+	return "SELECT " + strings.Join(calls, ", "), args
 }

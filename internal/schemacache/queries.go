@@ -60,7 +60,9 @@ SELECT a.attrelid, a.attname,
                FROM pg_catalog.pg_depend dep
                JOIN pg_catalog.pg_class seq ON seq.oid = dep.objid AND seq.relkind = 'S'
                JOIN pg_catalog.pg_namespace sn ON sn.oid = seq.relnamespace
-               WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid
+               -- refclassid lets pg_depend_reference_index serve the lookup
+               WHERE dep.classid = 'pg_catalog.pg_class'::regclass
+                 AND dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = c.oid
                  AND dep.refobjsubid = a.attnum AND dep.deptype = 'i')
             ELSE coalesce(pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), t.typdefault) END AS col_default,
        (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder)

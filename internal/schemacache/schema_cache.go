@@ -31,7 +31,7 @@ type SchemaCache struct {
 	// Routines are the callable functions; overloads appear as separate entries.
 	Routines []Routine `msgpack:"routines"`
 	// Timings are the durations of the introspection queries of the build, in ms, by query label.
-	Timings map[string]float64 `msgpack:"timings"`
+	Timings map[string]float64 `msgpack:"-"`
 
 	tables   map[QI]*Table
 	rels     map[QI][]*Relationship

@@ -1,6 +1,8 @@
 // Command worker runs the listener worker on a long-lived host: it keeps
 // the schema cache in Redis (REDIS_URL) current for the request functions.
-// Configuration comes from the environment; SIGINT or SIGTERM stops it.
+// Configuration comes from the environment; with PGRST_ADMIN_SERVER_PORT it
+// serves /live, /ready and /metrics. Several workers may run: one leads, the
+// others stand by. SIGINT or SIGTERM stops it gracefully.
 package main
 
 import (
@@ -39,10 +41,12 @@ func run() error {
 		return err
 	}
 	defer rdb.Close()
-	w, closeWorker, err := listenerworker.Open(ctx, cfg, cachestore.New(rdb, cfg.CacheKeyPrefix), logger)
+	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
+	store.Keep = cfg.CacheKeepVersions
+	w, closeWorker, err := listenerworker.Open(ctx, cfg, store, logger)
 	if err != nil {
 		return err
 	}
 	defer closeWorker()
-	return w.Run(ctx)
+	return listenerworker.Serve(ctx, w, cfg.AdminAddr())
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
 
@@ -47,7 +48,9 @@ func run() error {
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
-		_ = stack.Worker.Run(ctx)
+		if err := listenerworker.Serve(ctx, stack.Worker, cfg.AdminAddr()); err != nil {
+			logger.Error("admin server", "error", err.Error())
+		}
 	}()
 
 	addr := net.JoinHostPort(cfg.ServerHost, strconv.Itoa(cfg.ServerPort))

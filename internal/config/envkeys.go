@@ -1,0 +1,95 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// readInDBKeys reads the environment variables of the keys that in-database
+// configuration may also set, plus db-config and the admin port, returning
+// one error per invalid variable.
+func (c *Config) readInDBKeys(getenv func(string) string) []error {
+	var errs []error
+	var err error
+	if c.DBConfig, err = parseBool(getenv("PGRST_DB_CONFIG"), true); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_DB_CONFIG: %w", err))
+	}
+	if c.DBPreConfig != "" {
+		if _, err := quoteFuncName(c.DBPreConfig); err != nil {
+			errs = append(errs, fmt.Errorf("PGRST_DB_PRE_CONFIG: %w", err))
+		}
+	}
+	if c.DBMaxRows, err = parseMaxRows(getenv("PGRST_DB_MAX_ROWS")); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_DB_MAX_ROWS: %w", err))
+	}
+	if c.DBAggregatesEnabled, err = parseBool(getenv("PGRST_DB_AGGREGATES_ENABLED"), false); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_DB_AGGREGATES_ENABLED: %w", err))
+	}
+	if c.DBPlanEnabled, err = parseBool(getenv("PGRST_DB_PLAN_ENABLED"), false); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_DB_PLAN_ENABLED: %w", err))
+	}
+	if err := checkOpenAPIMode(c.OpenAPIMode); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_OPENAPI_MODE: %w", err))
+	}
+	v := getenv("PGRST_ADMIN_SERVER_PORT")
+	switch c.AdminServerPort, err = parseInt(v, 0); {
+	case err != nil || c.AdminServerPort < 0 || c.AdminServerPort > 65535:
+		errs = append(errs, fmt.Errorf("PGRST_ADMIN_SERVER_PORT: %q is not a port number", v))
+	case c.AdminServerPort != 0 && c.AdminServerPort == c.ServerPort:
+		errs = append(errs, fmt.Errorf("PGRST_ADMIN_SERVER_PORT: %d must differ from PGRST_SERVER_PORT", c.AdminServerPort))
+	}
+	return errs
+}
+
+// readCacheKeys reads the cache store and worker settings, which have no
+// PostgREST counterpart.
+func (c *Config) readCacheKeys(getenv func(string) string) []error {
+	var errs []error
+	var err error
+	v := getenv("PGRST_CACHE_KEEP_VERSIONS")
+	if c.CacheKeepVersions, err = parseInt(v, 10); err != nil || c.CacheKeepVersions < 1 {
+		errs = append(errs, fmt.Errorf("PGRST_CACHE_KEEP_VERSIONS: %q is not a positive number", v))
+	}
+	v = getenv("PGRST_CACHE_REVALIDATE_MS")
+	if c.CacheRevalidateMs, err = parseInt(v, 0); err != nil || c.CacheRevalidateMs < 0 {
+		errs = append(errs, fmt.Errorf("PGRST_CACHE_REVALIDATE_MS: %q is not a number of milliseconds", v))
+	}
+	return errs
+}
+
+// parseMaxRows reads db-max-rows: empty or 0 means unlimited.
+func parseMaxRows(v string) (int, error) {
+	n, err := parseInt(v, 0)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a non-negative number", v)
+	}
+	return n, nil
+}
+
+// checkOpenAPIMode accepts the three openapi-mode values PostgREST knows.
+func checkOpenAPIMode(v string) error {
+	switch v {
+	case "follow-privileges", "ignore-privileges", "disabled":
+		return nil
+	}
+	return fmt.Errorf("%q is not one of follow-privileges, ignore-privileges, disabled", v)
+}
+
+// quoteFuncName turns "name" or "schema.name" into a quoted SQL function
+// reference such as "postgrest"."pre_config", so the name cannot inject SQL.
+// Names with more than one dot, an empty part or a NUL byte are rejected;
+// quoted identifiers containing dots are not supported.
+func quoteFuncName(name string) (string, error) {
+	parts := strings.Split(name, ".")
+	if len(parts) > 2 {
+		return "", fmt.Errorf("%q is not a function name (expected name or schema.name)", name)
+	}
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		if p = strings.TrimSpace(p); p == "" || strings.ContainsRune(p, 0) {
+			return "", fmt.Errorf("%q is not a function name (expected name or schema.name)", name)
+		}
+		quoted[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
+	}
+	return strings.Join(quoted, "."), nil
+}

@@ -1,0 +1,126 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// secretDBSettings are in-database settings left out of [Config.Fingerprint],
+// so that a published fingerprint cannot be used to guess them offline.
+var secretDBSettings = map[string]bool{"jwt_secret": true}
+
+// WithDBSettings returns a copy of c with in-database settings (as returned
+// by [QueryDBSettings], keys without "pgrst.") overriding the environment,
+// PostgREST's precedence in-db > env. It applies db_schemas, db_anon_role,
+// db_extra_search_path, db_max_rows, db_aggregates_enabled,
+// db_plan_enabled, openapi_mode and db_pre_config, and stores every
+// whitelisted key of s (see [DBSettingsNames]) in DBSettings for later use;
+// other keys are ignored. c is not modified.
+//
+// As in PostgREST, an empty value means the key's default rather than the
+// environment's value, except db_extra_search_path, where "" means no extra
+// schemas. An invalid value returns nil and an error naming pgrst.<key>;
+// PostgREST then keeps the previous configuration.
+func (c *Config) WithDBSettings(s map[string]string) (*Config, error) {
+	n := *c
+	n.DBSchemas = slices.Clone(c.DBSchemas)
+	n.DBExtraSearchPath = slices.Clone(c.DBExtraSearchPath)
+	n.DBSettings = map[string]string{}
+	for _, key := range DBSettingsNames {
+		if v, ok := s[key]; ok {
+			n.DBSettings[key] = v
+		}
+	}
+	var errs []error
+	for _, key := range slices.Sorted(maps.Keys(n.DBSettings)) {
+		if err := n.applyDBSetting(key, n.DBSettings[key]); err != nil {
+			errs = append(errs, fmt.Errorf("pgrst.%s: %w", key, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("invalid in-database configuration: %w", errors.Join(errs...))
+	}
+	return &n, nil
+}
+
+// applyDBSetting sets the field of one in-database key, if c has one.
+func (c *Config) applyDBSetting(key, v string) error {
+	var err error
+	switch key {
+	case "db_schemas":
+		schemas := splitList(or(v, "public"))
+		if err := checkSchemas(schemas); err != nil {
+			return err
+		}
+		c.DBSchemas = schemas
+	case "db_anon_role":
+		c.DBAnonRole = v
+	case "db_extra_search_path":
+		c.DBExtraSearchPath = splitList(v)
+	case "db_max_rows":
+		c.DBMaxRows, err = parseMaxRows(v)
+	case "db_aggregates_enabled":
+		c.DBAggregatesEnabled, err = parseBool(v, false)
+	case "db_plan_enabled":
+		c.DBPlanEnabled, err = parseBool(v, false)
+	case "openapi_mode":
+		v = or(v, "follow-privileges")
+		if err = checkOpenAPIMode(v); err == nil {
+			c.OpenAPIMode = v
+		}
+	case "db_pre_config":
+		v = strings.TrimSpace(v)
+		if v != "" {
+			_, err = quoteFuncName(v)
+		}
+		c.DBPreConfig = v
+	}
+	return err
+}
+
+// Fingerprint returns 16 hex digits (the start of a SHA-256) identifying the
+// effective settings that shape the schema cache and request handling:
+// DBSchemas, DBAnonRole, DBExtraSearchPath, DBMaxRows, DBAggregatesEnabled,
+// DBPlanEnabled, OpenAPIMode and the DBSettings map except jwt_secret. It
+// is stable across processes for equal settings, and does not cover
+// secrets or connection settings (DBURI and its password, RedisURL), ports,
+// logging or cache store tuning.
+func (c *Config) Fingerprint() string {
+	settings := map[string]string{}
+	for k, v := range c.DBSettings {
+		if !secretDBSettings[k] {
+			settings[k] = v
+		}
+	}
+	// encoding/json writes map keys sorted, so equal configs encode equally.
+	b, err := json.Marshal(struct {
+		Schemas         []string
+		AnonRole        string
+		ExtraSearchPath []string
+		MaxRows         int
+		Aggregates      bool
+		Plan            bool
+		OpenAPIMode     string
+		DBSettings      map[string]string
+	}{nilIfEmpty(c.DBSchemas), c.DBAnonRole, nilIfEmpty(c.DBExtraSearchPath), c.DBMaxRows,
+		c.DBAggregatesEnabled, c.DBPlanEnabled, c.OpenAPIMode, settings})
+	if err != nil {
+		panic(err) // strings, ints and bools always encode
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// nilIfEmpty makes an empty list encode like a nil one.
+func nilIfEmpty(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
