@@ -10,13 +10,11 @@ import (
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
-
-	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 )
 
 // FormatVersion is the version of the blob format Encode writes. Bump it
 // whenever a change to the model would make older readers misread a blob.
-const FormatVersion uint16 = 2
+const FormatVersion uint16 = 3
 
 // magic starts every blob, so a stray value under a cache key is recognised.
 var magic = []byte("PGSC")
@@ -57,14 +55,15 @@ type Snapshot struct {
 	// ("db_schemas" → "api"), as read by config.QueryDBSettings.
 	DBSettings map[string]string
 	// RoleSettings are per-role settings by role name.
-	RoleSettings map[string]config.RoleSettings
+	RoleSettings roleSettingsMap
 }
 
-// body is the hashed part of a blob.
+// body is the hashed part of a blob, written by writer and read by
+// decodeBody (codec_write.go, codec_read.go).
 type body struct {
-	Cache        *SchemaCache                   `msgpack:"cache"`
-	DBSettings   map[string]string              `msgpack:"db,omitempty"`
-	RoleSettings map[string]config.RoleSettings `msgpack:"roles,omitempty"`
+	Cache        *SchemaCache
+	DBSettings   map[string]string
+	RoleSettings roleSettingsMap
 }
 
 // Encode serialises a snapshot: the 4-byte magic "PGSC", the format version
@@ -75,9 +74,10 @@ func (s *Snapshot) Encode() ([]byte, error) {
 	var bb bytes.Buffer
 	enc := msgpack.NewEncoder(&bb)
 	enc.UseCompactInts(true)
-	enc.SetSortMapKeys(true)
-	if err := enc.Encode(&body{Cache: s.Cache, DBSettings: s.DBSettings, RoleSettings: s.RoleSettings}); err != nil {
-		return nil, fmt.Errorf("encode schema cache: %w", err)
+	w := &writer{enc: enc}
+	w.body(&body{Cache: s.Cache, DBSettings: s.DBSettings, RoleSettings: s.RoleSettings})
+	if w.err != nil {
+		return nil, fmt.Errorf("encode schema cache: %w", w.err)
 	}
 	sum := sha256.Sum256(bb.Bytes())
 	s.Header.ContentHash = hex.EncodeToString(sum[:16])
@@ -145,12 +145,9 @@ func DecodeSnapshot(blob []byte) (*Snapshot, error) {
 	if err := unmarshal(hdr, &s.Header); err != nil {
 		return nil, fmt.Errorf("decode schema cache header: %w", err)
 	}
-	var b body
-	if err := unmarshal(bdy, &b); err != nil {
+	b, err := decodeBody(bdy)
+	if err != nil {
 		return nil, fmt.Errorf("decode schema cache: %w", err)
-	}
-	if b.Cache == nil {
-		return nil, errors.New("decode schema cache: no cache in blob")
 	}
 	s.Cache, s.DBSettings, s.RoleSettings = b.Cache, b.DBSettings, b.RoleSettings
 	s.Cache.Timings = s.Header.QueryMs

@@ -53,6 +53,7 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 	schemas := opts.Schemas
 	var oids []uint32
 	var fks []foreignKey
+	var names attnames
 	err = firstErr(
 		func() error {
 			_, err := tx.Exec(ctx, "SET LOCAL search_path = ''")
@@ -66,9 +67,11 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 		func() error {
 			return step("tables", func() (err error) { oids, err = loadTables(ctx, tx, schemas, sc); return err })
 		},
-		func() error { return step("columns", func() error { return loadColumns(ctx, tx, schemas, sc, oids) }) },
 		func() error {
-			return step("rels", func() (err error) { fks, err = loadForeignKeys(ctx, tx, schemas); return err })
+			return step("columns", func() (err error) { names, err = loadColumns(ctx, tx, schemas, sc, oids); return err })
+		},
+		func() error {
+			return step("rels", func() (err error) { fks, err = loadForeignKeys(ctx, tx, schemas, names); return err })
 		},
 		func() error { return step("funcs", func() error { return loadRoutines(ctx, tx, schemas, sc) }) },
 		func() error {
@@ -126,27 +129,37 @@ func loadTables(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCach
 	return oids, rows.Err()
 }
 
-func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache, oids []uint32) error {
+// attnames maps a relation's oid to its column names by attnum, so the
+// foreign-key query can return attnums and leave name lookups to Go.
+type attnames map[uint32]map[int16]string
+
+func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache, oids []uint32) (attnames, error) {
 	byOID := make(map[uint32]*Table, len(oids))
 	for i, oid := range oids {
 		byOID[oid] = &sc.Tables[i]
 	}
 	rows, err := tx.Query(ctx, columnsQuery, schemas)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	names := make(attnames, len(oids))
 	for rows.Next() {
 		var oid uint32
+		var attnum int16
 		var c Column
-		if err := rows.Scan(&oid, &c.Name, &c.Description, &c.Nullable, &c.Type, &c.NominalType, &c.MaxLen, &c.Default, &c.Enum); err != nil {
-			return err
+		if err := rows.Scan(&oid, &attnum, &c.Name, &c.Description, &c.Nullable, &c.Type, &c.NominalType, &c.MaxLen, &c.Default, &c.Enum); err != nil {
+			return nil, err
 		}
 		if t := byOID[oid]; t != nil {
 			t.Columns = append(t.Columns, c)
 		}
+		if names[oid] == nil {
+			names[oid] = map[int16]string{}
+		}
+		names[oid][attnum] = c.Name
 	}
-	return rows.Err()
+	return names, rows.Err()
 }
 
 func loadRoutines(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache) error {

@@ -45,15 +45,22 @@ base_types AS (
   SELECT d.oid, d.base FROM domains d
   JOIN pg_catalog.pg_type t ON t.oid = d.base WHERE t.typtype <> 'd'
 )
-SELECT a.attrelid, a.attname,
+SELECT a.attrelid, a.attnum, a.attname,
        coalesce(d.description, ''),
        NOT (a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)) AS nullable,
        CASE WHEN bt.typnamespace = 'pg_catalog'::regnamespace THEN pg_catalog.format_type(bt.oid, NULL)
             ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END AS data_type,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS nominal_type,
-       information_schema._pg_char_max_length(
-         information_schema._pg_truetypid(a.*, t.*),
-         information_schema._pg_truetypmod(a.*, t.*))::int4 AS max_len,
+       -- information_schema._pg_char_max_length(_pg_truetypid(a.*, t.*), _pg_truetypmod(a.*, t.*)),
+       -- inlined: the whole-row arguments made every row carried to the sort ~1 kB wide.
+       CASE WHEN coalesce(nullif(t.typtypmod, -1), a.atttypmod) = -1 THEN NULL
+            WHEN (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)
+                 IN ('pg_catalog.bpchar'::regtype, 'pg_catalog.varchar'::regtype)
+              THEN coalesce(nullif(t.typtypmod, -1), a.atttypmod) - 4
+            WHEN (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)
+                 IN ('pg_catalog.bit'::regtype, 'pg_catalog.varbit'::regtype)
+              THEN coalesce(nullif(t.typtypmod, -1), a.atttypmod)
+       END::int4 AS max_len,
        CASE WHEN a.attgenerated = 's' OR a.attidentity = 'a' THEN NULL
             WHEN a.attidentity = 'd' THEN
               (SELECT 'nextval(' || quote_literal(sn.nspname || '.' || seq.relname) || ')'
@@ -83,16 +90,16 @@ WHERE a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum`
 
 // foreignKeysQuery lists the foreign keys between relations of the exposed
-// schemas (constraints inherited by partitions skipped), with their column
-// pairs in key order and whether the FK columns form a PK or UNIQUE key of
-// the referencing table (a one-to-one relationship).
+// schemas (constraints inherited by partitions skipped), with the attnums of
+// their column pairs in key order (names are looked up in Go from the
+// columns already loaded: a per-row subquery over pg_attribute cost more
+// than the rest of the query) and whether the FK columns form a PK or UNIQUE
+// key of the referencing table (a one-to-one relationship).
 const foreignKeysQuery = `
 SELECT k.conname,
-       n1.nspname, c1.relname, n2.nspname, c2.relname,
-       array(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(attnum, i)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.i) AS cols,
-       array(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(attnum, i)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum ORDER BY u.i) AS fcols,
+       k.conrelid, n1.nspname, c1.relname,
+       k.confrelid, n2.nspname, c2.relname,
+       k.conkey, k.confkey,
        EXISTS (SELECT 1 FROM pg_catalog.pg_constraint uk
                WHERE uk.conrelid = k.conrelid AND uk.contype IN ('p', 'u')
                  AND uk.conkey @> k.conkey AND uk.conkey <@ k.conkey) AS one_to_one

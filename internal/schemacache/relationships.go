@@ -2,6 +2,7 @@ package schemacache
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
@@ -17,7 +18,7 @@ type foreignKey struct {
 	oneToOne bool
 }
 
-func loadForeignKeys(ctx context.Context, tx pgx.Tx, schemas []string) ([]foreignKey, error) {
+func loadForeignKeys(ctx context.Context, tx pgx.Tx, schemas []string, names attnames) ([]foreignKey, error) {
 	rows, err := tx.Query(ctx, foreignKeysQuery, schemas)
 	if err != nil {
 		return nil, err
@@ -26,13 +27,33 @@ func loadForeignKeys(ctx context.Context, tx pgx.Tx, schemas []string) ([]foreig
 	var out []foreignKey
 	for rows.Next() {
 		var fk foreignKey
-		if err := rows.Scan(&fk.name, &fk.table.Schema, &fk.table.Name, &fk.ftable.Schema, &fk.ftable.Name,
-			&fk.cols, &fk.fcols, &fk.oneToOne); err != nil {
+		var rel, frel uint32
+		var key, fkey []int16
+		if err := rows.Scan(&fk.name, &rel, &fk.table.Schema, &fk.table.Name, &frel, &fk.ftable.Schema, &fk.ftable.Name,
+			&key, &fkey, &fk.oneToOne); err != nil {
 			return nil, err
+		}
+		var ok1, ok2 bool
+		fk.cols, ok1 = lookupNames(names[rel], key)
+		fk.fcols, ok2 = lookupNames(names[frel], fkey)
+		if !ok1 || !ok2 || len(fk.cols) != len(fk.fcols) {
+			return nil, fmt.Errorf("foreign key %q references columns missing from the catalog snapshot", fk.name)
 		}
 		out = append(out, fk)
 	}
 	return out, rows.Err()
+}
+
+func lookupNames(byNum map[int16]string, nums []int16) ([]string, bool) {
+	out := make([]string, len(nums))
+	for i, n := range nums {
+		name, ok := byNum[n]
+		if !ok {
+			return nil, false
+		}
+		out[i] = name
+	}
+	return out, true
 }
 
 // buildRelationships derives every relationship from the foreign keys, as

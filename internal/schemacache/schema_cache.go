@@ -8,8 +8,8 @@ import "sort"
 
 // QI is a qualified identifier: schema and name, unquoted.
 type QI struct {
-	Schema string `msgpack:"s"`
-	Name   string `msgpack:"n"`
+	Schema string
+	Name   string
 }
 
 // String renders "schema.name" as PostgREST prints it in messages.
@@ -21,17 +21,17 @@ func (q QI) String() string { return q.Schema + "." + q.Name }
 // leaks into responses; the lookup indexes are rebuilt after decoding.
 type SchemaCache struct {
 	// Schemas are the exposed schemas the cache was built for, in db-schemas order.
-	Schemas []string `msgpack:"schemas"`
+	Schemas []string
 	// PgVersion is server_version_num of the database, e.g. 150018.
-	PgVersion int `msgpack:"pgver"`
+	PgVersion int
 	// Tables are the tables, views, materialized views and foreign tables.
-	Tables []Table `msgpack:"tables"`
+	Tables []Table
 	// Relationships are every relationship between exposed relations, in both directions.
-	Relationships []Relationship `msgpack:"rels"`
+	Relationships []Relationship
 	// Routines are the callable functions; overloads appear as separate entries.
-	Routines []Routine `msgpack:"routines"`
+	Routines []Routine
 	// Timings are the durations of the introspection queries of the build, in ms, by query label.
-	Timings map[string]float64 `msgpack:"-"`
+	Timings map[string]float64
 
 	tables   map[QI]*Table
 	rels     map[QI][]*Relationship
@@ -40,25 +40,25 @@ type SchemaCache struct {
 
 // Table is a relation: table, view, materialized view or foreign table.
 type Table struct {
-	Schema      string `msgpack:"s"`
-	Name        string `msgpack:"n"`
-	Description string `msgpack:"d,omitempty"`
+	Schema      string
+	Name        string
+	Description string
 	// IsView is true for views and materialized views.
-	IsView bool `msgpack:"v,omitempty"`
+	IsView bool
 	// Insertable, Updatable and Deletable come from pg_relation_is_updatable
 	// for views (INSTEAD OF triggers count) and are true for tables; they
 	// drive the OPTIONS Allow header, not privileges.
-	Insertable bool `msgpack:"i,omitempty"`
-	Updatable  bool `msgpack:"u,omitempty"`
-	Deletable  bool `msgpack:"x,omitempty"`
+	Insertable bool
+	Updatable  bool
+	Deletable  bool
 	// PKCols are the primary key columns, sorted by name as PostgREST does.
-	PKCols []string `msgpack:"pk,omitempty"`
+	PKCols []string
 	// Columns are ordered by attnum.
-	Columns []Column `msgpack:"c"`
+	Columns []Column
 }
 
 // QI returns the table's qualified identifier.
-func (t *Table) QI() QI { return QI{t.Schema, t.Name} }
+func (t *Table) QI() QI { return QI{Schema: t.Schema, Name: t.Name} }
 
 // Column returns the named column, or nil.
 func (t *Table) Column(name string) *Column {
@@ -72,21 +72,21 @@ func (t *Table) Column(name string) *Column {
 
 // Column is a column of a relation.
 type Column struct {
-	Name        string `msgpack:"n"`
-	Description string `msgpack:"d,omitempty"`
-	Nullable    bool   `msgpack:"null,omitempty"`
+	Name        string
+	Description string
+	Nullable    bool
 	// Type is the type name as PostgREST reports it: the base type for
 	// domains over pg_catalog types, without typmod for pg_catalog types,
 	// format_type otherwise.
-	Type string `msgpack:"t"`
+	Type string
 	// NominalType is format_type(atttypid, atttypmod), the declared type.
-	NominalType string `msgpack:"nt"`
+	NominalType string
 	// MaxLen is the character maximum length (varchar(n), char(n)), nil when unbounded.
-	MaxLen *int32 `msgpack:"len,omitempty"`
+	MaxLen *int32
 	// Default is the default expression, nil when none.
-	Default *string `msgpack:"def,omitempty"`
+	Default *string
 	// Enum lists the labels of an enum type (or a domain over one) in sort order.
-	Enum []string `msgpack:"enum,omitempty"`
+	Enum []string
 }
 
 // Cardinality is a relationship's cardinality, seen from its origin table.
@@ -102,23 +102,23 @@ const (
 
 // ColumnPair maps a column of the origin to a column of the target.
 type ColumnPair struct {
-	Col  string `msgpack:"c"`
-	FCol string `msgpack:"f"`
+	Col  string
+	FCol string
 }
 
 // Relationship is a foreign-key relationship from Table to ForeignTable.
 // For M2O, O2M and O2O, Constraint and Columns describe the foreign key
 // (Columns map origin columns to target columns); for M2M, Junction does.
 type Relationship struct {
-	Table        QI           `msgpack:"t"`
-	ForeignTable QI           `msgpack:"ft"`
-	IsSelf       bool         `msgpack:"self,omitempty"`
-	Cardinality  Cardinality  `msgpack:"card"`
-	Constraint   string       `msgpack:"cons,omitempty"`
-	Columns      []ColumnPair `msgpack:"cols,omitempty"`
+	Table        QI
+	ForeignTable QI
+	IsSelf       bool
+	Cardinality  Cardinality
+	Constraint   string
+	Columns      []ColumnPair
 	// IsParent is set on the O2O side referenced by the foreign key.
-	IsParent bool      `msgpack:"parent,omitempty"`
-	Junction *Junction `msgpack:"jun,omitempty"`
+	IsParent bool
+	Junction *Junction
 }
 
 // IsToOne reports whether embedding the target yields one object (M2O, O2O)
@@ -129,11 +129,11 @@ func (r *Relationship) IsToOne() bool { return r.Cardinality == M2O || r.Cardina
 // references the origin (ColsSource: junction column → origin column) and
 // Constraint2 the target (ColsTarget: junction column → target column).
 type Junction struct {
-	Table       QI           `msgpack:"t"`
-	Constraint1 string       `msgpack:"c1"`
-	Constraint2 string       `msgpack:"c2"`
-	ColsSource  []ColumnPair `msgpack:"src"`
-	ColsTarget  []ColumnPair `msgpack:"dst"`
+	Table       QI
+	Constraint1 string
+	Constraint2 string
+	ColsSource  []ColumnPair
+	ColsTarget  []ColumnPair
 }
 
 // Volatility is a routine's volatility: "v" volatile, "s" stable, "i" immutable.
@@ -148,36 +148,36 @@ const (
 
 // Routine is a callable function (prokind 'f', not a trigger function).
 type Routine struct {
-	Schema      string         `msgpack:"s"`
-	Name        string         `msgpack:"n"`
-	Description string         `msgpack:"d,omitempty"`
-	Params      []RoutineParam `msgpack:"p"`
-	Return      ReturnType     `msgpack:"r"`
-	Volatility  Volatility     `msgpack:"vol"`
-	HasVariadic bool           `msgpack:"var,omitempty"`
+	Schema      string
+	Name        string
+	Description string
+	Params      []RoutineParam
+	Return      ReturnType
+	Volatility  Volatility
+	HasVariadic bool
 }
 
 // QI returns the routine's qualified identifier.
-func (r *Routine) QI() QI { return QI{r.Schema, r.Name} }
+func (r *Routine) QI() QI { return QI{Schema: r.Schema, Name: r.Name} }
 
 // RoutineParam is an input parameter of a routine.
 type RoutineParam struct {
-	Name string `msgpack:"n"`
+	Name string
 	// Type is the parameter type, schema-qualified outside pg_catalog (regtype text).
-	Type string `msgpack:"t"`
+	Type string
 	// Required is false when the parameter has a default.
-	Required bool `msgpack:"req,omitempty"`
-	Variadic bool `msgpack:"var,omitempty"`
+	Required bool
+	Variadic bool
 }
 
 // ReturnType is what a routine returns: a scalar or composite type, possibly SETOF.
 type ReturnType struct {
 	// SetOf is true for SETOF and TABLE returns.
-	SetOf bool `msgpack:"set,omitempty"`
+	SetOf bool
 	// Type is the returned type (for composites, the relation or composite type).
-	Type QI `msgpack:"t"`
+	Type QI
 	// Composite is true for row types, TABLE and OUT-parameter returns.
-	Composite bool `msgpack:"comp,omitempty"`
+	Composite bool
 }
 
 // IsVoid reports whether the routine returns void.
