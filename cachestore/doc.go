@@ -1,31 +1,42 @@
-// Package cachestore keeps versioned schema caches in Redis: the listener
-// worker publishes, request functions read the current version.
+// Package cachestore keeps versioned schema cache snapshots in Redis: the
+// listener worker publishes, request functions read the current version.
 //
 // # Key layout
 //
 // All keys of one namespace share the Redis Cluster hash tag {PREFIX}
-// (PREFIX is PGRST_CACHE_KEY_PREFIX, default "pgrst"), so the scripts below
-// touch a single slot:
+// (PREFIX is PGRST_CACHE_KEY_PREFIX, default "pgrst"), so every script
+// touches a single slot, and several APIs can share one Redis:
 //
-//	{pgrst}:seq          string  last version number handed out (INCR)
-//	{pgrst}:current      string  the current version number, e.g. "42"
-//	{pgrst}:cache:42     string  the encoded schema cache of version 42 (schemacache.Encode)
-//	{pgrst}:meta:42      hash    built_at, trigger, bytes, tables, relationships, routines, build_ms
+//	{pgrst}:seq          string  last version number handed out (Reserve)
+//	{pgrst}:current      string  the current version number
+//	{pgrst}:cache:V      string  the snapshot of version V (schemacache.Snapshot.Encode)
+//	{pgrst}:meta:V       hash    built_at, build_ms, query_ms.<query>, tables, relationships,
+//	                             routines, bytes, content_hash, worker_id, trigger, format,
+//	                             pg_version, schemas, config_fingerprint
 //	{pgrst}:versions     zset    kept versions, scored by version number
-//	{pgrst}:published    channel a message with the version number after each publish
+//	{pgrst}:pinned       string  the version pinned by `pgrst-cache pin`, until the next publish
+//	{pgrst}:leader       string  the leading worker's id (leader lease, with a TTL)
+//	{pgrst}:build-lock   string  a cold request function building the first snapshot
+//	{pgrst}:published    channel a message with the version number after each publish or pin
+//	{pgrst}:reload       channel reload requests: "reload schema" or "reload config"
+//
+// Versions are at least the Redis server's clock in ms, so they keep
+// increasing even when Redis loses its data.
 //
 // Inspect with redis-cli:
 //
 //	redis-cli GET '{pgrst}:current'
-//	redis-cli HGETALL '{pgrst}:meta:42'
+//	redis-cli HGETALL '{pgrst}:meta:1795300000000'
 //	redis-cli ZRANGE '{pgrst}:versions' 0 -1
+//	redis-cli PUBLISH '{pgrst}:reload' 'reload schema'
 //
 // # Atomicity
 //
-// Publish runs one Lua script that takes the next version, stores the blob
-// and its metadata, moves the current pointer and deletes versions beyond
-// the last Keep, so a reader never sees a pointer to a missing blob. Fetch
-// runs one script that returns the current version and, only when it
-// differs from the version the caller already holds, its blob: one round
-// trip per request whether or not the cache changed.
+// Publish is one Lua script: compare-and-set of the current pointer (a
+// version reserved before the current one is dropped, and so is content
+// equal to the current version's), storing the blob and its metadata, and
+// deleting versions beyond the last Keep, so a reader never sees a pointer
+// to a missing blob. Fetch is one script returning the current version and,
+// only when it differs from the version the caller holds, its blob: one
+// round trip per request whether or not the cache changed.
 package cachestore
