@@ -31,6 +31,8 @@ func Dial(url string) (redis.UniversalClient, error) {
 	}
 	if !q["max_retries"] {
 		opts.MaxRetries = -1
+		// go-redis also retries a failed dial 5 times 100 ms apart.
+		opts.DialerRetries = 1
 	}
 	return redis.NewClient(opts), nil
 }

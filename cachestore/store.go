@@ -40,7 +40,8 @@ func (s *Store) Channel() string { return s.Key("published") }
 func (s *Store) Redis() redis.UniversalClient { return s.rdb }
 
 // Meta describes a published version; it is stored in the {PREFIX}:meta:V
-// hash, one field per entry plus "bytes", "content_hash" and
+// hash, one field per entry plus "bytes", "blob_sha1" (the digest of the
+// stored blob, checked before skipping unchanged content) and
 // "query_ms.<label>" fields.
 type Meta struct {
 	// Trigger is what caused the build: startup, notify, manual, reconnect, config.
@@ -125,7 +126,15 @@ local cur = tonumber(redis.call('GET', ns .. 'current') or '0')
 if v <= cur then return {cur, 'stale'} end
 local pinned = redis.call('GET', ns .. 'pinned')
 redis.call('DEL', ns .. 'pinned')
+-- Unchanged content is not republished, unless the current blob no longer
+-- matches the digest stored with it (damaged or replaced): then the rebuild
+-- repairs it under the new version.
+local intact = false
 if hash ~= '' and cur > 0 and redis.call('HGET', ns .. 'meta:' .. cur, 'content_hash') == hash then
+  local blob = redis.call('GET', ns .. 'cache:' .. cur)
+  intact = blob and redis.sha1hex(blob) == redis.call('HGET', ns .. 'meta:' .. cur, 'blob_sha1')
+end
+if intact then
   if pinned then return {cur, 'unchanged, unpinned'} end
   return {cur, 'unchanged'}
 end
@@ -134,6 +143,8 @@ local meta = {}
 for i = 6, #ARGV do meta[#meta + 1] = ARGV[i] end
 meta[#meta + 1] = 'bytes'
 meta[#meta + 1] = string.len(ARGV[3])
+meta[#meta + 1] = 'blob_sha1'
+meta[#meta + 1] = redis.sha1hex(ARGV[3])
 redis.call('HSET', ns .. 'meta:' .. v, unpack(meta))
 redis.call('ZADD', ns .. 'versions', v, v)
 redis.call('SET', ns .. 'current', v)

@@ -104,7 +104,7 @@ func (b *Builder) NewReader() *cachestore.Reader {
 	return cachestore.NewReaderWithOptions(b.Store, cachestore.ReaderOptions{
 		RevalidateEvery: time.Duration(b.Config.CacheRevalidateMs) * time.Millisecond,
 		Build:           b.ColdStart,
-		Holder:          b.WorkerID,
+		Holder:          b.WorkerID + "/" + randomToken(),
 		Logger:          b.Logger,
 	})
 }

@@ -55,6 +55,16 @@ func (d *Debouncer) Trigger() {
 	}
 }
 
+// Reset drops a pending trigger, if any. A worker calls it when a new
+// leadership term starts, so a trigger left from the previous term does not
+// run before the term's own startup build.
+func (d *Debouncer) Reset() {
+	select {
+	case <-d.flag:
+	default:
+	}
+}
+
 // Run executes the debounce loop until ctx is done, calling the action with
 // ctx on the loop's goroutine. It returns as soon as ctx is done while idle or
 // cooling down; if ctx ends during the action, Run returns once the action

@@ -13,7 +13,7 @@ import (
 func (w *Worker) awaitLease(ctx context.Context) bool {
 	logged := false
 	for {
-		ok, err := w.store.Acquire(ctx, cachestore.LeaderLease, w.id, w.LeaseTTL)
+		ok, err := w.store.Acquire(ctx, cachestore.LeaderLease, w.holder, w.LeaseTTL)
 		switch {
 		case ok:
 			return true
@@ -36,7 +36,7 @@ func (w *Worker) awaitLease(ctx context.Context) bool {
 func (w *Worker) keepLease(ctx context.Context, lose func()) {
 	last := time.Now()
 	for sleep(ctx, w.LeaseTTL/3) {
-		ok, err := w.store.Acquire(ctx, cachestore.LeaderLease, w.id, w.LeaseTTL)
+		ok, err := w.store.Acquire(ctx, cachestore.LeaderLease, w.holder, w.LeaseTTL)
 		switch {
 		case ok:
 			last = time.Now()

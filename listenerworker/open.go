@@ -2,6 +2,8 @@ package listenerworker
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"os"
 	"strconv"
@@ -65,4 +67,11 @@ func Serve(ctx context.Context, w *Worker, adminAddr string) error {
 		return aerr
 	}
 	return err
+}
+
+// randomToken returns 12 random hex characters.
+func randomToken() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -67,6 +67,10 @@ type Worker struct {
 	debouncer *Debouncer
 	builder   *Builder
 	id        string
+	// holder is this process's leader lease token: the worker id plus a
+	// random suffix, so two workers configured with the same id never both
+	// believe they hold the lease.
+	holder string
 
 	// LeaseTTL is the leader lease's time to live (default 10 s): a standby
 	// takes over within it when the leader dies without releasing. Set
@@ -94,6 +98,7 @@ func New(cfg *config.Config, db schemacache.Beginner, connect func(ctx context.C
 		id = DefaultWorkerID()
 	}
 	w.id = id
+	w.holder = id + "/" + randomToken()
 	w.LeaseTTL = DefaultLeaseTTL
 	w.builder = &Builder{Config: cfg, DB: db, Store: store, WorkerID: id, Logger: w.logger}
 	return w
@@ -146,7 +151,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.lead(leadCtx)
 		cancel()
 		wg.Wait()
-		_ = w.store.Release(context.WithoutCancel(ctx), cachestore.LeaderLease, w.id)
+		_ = w.store.Release(context.WithoutCancel(ctx), cachestore.LeaderLease, w.holder)
 	}
 	return nil
 }
@@ -155,6 +160,12 @@ func (w *Worker) Run(ctx context.Context) error {
 // the listener (or, with the channel disabled, a startup build only).
 func (w *Worker) lead(ctx context.Context) {
 	w.logger.Info("leading", "worker_id", w.id)
+	// A trigger pending from an earlier term is covered by this term's
+	// startup build; dropping it keeps that build first and its latency true.
+	w.debouncer.Reset()
+	w.mu.Lock()
+	w.requested = time.Time{}
+	w.mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
