@@ -24,15 +24,7 @@ var (
 	prefixSeq atomic.Int64       //nolint:gochecknoglobals // unique key prefix per test
 )
 
-func TestMain(m *testing.M) {
-	testharness.RunMain(m, func() (func(), error) {
-		var err error
-		if rds, err = testharness.StartRedis(); err != nil {
-			return nil, err
-		}
-		return func() { _ = rds.Stop() }, nil
-	})
-}
+func TestMain(m *testing.M) { testharness.Main(m, nil, &rds) }
 
 // client returns a client of srv closed when t ends.
 func client(t *testing.T, srv *testharness.Redis) redis.UniversalClient {

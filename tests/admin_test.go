@@ -3,7 +3,6 @@ package tests
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
@@ -30,25 +28,8 @@ type adminEnv struct {
 func newAdminEnv(t *testing.T) *adminEnv {
 	t.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("admin_%d", seq.Add(1))
-	if err := pg.CreateDatabase(ctx, name); err != nil {
-		t.Fatal(err)
-	}
-	db, err := pgx.Connect(ctx, pg.URI(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(context.Background()) })
-	mustExec(t, db, `CREATE SCHEMA api; GRANT USAGE ON SCHEMA api TO web_anon`)
-	vars := map[string]string{
-		"PGRST_DB_URI":     strings.Replace(pg.URI(name), "//postgres@", "//authenticator@", 1),
-		"PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
-		"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": name,
-	}
-	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, vars := newDatabase(t, "")
+	cfg := configFrom(t, vars)
 	stack, err := localdev.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -75,31 +75,8 @@ type env struct {
 func newEnv(t *testing.T, setupSQL string, tweak func(*config.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	n := seq.Add(1)
-	name := fmt.Sprintf("e2e_%d", n)
-	if err := pg.CreateDatabase(ctx, name); err != nil {
-		t.Fatal(err)
-	}
-	db, err := pgx.Connect(ctx, pg.URI(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(context.Background()) })
-	mustExec(t, db, `CREATE SCHEMA api; GRANT USAGE ON SCHEMA api TO web_anon;
-		ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT SELECT ON TABLES TO web_anon;
-		ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT EXECUTE ON FUNCTIONS TO web_anon;`+setupSQL)
-
-	vars := map[string]string{
-		// The API connects as the NOINHERIT authenticator, as PostgREST
-		// deployments do, so catalog queries needing privileges fail here.
-		"PGRST_DB_URI":     strings.Replace(pg.URI(name), "//postgres@", "//authenticator@", 1),
-		"PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
-		"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": name,
-	}
-	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, vars := newDatabase(t, setupSQL)
+	cfg := configFrom(t, vars)
 	if tweak != nil {
 		tweak(cfg)
 	}
@@ -238,4 +215,48 @@ func wantError(t *testing.T, r response, status int, code, message, details, hin
 	if ct := r.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 		t.Errorf("Content-Type = %q", ct)
 	}
+}
+
+// newDatabase creates a database with schema api (setupSQL run after it),
+// without starting anything on it. It returns a superuser connection and the
+// stack's configuration as environment variables (own key prefix).
+func newDatabase(t *testing.T, setupSQL string) (*pgx.Conn, map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("e2e_%d", seq.Add(1))
+	if err := pg.CreateDatabase(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	db, err := pgx.Connect(ctx, pg.URI(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close(context.Background()) })
+	mustExec(t, db, `CREATE SCHEMA api; GRANT USAGE ON SCHEMA api TO web_anon;
+		ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT SELECT ON TABLES TO web_anon;
+		ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT EXECUTE ON FUNCTIONS TO web_anon;`+setupSQL)
+	return db, map[string]string{
+		// The API connects as the NOINHERIT authenticator, as PostgREST
+		// deployments do, so catalog queries needing privileges fail here.
+		"PGRST_DB_URI":     strings.Replace(pg.URI(name), "//postgres@", "//authenticator@", 1),
+		"PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
+		"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": name,
+	}
+}
+
+// configFrom parses vars, with extra variables overriding them.
+func configFrom(t *testing.T, vars map[string]string, extra ...string) *config.Config {
+	t.Helper()
+	all := map[string]string{}
+	for k, v := range vars {
+		all[k] = v
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		all[extra[i]] = extra[i+1]
+	}
+	cfg, err := config.FromEnv(func(k string) string { return all[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

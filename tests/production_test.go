@@ -27,47 +27,6 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
 
-// newDatabase creates a database with schema api, as newEnv does, without
-// starting anything on it. It returns a superuser connection and the
-// stack's configuration as environment variables (own key prefix).
-func newDatabase(t *testing.T, setupSQL string) (*pgx.Conn, map[string]string) {
-	t.Helper()
-	ctx := context.Background()
-	name := fmt.Sprintf("prod_%d", seq.Add(1))
-	if err := pg.CreateDatabase(ctx, name); err != nil {
-		t.Fatal(err)
-	}
-	db, err := pgx.Connect(ctx, pg.URI(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(context.Background()) })
-	mustExec(t, db, `CREATE SCHEMA api; GRANT USAGE ON SCHEMA api TO web_anon;
-		ALTER DEFAULT PRIVILEGES IN SCHEMA api GRANT SELECT ON TABLES TO web_anon;`+setupSQL)
-	return db, map[string]string{
-		"PGRST_DB_URI":     strings.Replace(pg.URI(name), "//postgres@", "//authenticator@", 1),
-		"PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
-		"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": name,
-	}
-}
-
-// configFrom parses vars, with extra variables overriding them.
-func configFrom(t *testing.T, vars map[string]string, extra ...string) *config.Config {
-	t.Helper()
-	all := map[string]string{}
-	for k, v := range vars {
-		all[k] = v
-	}
-	for i := 0; i+1 < len(extra); i += 2 {
-		all[extra[i]] = extra[i+1]
-	}
-	cfg, err := config.FromEnv(func(k string) string { return all[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
-
 func testLogger() *slog.Logger {
 	if os.Getenv("E2E_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -14,15 +14,7 @@ import (
 
 var pg *testharness.Postgres
 
-func TestMain(m *testing.M) {
-	testharness.RunMain(m, func() (func(), error) {
-		var err error
-		if pg, err = testharness.StartPostgres(); err != nil {
-			return nil, err
-		}
-		return func() { _ = pg.Stop() }, nil
-	})
-}
+func TestMain(m *testing.M) { testharness.Main(m, &pg, nil) }
 
 var nextDB atomic.Int64
 

@@ -20,15 +20,7 @@ var (
 //go:embed testdata/fixture.sql
 var fixtureSQL string
 
-func TestMain(m *testing.M) {
-	testharness.RunMain(m, func() (func(), error) {
-		var err error
-		if pg, err = testharness.StartPostgres(); err != nil {
-			return nil, err
-		}
-		return func() { _ = pg.Stop() }, nil
-	})
-}
+func TestMain(m *testing.M) { testharness.Main(m, &pg, nil) }
 
 // newDB creates a database of its own for t, runs setupSQL in it and
 // returns a connection to it.

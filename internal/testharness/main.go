@@ -30,3 +30,38 @@ func runMain(m *testing.M, setup func() (teardown func(), err error)) int {
 	}
 	return m.Run()
 }
+
+// Main is the TestMain of a package that needs a PostgreSQL server, a Redis
+// server or both: it starts those whose pointer is non-nil, stores them
+// there, runs the tests and stops them. It does not return.
+//
+//	var pg *testharness.Postgres
+//
+//	func TestMain(m *testing.M) { testharness.Main(m, &pg, nil) }
+func Main(m *testing.M, pg **Postgres, rds **Redis) {
+	RunMain(m, func() (func(), error) {
+		var stops []func()
+		teardown := func() {
+			for i := len(stops) - 1; i >= 0; i-- {
+				stops[i]()
+			}
+		}
+		if pg != nil {
+			p, err := StartPostgres()
+			if err != nil {
+				return teardown, err
+			}
+			*pg = p
+			stops = append(stops, func() { _ = p.Stop() })
+		}
+		if rds != nil {
+			r, err := StartRedis()
+			if err != nil {
+				return teardown, err
+			}
+			*rds = r
+			stops = append(stops, func() { _ = r.Stop() })
+		}
+		return teardown, nil
+	})
+}

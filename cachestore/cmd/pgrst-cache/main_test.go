@@ -18,15 +18,7 @@ var (
 	prefixSeq atomic.Int64       //nolint:gochecknoglobals // unique key prefix per test
 )
 
-func TestMain(m *testing.M) {
-	testharness.RunMain(m, func() (func(), error) {
-		var err error
-		if rds, err = testharness.StartRedis(); err != nil {
-			return nil, err
-		}
-		return func() { _ = rds.Stop() }, nil
-	})
-}
+func TestMain(m *testing.M) { testharness.Main(m, nil, &rds) }
 
 // newStore returns a store over the shared server in a namespace of its own.
 func newStore(t *testing.T) *cachestore.Store {
