@@ -284,3 +284,21 @@ func TestHostileInput(t *testing.T) {
 		t.Fatalf("books changed: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestErrorsLeaveConnectionsClean: a failing statement aborts the pipelined
+// transaction; the connection must go back to the pool usable, so requests
+// after many errors still succeed (the pool has 10 connections).
+func TestErrorsLeaveConnectionsClean(t *testing.T) {
+	t.Parallel()
+	e := sampleEnv(t)
+	for i := range 30 {
+		wantError(t, e.get("/books?select=nope"), 400, "42703", "", "", "")
+		wantError(t, e.get("/rpc/add_tag?name=x"), 405, "25006", "", "", "")
+		if r := e.get("/books?select=id&id=eq.1"); r.Status != 200 || r.Body != `[{"id":1}]` {
+			t.Fatalf("request %d after errors: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if r := e.do("POST", "/rpc/add_tag", `{"name":"after-errors"}`); r.Status != 200 {
+		t.Fatalf("a write after errors: %d %s", r.Status, r.Body)
+	}
+}

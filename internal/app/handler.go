@@ -34,7 +34,7 @@ const maxBodyBytes = 10 << 20
 type Handler struct {
 	cfg    *config.Config
 	cache  CacheSource
-	db     query.Beginner
+	db     query.Pool
 	logger *slog.Logger
 
 	// effective is the configuration of the last snapshot seen: the
@@ -46,7 +46,7 @@ type Handler struct {
 
 // New returns a Handler reading the schema cache from cache and running
 // queries on db (a pgxpool.Pool). logger may be nil.
-func New(cfg *config.Config, cache CacheSource, db query.Beginner, logger *slog.Logger) *Handler {
+func New(cfg *config.Config, cache CacheSource, db query.Pool, logger *slog.Logger) *Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}

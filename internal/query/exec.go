@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 )
@@ -37,40 +39,50 @@ type Result struct {
 	Body *string
 }
 
-// Beginner starts transactions: *pgxpool.Pool and *pgx.Conn.
-type Beginner interface {
-	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+// Pool hands out connections: *pgxpool.Pool.
+type Pool interface {
+	Acquire(ctx context.Context) (*pgxpool.Conn, error)
 }
 
-// Execute runs st in one transaction with the settings applied first, and
-// commits. PostgreSQL errors come back as PostgREST errors mapped from their
-// SQLSTATE (pgrsterr.FromPg); connection failures as PGRST000 (503).
-func Execute(ctx context.Context, db Beginner, s TxSettings, st Statement) (*Result, *pgrsterr.Error) {
-	opts := pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}
-	if s.ReadOnly {
-		opts.AccessMode = pgx.ReadOnly
-	}
-	tx, err := db.BeginTx(ctx, opts)
+// Execute runs st in one transaction with the settings applied first, in a
+// single round trip: BEGIN, the settings, the statement and COMMIT are
+// pipelined in one batch. On failure the transaction is rolled back on the
+// same connection so it returns to the pool clean. PostgreSQL errors come
+// back as PostgREST errors mapped from their SQLSTATE (pgrsterr.FromPg);
+// connection failures as PGRST000 (503).
+func Execute(ctx context.Context, db Pool, s TxSettings, st Statement) (*Result, *pgrsterr.Error) {
+	conn, err := db.Acquire(ctx)
 	if err != nil {
 		return nil, dbError(err)
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
+	defer conn.Release()
 
+	begin := "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
+	if s.ReadOnly {
+		begin = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
+	}
 	quoted := make([]string, len(s.SearchPath))
 	for i, p := range s.SearchPath {
 		quoted[i] = ident(p)
 	}
 	batch := &pgx.Batch{}
+	batch.Queue(begin)
 	sql, args := preQuery(s, strings.Join(quoted, ", "))
 	batch.Queue(sql, args...)
 	var res Result
 	batch.Queue(st.SQL, st.Args...).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&res.PageTotal, &res.Body)
 	})
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return nil, dbError(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
+	batch.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		if conn.Conn().PgConn().TxStatus() != 'I' {
+			rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			if _, rbErr := conn.Exec(rbCtx, "ROLLBACK"); rbErr != nil {
+				// The connection's state is unknown: do not return it to the pool.
+				_ = conn.Conn().Close(rbCtx)
+			}
+			cancel()
+		}
 		return nil, dbError(err)
 	}
 	return &res, nil
