@@ -25,23 +25,6 @@ type Statement struct {
 	Args []any
 }
 
-// Read builds the statement for a read plan. Its result has one row with
-// the columns page_total (bigint, rows in the body) and body (text, the
-// JSON array). Unknown filter operators give PGRST100.
-func Read(rp *plan.ReadPlan) (Statement, *pgrsterr.Error) {
-	b := &sqlBuilder{}
-	from := qi(rp.Table) + " AS " + ident(rp.Alias)
-	inner, err := b.selectNode(rp, from, nil)
-	if err != nil {
-		return Statement{}, err
-	}
-	return Statement{
-		SQL: "SELECT pg_catalog.count(_postgrest_t)::bigint AS page_total, " +
-			"coalesce(pg_catalog.json_agg(_postgrest_t), '[]')::text AS body FROM (" + inner + ") AS _postgrest_t",
-		Args: b.args,
-	}, nil
-}
-
 // sqlBuilder accumulates bind parameters while SQL is generated.
 type sqlBuilder struct {
 	args []any
