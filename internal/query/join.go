@@ -1,0 +1,26 @@
+package query
+
+import "github.com/pgrest-lambda/pgrest-lambda/internal/plan"
+
+// join returns the FROM item and join conditions that correlate an
+// embedded relation with its parent alias: the FK columns for M2O, O2M and
+// O2O, and the junction table for M2M.
+func join(parentAlias string, e *plan.Embed) (string, []string) {
+	child := e.Plan.Alias
+	from := qi(e.Plan.Table) + " AS " + ident(child)
+	var conds []string
+	if j := e.Rel.Junction; j != nil {
+		from += ", " + qi(j.Table) + " AS " + ident(e.JunctionAlias)
+		for _, p := range j.ColsTarget {
+			conds = append(conds, ident(e.JunctionAlias)+"."+ident(p.Col)+" = "+ident(child)+"."+ident(p.FCol))
+		}
+		for _, p := range j.ColsSource {
+			conds = append(conds, ident(e.JunctionAlias)+"."+ident(p.Col)+" = "+ident(parentAlias)+"."+ident(p.FCol))
+		}
+		return from, conds
+	}
+	for _, p := range e.Rel.Columns {
+		conds = append(conds, ident(child)+"."+ident(p.FCol)+" = "+ident(parentAlias)+"."+ident(p.Col))
+	}
+	return from, conds
+}
