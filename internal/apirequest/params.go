@@ -13,7 +13,7 @@ import (
 func parseQuery(req *Request, rawQuery string, rpcRead bool) *pgrsterr.Error {
 	params := splitQuery(rawQuery)
 	var sel, cols, onConflict *string
-	var filters, orders, ranges []queryParam
+	var filters, orders, ranges, logic []queryParam
 	for _, p := range params {
 		if !p.hasValue {
 			continue
@@ -39,7 +39,7 @@ func parseQuery(req *Request, rawQuery string, rpcRead bool) *pgrsterr.Error {
 			case "limit", "offset":
 				ranges = append(ranges, p)
 			case "and", "or":
-				req.Logic = append(req.Logic, p.key+"="+p.value)
+				logic = append(logic, p)
 			default:
 				filters = append(filters, p)
 			}
@@ -74,6 +74,13 @@ func parseQuery(req *Request, rawQuery string, rpcRead bool) *pgrsterr.Error {
 	}
 	if err = parseFilters(req, filters, rpcRead); err != nil {
 		return err
+	}
+	for _, p := range logic {
+		t, err := parseLogic(p.key, p.value)
+		if err != nil {
+			return err
+		}
+		req.Logic = append(req.Logic, *t)
 	}
 	if onConflict != nil {
 		if req.OnConflict, err = parseColumns("on_conflict", *onConflict); err != nil {

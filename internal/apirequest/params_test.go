@@ -53,9 +53,14 @@ func TestReservedParams(t *testing.T) {
 	if !reflect.DeepEqual(req.EmbedRanges, wantRanges) {
 		t.Errorf("embed ranges %+v", req.EmbedRanges)
 	}
-	wantLogic := []string{"or=(id.eq.1,id.eq.2)", "not.and=(a.gte.1)", "clients.or=(x.is.null)"}
+	wantLogic := []LogicTree{
+		{Op: "or", Children: []LogicNode{
+			{Filter: &Filter{Field: "id", Op: "eq", Value: "1"}}, {Filter: &Filter{Field: "id", Op: "eq", Value: "2"}}}},
+		{Negate: true, Op: "and", Children: []LogicNode{{Filter: &Filter{Field: "a", Op: "gte", Value: "1"}}}},
+		{EmbedPath: []string{"clients"}, Op: "or", Children: []LogicNode{{Filter: &Filter{Field: "x", Op: "is", Value: "null"}}}},
+	}
 	if !reflect.DeepEqual(req.Logic, wantLogic) {
-		t.Errorf("logic %q", req.Logic)
+		t.Errorf("logic %+v", req.Logic)
 	}
 	if !reflect.DeepEqual(req.Columns, []string{"a", "b c"}) || !reflect.DeepEqual(req.OnConflict, []string{"id"}) {
 		t.Errorf("columns %q on_conflict %q", req.Columns, req.OnConflict)

@@ -40,9 +40,8 @@ type Request struct {
 	// Headers are the request headers with lower-case names (single value each).
 	Headers map[string]string
 	// Logic holds the and/or parameters (`or=(...)`, `not.and=(...)`,
-	// `rel.or=(...)`) unparsed, each as the decoded "key=value" text, in
-	// request order.
-	Logic []string
+	// `rel.or=(...)`), parsed, in request order.
+	Logic []LogicTree
 	// Columns is the parsed `columns` parameter; nil when absent.
 	Columns []string
 	// OnConflict is the parsed `on_conflict` parameter; nil when absent.

@@ -92,3 +92,18 @@ func TableNotFound(schema, name, suggestion string) *Error {
 	return newErr(404, "PGRST205",
 		fmt.Sprintf("Could not find the table '%s.%s' in the schema cache", schema, name), nil, h)
 }
+
+// NotEmbedded is PGRST108 (400): a filter, order or limit names an
+// embedded resource that is not in the select list.
+func NotEmbedded(name string) *Error {
+	return newErr(400, "PGRST108", fmt.Sprintf("'%s' is not an embedded resource in this request", name), nil,
+		fmt.Sprintf("Verify that '%s' is included in the 'select' query parameter.", name))
+}
+
+// AliasedEmbedTarget is PGRST108 (400) for a filter, order or limit naming
+// an aliased embedding by its target instead of its alias.
+func AliasedEmbedTarget(target, alias string) *Error {
+	return newErr(400, "PGRST108", fmt.Sprintf("'%s' is not an embedded resource in this request", target),
+		"Target names are not allowed in filters if they have an alias",
+		fmt.Sprintf("Change '%s' to '%s' in filters, orders or limits.", target, alias))
+}

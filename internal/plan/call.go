@@ -53,9 +53,6 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 		Args:     args,
 		ReadOnly: req.Method != "POST" || r.Volatility != schemacache.Volatile,
 	}
-	if err := unsupported(req); err != nil {
-		return nil, err
-	}
 	if r.Return.Composite {
 		b := &builder{sc: sc, schema: req.Schema}
 		var (
@@ -70,7 +67,9 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 		if err != nil {
 			return nil, err
 		}
-		rp.Filters, rp.Order, rp.Limit, rp.Offset = req.Filters, req.Order, req.Limit, req.Offset
+		if err := attach(rp, req); err != nil {
+			return nil, err
+		}
 		cp.Result = rp
 	}
 	return cp, nil

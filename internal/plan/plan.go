@@ -22,6 +22,12 @@ type ReadPlan struct {
 	Fields []Field
 	// Filters restrict the rows of this node.
 	Filters []apirequest.Filter
+	// Logic are the and/or trees restricting the rows of this node.
+	Logic []apirequest.LogicTree
+	// ColumnTypes maps the relation's columns to their types (full-text
+	// search wraps non-tsvector columns); nil for results of routines
+	// returning an unnamed composite.
+	ColumnTypes map[string]string
 	// Order, Limit and Offset shape the rows of this node.
 	Order         []apirequest.OrderTerm
 	Limit, Offset *int64
@@ -49,6 +55,11 @@ func (f Field) IsEmbed() (int, bool) { return f.embedIndex - 1, f.embedIndex > 0
 type Embed struct {
 	// Key is the output key: the alias, or the target name.
 	Key string
+	// Target is the name the select list used for the related resource.
+	Target string
+	// Presence is "present" or "absent" when the parent rows are filtered
+	// on having related rows (`rel=not.is.null` / `rel=is.null`), "" otherwise.
+	Presence string
 	// Rel is the relationship from the parent to the embedded relation.
 	Rel *schemacache.Relationship
 	// Inner drops parent rows without a match (`!inner`).

@@ -3,7 +3,6 @@ package plan
 import (
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
@@ -61,33 +60,92 @@ func planRead(req *apirequest.Request, sc *schemacache.SchemaCache, qi schemacac
 	if err != nil {
 		return nil, err
 	}
-	if err := unsupported(req); err != nil {
+	if err := attach(rp, req); err != nil {
 		return nil, err
 	}
-	rp.Filters, rp.Order, rp.Limit, rp.Offset = req.Filters, req.Order, req.Limit, req.Offset
 	return rp, nil
 }
 
-// unsupported rejects parsed syntax the query stage does not implement
-// yet with PGRST127, rather than silently ignoring it.
-func unsupported(req *apirequest.Request) *pgrsterr.Error {
-	switch {
-	case len(req.Logic) > 0:
-		return pgrsterr.NotImplemented("Logic trees (and/or) are not supported yet")
-	case len(req.EmbedOrders) > 0, len(req.EmbedRanges) > 0:
-		return pgrsterr.NotImplemented("Ordering and paging embedded resources is not supported yet")
-	}
+// attach distributes the request's filters, logic trees, orders and paging
+// to the plan nodes their paths name: `rel.col=eq.1` filters the embedded
+// rows of rel (not its parents), `rel.order=` and `rel.limit=` shape them,
+// and `rel=is.null` / `rel=not.is.null` keep only parents without / with
+// a related row (PostgREST's null filtering on embedded resources). A path
+// naming no embedding of the select list is PGRST108.
+func attach(rp *ReadPlan, req *apirequest.Request) *pgrsterr.Error {
+	rp.Order, rp.Limit, rp.Offset = req.Order, req.Limit, req.Offset
 	for _, f := range req.Filters {
-		switch {
-		case len(f.EmbedPath) > 0:
-			return pgrsterr.NotImplemented("Filters on embedded resources are not supported yet")
-		case f.Quantifier != "":
-			return pgrsterr.NotImplemented("The (any) and (all) operator modifiers are not supported yet")
-		case f.Language != "" || strings.HasSuffix(f.Op, "fts"):
-			return pgrsterr.NotImplemented("Full-text search operators are not supported yet")
+		n, err := rp.at(f.EmbedPath)
+		if err != nil {
+			return err
+		}
+		if e := n.embed(f.Field); e != nil && f.Op == "is" && (f.Value == "null" || f.Value == "not_null") {
+			present := (f.Value == "not_null") != f.Negate
+			e.Presence = "absent"
+			if present {
+				e.Presence = "present"
+			}
+			continue
+		}
+		n.Filters = append(n.Filters, f)
+	}
+	for _, t := range req.Logic {
+		n, err := rp.at(t.EmbedPath)
+		if err != nil {
+			return err
+		}
+		n.Logic = append(n.Logic, t)
+	}
+	for _, o := range req.EmbedOrders {
+		n, err := rp.at(o.Path)
+		if err != nil {
+			return err
+		}
+		n.Order = o.Terms
+	}
+	for _, r := range req.EmbedRanges {
+		n, err := rp.at(r.Path)
+		if err != nil {
+			return err
+		}
+		if r.Limit != nil {
+			n.Limit = r.Limit
+		}
+		if r.Offset != nil {
+			n.Offset = r.Offset
 		}
 	}
 	return nil
+}
+
+// embed returns the embedding of rp whose output key is key, or nil.
+func (rp *ReadPlan) embed(key string) *Embed {
+	for _, e := range rp.Embeds {
+		if e.Key == key {
+			return e
+		}
+	}
+	return nil
+}
+
+// at follows a path of embedding keys from rp. PostgREST names the
+// resource by its alias when it has one; using the target name of an
+// aliased embedding is PGRST108 with the alias hint.
+func (rp *ReadPlan) at(path []string) (*ReadPlan, *pgrsterr.Error) {
+	n := rp
+	for _, key := range path {
+		e := n.embed(key)
+		if e == nil {
+			for _, a := range n.Embeds {
+				if a.Target == key {
+					return nil, pgrsterr.AliasedEmbedTarget(key, a.Key)
+				}
+			}
+			return nil, pgrsterr.NotEmbedded(key)
+		}
+		n = e.Plan
+	}
+	return n, nil
 }
 
 // builder numbers the SQL aliases of one query.
@@ -103,6 +161,12 @@ var castRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?$`)
 
 func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectItem) (*ReadPlan, *pgrsterr.Error) {
 	rp := &ReadPlan{Table: qi, Alias: alias}
+	if t := b.sc.Table(qi); t != nil {
+		rp.ColumnTypes = make(map[string]string, len(t.Columns))
+		for _, c := range t.Columns {
+			rp.ColumnTypes[c.Name] = c.Type
+		}
+	}
 	for _, it := range sel {
 		if it.Cast != "" && !castRe.MatchString(it.Cast) {
 			return nil, pgrsterr.ParseError("failed to parse select parameter",
@@ -125,11 +189,15 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 		if key == "" {
 			key = it.Embed.Target
 		}
-		e := &Embed{Key: key, Rel: rel, Inner: it.Embed.Inner, Plan: child}
+		e := &Embed{Key: key, Target: it.Embed.Target, Rel: rel, Inner: it.Embed.Inner, Plan: child}
 		if rel.Junction != nil {
 			e.JunctionAlias = fmt.Sprintf("%s_%d", rel.Junction.Table.Name, b.n)
 		}
 		rp.Embeds = append(rp.Embeds, e)
+		// `rel()` embeds only for filtering: PostgREST leaves it out of the body.
+		if it.Embed.Select != nil && len(it.Embed.Select) == 0 {
+			continue
+		}
 		rp.Fields = append(rp.Fields, Field{embedIndex: len(rp.Embeds)})
 	}
 	return rp, nil

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 )
 
 // binaryOps maps PostgREST's comparison operators to SQL.
@@ -20,10 +21,17 @@ var isValues = map[string]string{
 	"null": "NULL", "not_null": "NOT NULL", "true": "TRUE", "false": "FALSE", "unknown": "UNKNOWN",
 }
 
-// filter renders one filter on a column of alias. like/ilike patterns use
-// `*` for `%`, as PostgREST's URL-safe wildcard.
-func (b *sqlBuilder) filter(alias string, f apirequest.Filter) (string, *pgrsterr.Error) {
-	col := ident(alias) + "." + ident(f.Field)
+// ftsFuncs maps the full-text search operators to their query functions.
+var ftsFuncs = map[string]string{
+	"fts": "to_tsquery", "plfts": "plainto_tsquery", "phfts": "phraseto_tsquery", "wfts": "websearch_to_tsquery",
+}
+
+// filter renders one filter on a column of rp's alias. like/ilike patterns
+// use `*` for `%`, as PostgREST's URL-safe wildcard; `op(any)`/`op(all)`
+// compare with ANY/ALL of a `{a,b}` array value; full-text search wraps a
+// column that is not a tsvector in to_tsvector, with the query's language.
+func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pgrsterr.Error) {
+	col := ident(rp.Alias) + "." + ident(f.Field)
 	var cond string
 	switch f.Op {
 	case "is":
@@ -42,6 +50,16 @@ func (b *sqlBuilder) filter(alias string, f apirequest.Filter) (string, *pgrster
 			ps[i] = b.param(v)
 		}
 		cond = col + " IN (" + strings.Join(ps, ", ") + ")"
+	case "fts", "plfts", "phfts", "wfts":
+		lang := ""
+		if f.Language != "" {
+			lang = b.param(f.Language) + "::regconfig, "
+		}
+		target := col
+		if t := rp.ColumnTypes[f.Field]; t != "tsvector" {
+			target = "pg_catalog.to_tsvector(" + lang + col + ")"
+		}
+		cond = target + " @@ pg_catalog." + ftsFuncs[f.Op] + "(" + lang + b.param(f.Value) + ")"
 	default:
 		op, ok := binaryOps[f.Op]
 		if !ok {
@@ -51,10 +69,44 @@ func (b *sqlBuilder) filter(alias string, f apirequest.Filter) (string, *pgrster
 		if f.Op == "like" || f.Op == "ilike" {
 			v = strings.ReplaceAll(v, "*", "%")
 		}
-		cond = col + " " + op + " " + b.param(v)
+		switch f.Quantifier {
+		case "any":
+			cond = col + " " + op + " ANY (" + b.param(v) + ")"
+		case "all":
+			cond = col + " " + op + " ALL (" + b.param(v) + ")"
+		default:
+			cond = col + " " + op + " " + b.param(v)
+		}
 	}
 	if f.Negate {
 		return "NOT (" + cond + ")", nil
+	}
+	return cond, nil
+}
+
+// logic renders an and/or tree over the columns of rp's alias.
+func (b *sqlBuilder) logic(rp *plan.ReadPlan, t apirequest.LogicTree) (string, *pgrsterr.Error) {
+	parts := make([]string, 0, len(t.Children))
+	for _, c := range t.Children {
+		var s string
+		var err *pgrsterr.Error
+		if c.Tree != nil {
+			s, err = b.logic(rp, *c.Tree)
+		} else {
+			s, err = b.filter(rp, *c.Filter)
+		}
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, s)
+	}
+	sep := " AND "
+	if t.Op == "or" {
+		sep = " OR "
+	}
+	cond := "(" + strings.Join(parts, sep) + ")"
+	if t.Negate {
+		cond = "NOT " + cond
 	}
 	return cond, nil
 }

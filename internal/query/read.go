@@ -66,20 +66,24 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 		cols = []string{ident(rp.Alias) + ".*"}
 	}
 	for _, f := range rp.Filters {
-		c, err := b.filter(rp.Alias, f)
+		c, err := b.filter(rp, f)
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, c)
+	}
+	for _, t := range rp.Logic {
+		c, err := b.logic(rp, t)
 		if err != nil {
 			return "", err
 		}
 		conds = append(conds, c)
 	}
 	for _, e := range rp.Embeds {
-		if e.Inner {
-			from, jc := join(rp.Alias, e)
-			sub, err := b.selectNode(&plan.ReadPlan{Table: e.Plan.Table, Alias: e.Plan.Alias, Fields: []plan.Field{{Name: "*"}}, Filters: e.Plan.Filters}, from, jc)
-			if err != nil {
-				return "", err
-			}
-			conds = append(conds, "EXISTS ("+sub+")")
+		if c, err := b.presence(rp, e); err != nil {
+			return "", err
+		} else if c != "" {
+			conds = append(conds, c)
 		}
 	}
 	var sb strings.Builder
@@ -101,6 +105,26 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 		sb.WriteString(" OFFSET " + b.param(strconv.FormatInt(*rp.Offset, 10)))
 	}
 	return sb.String(), nil
+}
+
+// presence renders the condition an `!inner` embedding or a null filter on
+// an embedding puts on the parent rows: EXISTS (or NOT EXISTS) a related row
+// passing the embedding's own filters.
+func (b *sqlBuilder) presence(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrsterr.Error) {
+	if !e.Inner && e.Presence == "" {
+		return "", nil
+	}
+	from, conds := join(parent.Alias, e)
+	probe := &plan.ReadPlan{Table: e.Plan.Table, Alias: e.Plan.Alias, Fields: []plan.Field{{Name: "*"}},
+		Filters: e.Plan.Filters, Logic: e.Plan.Logic, ColumnTypes: e.Plan.ColumnTypes}
+	sub, err := b.selectNode(probe, from, conds)
+	if err != nil {
+		return "", err
+	}
+	if e.Presence == "absent" {
+		return "NOT EXISTS (" + sub + ")", nil
+	}
+	return "EXISTS (" + sub + ")", nil
 }
 
 // embed renders the correlated subquery producing an embedded resource: a
