@@ -102,7 +102,6 @@ func TestParseErrors(t *testing.T) {
 		{"select=(a)", `"failed to parse select parameter ((a))" (line 1, column 1)`, `unexpected "(" expecting field name (* or [a..z0..9_$])`},
 		{"select=%C3%A9!", `"failed to parse select parameter (\233!)" (line 1, column 2)`,
 			`unexpected '!' expecting letter, digit, "-", "->>", "->", "::", ".", ")", "," or end of input`},
-		{"select=data->a", `"failed to parse select parameter (data->a)" (line 1, column 5)`, `JSON path operators are not supported`},
 		{"select=...c(*)", `"failed to parse select parameter (...c(*))" (line 1, column 1)`, `spread embeddings (...) are not supported`},
 		{"select=count()", `"failed to parse select parameter (count())" (line 1, column 1)`, `aggregate functions are not supported`},
 		{"id=0", `"failed to parse filter (0)" (line 1, column 1)`, `unexpected "0" expecting "not" or operator (eq, gt, ...)`},

@@ -107,6 +107,17 @@ func isJSONArrow(in []rune, i int) bool {
 // embed path and field (PostgREST's pTreePath). Unlike PostgREST, trailing
 // input is rejected rather than ignored.
 func parseTreePath(key string) ([]string, string, *pgrsterr.Error) {
+	path, field, steps, err := parseFilterKey(key)
+	if err == nil && len(steps) > 0 {
+		in := []rune(key)
+		return nil, "", unsupported("failed to parse tree path ("+key+")", in, len(in)-len([]rune(jsonPathString(steps))), "JSON paths in this parameter are")
+	}
+	return path, field, err
+}
+
+// parseFilterKey parses a filter's key `rel.sub.field[->a->>b]`: the embed
+// path, the field and the JSON path into it.
+func parseFilterKey(key string) ([]string, string, []JSONStep, *pgrsterr.Error) {
 	what := "failed to parse tree path (" + key + ")"
 	in := []rune(key)
 	var names []string
@@ -115,11 +126,23 @@ func parseTreePath(key string) ([]string, string, *pgrsterr.Error) {
 		var f failure
 		name, j, quoted, ok := fieldName(in, i, &f)
 		if !ok {
-			return nil, "", f.toError(what, in)
+			return nil, "", nil, f.toError(what, in)
 		}
 		names = append(names, name)
 		if isJSONArrow(in, j) {
-			return nil, "", unsupported(what, in, j, "JSON path operators are")
+			steps, k, ok := jsonPath(in, j, &f)
+			if !ok {
+				return nil, "", nil, f.toError(what, in)
+			}
+			if k < len(in) {
+				f.add(k, tok(in, k), `"->>"`, `"->"`)
+				f.addEOF(in, k)
+				return nil, "", nil, f.toError(what, in)
+			}
+			if len(names) == 1 {
+				return nil, name, steps, nil
+			}
+			return names[:len(names)-1], name, steps, nil
 		}
 		if j < len(in) && in[j] == '.' {
 			i = j + 1
@@ -131,14 +154,14 @@ func parseTreePath(key string) ([]string, string, *pgrsterr.Error) {
 			}
 			f.add(j, tok(in, j), `"->>"`, `"->"`, "delimiter (.)")
 			f.addEOF(in, j)
-			return nil, "", f.toError(what, in)
+			return nil, "", nil, f.toError(what, in)
 		}
 		break
 	}
 	if len(names) == 1 {
-		return nil, names[0], nil
+		return nil, names[0], nil, nil
 	}
-	return names[:len(names)-1], names[len(names)-1], nil
+	return names[:len(names)-1], names[len(names)-1], nil, nil
 }
 
 // parseColumns parses the `columns` and `on_conflict` lists: field names

@@ -3,8 +3,8 @@ package apirequest
 import "github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 
 // parseOrder parses an order parameter (PostgREST's pOrder): comma-separated
-// `col[.asc|.desc][.nullsfirst|.nullslast]` terms. Related orders
-// (`rel(col)`) and JSON paths are not supported yet and fail with PGRST100.
+// `col[->path][.asc|.desc][.nullsfirst|.nullslast]` terms. Related orders
+// (`rel(col)`) are not supported yet and fail with PGRST100.
 func parseOrder(raw string) ([]OrderTerm, *pgrsterr.Error) {
 	in := []rune(raw)
 	what := "failed to parse order (" + raw + ")"
@@ -17,11 +17,12 @@ func parseOrder(raw string) ([]OrderTerm, *pgrsterr.Error) {
 		if !ok {
 			return nil, f.toError(what, in)
 		}
-		if isJSONArrow(in, k) {
-			return nil, unsupported(what, in, k, "JSON path operators are")
+		steps, k, ok := jsonPath(in, k, &f)
+		if !ok {
+			return nil, f.toError(what, in)
 		}
 		k = skipWS(in, k)
-		term := OrderTerm{Column: name}
+		term := OrderTerm{Column: name, JSONPath: steps}
 		if !quoted {
 			f.add(k, tok(in, k), identCont...)
 		}

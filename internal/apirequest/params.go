@@ -97,7 +97,7 @@ func parseFilters(req *Request, params []queryParam, rpcRead bool) *pgrsterr.Err
 	var argNames []string
 	argVals := map[string][]string{}
 	for _, p := range params {
-		path, field, err := parseTreePath(p.key)
+		path, field, steps, err := parseFilterKey(p.key)
 		if err != nil {
 			return err
 		}
@@ -113,7 +113,7 @@ func parseFilters(req *Request, params []queryParam, rpcRead bool) *pgrsterr.Err
 			return err
 		}
 		req.Filters = append(req.Filters, Filter{
-			EmbedPath: path, Field: field, Negate: e.negate, Op: e.op,
+			EmbedPath: path, Field: field, JSONPath: steps, Negate: e.negate, Op: e.op,
 			Value: e.val, Values: e.vals, Quantifier: e.quant, Language: e.lang,
 		})
 	}

@@ -12,8 +12,8 @@ func starSelect() []SelectItem { return []SelectItem{{Column: "*"}} }
 // parseSelect parses the select parameter (PostgREST's pFieldForest):
 // comma-separated items, each `*`, `[alias:]col[::cast]` or
 // `[alias:]rel[!hint][!inner|!left](items)`, nested to any depth. An empty
-// parameter selects `*`. JSON paths, spreads and aggregates are rejected
-// with PGRST100 for now.
+// parameter selects `*`. Columns may follow a JSON path (`data->a->>b`).
+// Spreads and aggregates are rejected with PGRST100 for now.
 func parseSelect(raw string) ([]SelectItem, *pgrsterr.Error) {
 	if strings.TrimSpace(raw) == "" {
 		return starSelect(), nil
@@ -96,8 +96,9 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	if !ok {
 		return SelectItem{}, 0, nil, f
 	}
-	if isJSONArrow(in, k) {
-		return SelectItem{}, 0, nil, &failure{set: true, pos: k, msg: "JSON path operators are not supported"}
+	steps, k, ok := jsonPath(in, k, f)
+	if !ok {
+		return SelectItem{}, 0, nil, f
 	}
 	cont := []string{`"->>"`, `"->"`, `"::"`, `"."`}
 	if !quoted {
@@ -117,7 +118,7 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	}
 	k2 := skipWS(in, k)
 	if k2 == len(in) || in[k2] == ')' || in[k2] == ',' {
-		return SelectItem{Alias: alias, Column: name, Cast: cast}, k, cont, nil
+		return SelectItem{Alias: alias, Column: name, Cast: cast, JSONPath: steps}, k, cont, nil
 	}
 	f.add(k2, tok(in, k2), cont...)
 	f.addEOF(in, k2, `")"`, `","`)

@@ -73,6 +73,8 @@ type SelectItem struct {
 	Alias string
 	// Column is the column name, or `*`; empty for an embedding.
 	Column string
+	// JSONPath follows `->`/`->>` steps into a json, jsonb or composite column.
+	JSONPath []JSONStep
 	// Cast is the `::type` cast, empty when none.
 	Cast string
 	// Embed is set when the item is `rel!hint(cols)`.
@@ -99,6 +101,8 @@ type Filter struct {
 	EmbedPath []string
 	// Field is the column the filter applies to.
 	Field string
+	// JSONPath follows `->`/`->>` steps into the column (`data->>name=eq.x`).
+	JSONPath []JSONStep
 	// Negate is true for `not.` prefixed operators.
 	Negate bool
 	// Op is the operator: eq, neq, gt, gte, lt, lte, like, ilike, in, is,
@@ -119,6 +123,8 @@ type Filter struct {
 // OrderTerm is one term of the order parameter: `col[.asc|.desc][.nullsfirst|.nullslast]`.
 type OrderTerm struct {
 	Column string
+	// JSONPath follows `->`/`->>` steps into the column.
+	JSONPath []JSONStep
 	// Desc is true for `.desc`.
 	Desc bool
 	// Nulls is "", "first" or "last".

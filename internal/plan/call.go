@@ -86,7 +86,7 @@ func (b *builder) fieldsOnly(alias string, sel []apirequest.SelectItem) (*ReadPl
 		if it.Cast != "" && !castRe.MatchString(it.Cast) {
 			return nil, pgrsterr.ParseError("failed to parse select parameter", fmt.Sprintf("unexpected cast %q", it.Cast))
 		}
-		rp.Fields = append(rp.Fields, Field{Name: it.Column, Alias: it.Alias, Cast: it.Cast})
+		rp.Fields = append(rp.Fields, field(it))
 	}
 	return rp, nil
 }

@@ -43,6 +43,8 @@ type Field struct {
 	Alias string
 	// Cast is a validated type name for `::cast`, empty when none.
 	Cast string
+	// JSONPath follows `->`/`->>` steps into the column.
+	JSONPath []apirequest.JSONStep
 	// embedIndex >= 0 marks the position of an embedding in the select
 	// list, so output keys keep the request's order.
 	embedIndex int

@@ -173,7 +173,7 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 				fmt.Sprintf("unexpected cast %q", it.Cast))
 		}
 		if it.Embed == nil {
-			rp.Fields = append(rp.Fields, Field{Name: it.Column, Alias: it.Alias, Cast: it.Cast})
+			rp.Fields = append(rp.Fields, field(it))
 			continue
 		}
 		rel, err := findRel(b.sc, b.schema, qi, it.Embed.Target, it.Embed.Hint)
@@ -201,4 +201,14 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 		rp.Fields = append(rp.Fields, Field{embedIndex: len(rp.Embeds)})
 	}
 	return rp, nil
+}
+
+// field plans a column selection; a JSON path's output key is its last key,
+// as PostgREST names it.
+func field(it apirequest.SelectItem) Field {
+	f := Field{Name: it.Column, Alias: it.Alias, Cast: it.Cast, JSONPath: it.JSONPath}
+	if f.Alias == "" && len(f.JSONPath) > 0 {
+		f.Alias = apirequest.JSONKey(it.Column, it.JSONPath)
+	}
+	return f
 }

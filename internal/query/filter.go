@@ -31,7 +31,7 @@ var ftsFuncs = map[string]string{
 // compare with ANY/ALL of a `{a,b}` array value; full-text search wraps a
 // column that is not a tsvector in to_tsvector, with the query's language.
 func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pgrsterr.Error) {
-	col := ident(rp.Alias) + "." + ident(f.Field)
+	col := b.column(rp, f.Field, f.JSONPath)
 	var cond string
 	switch f.Op {
 	case "is":
@@ -56,7 +56,7 @@ func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pg
 			lang = b.param(f.Language) + "::regconfig, "
 		}
 		target := col
-		if t := rp.ColumnTypes[f.Field]; t != "tsvector" {
+		if t := rp.ColumnTypes[f.Field]; t != "tsvector" || len(f.JSONPath) > 0 {
 			target = "pg_catalog.to_tsvector(" + lang + col + ")"
 		}
 		cond = target + " @@ pg_catalog." + ftsFuncs[f.Op] + "(" + lang + b.param(f.Value) + ")"

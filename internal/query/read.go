@@ -52,7 +52,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 			cols = append(cols, ident(rp.Alias)+".*")
 			continue
 		}
-		expr := ident(rp.Alias) + "." + ident(f.Name)
+		expr := b.column(rp, f.Name, f.JSONPath)
 		if f.Cast != "" {
 			expr = "CAST(" + expr + " AS " + f.Cast + ")"
 		}
@@ -94,7 +94,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 	if len(rp.Order) > 0 {
 		terms := make([]string, len(rp.Order))
 		for i, o := range rp.Order {
-			terms[i] = orderTerm(rp.Alias, o)
+			terms[i] = b.orderTerm(rp, o)
 		}
 		sb.WriteString(" ORDER BY " + strings.Join(terms, ", "))
 	}
@@ -142,8 +142,8 @@ func (b *sqlBuilder) embed(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrst
 	return "(SELECT coalesce(pg_catalog.json_agg(" + row + "), '[]') FROM (" + inner + ") AS " + row + ")", nil
 }
 
-func orderTerm(alias string, o apirequest.OrderTerm) string {
-	s := ident(alias) + "." + ident(o.Column)
+func (b *sqlBuilder) orderTerm(rp *plan.ReadPlan, o apirequest.OrderTerm) string {
+	s := b.column(rp, o.Column, o.JSONPath)
 	if o.Desc {
 		s += " DESC"
 	} else {
@@ -156,6 +156,32 @@ func orderTerm(alias string, o apirequest.OrderTerm) string {
 		s += " NULLS LAST"
 	}
 	return s
+}
+
+// column renders a column of rp's relation, following a JSON path with
+// -> and ->> (keys and indexes as bind parameters). A column that is not
+// json or jsonb is converted with to_jsonb first, as PostgREST does, so
+// paths reach into composite and array columns too.
+func (b *sqlBuilder) column(rp *plan.ReadPlan, name string, path []apirequest.JSONStep) string {
+	expr := ident(rp.Alias) + "." + ident(name)
+	if len(path) == 0 {
+		return expr
+	}
+	if t := rp.ColumnTypes[name]; t != "json" && t != "jsonb" {
+		expr = "pg_catalog.to_jsonb(" + expr + ")"
+	}
+	for _, st := range path {
+		op := " -> "
+		if st.Text {
+			op = " ->> "
+		}
+		if st.Index {
+			expr += op + b.param(st.Key) + "::integer"
+		} else {
+			expr += op + b.param(st.Key) + "::text"
+		}
+	}
+	return expr
 }
 
 // ident quotes an identifier as PostgreSQL's quote_ident does unconditionally.
