@@ -24,11 +24,17 @@ func compact(t *testing.T, body string) string {
 // sampleEnv serves localdev/sample_schema.sql, the schema `make dev` loads.
 func sampleEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnv(t, sampleSQL(t), nil)
+}
+
+// sampleSQL is localdev/sample_schema.sql.
+func sampleSQL(t *testing.T) string {
+	t.Helper()
 	sql, err := os.ReadFile("../localdev/sample_schema.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newEnv(t, string(sql), nil)
+	return string(sql)
 }
 
 func TestReadSampleSchema(t *testing.T) {

@@ -3,8 +3,8 @@ package apirequest
 import "github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 
 // parseOrder parses an order parameter (PostgREST's pOrder): comma-separated
-// `col[->path][.asc|.desc][.nullsfirst|.nullslast]` terms. Related orders
-// (`rel(col)`) are not supported yet and fail with PGRST100.
+// `col[->path][.asc|.desc][.nullsfirst|.nullslast]` terms, where col may be
+// `rel(col)`: a column of a to-one embedding.
 func parseOrder(raw string) ([]OrderTerm, *pgrsterr.Error) {
 	in := []rune(raw)
 	what := "failed to parse order (" + raw + ")"
@@ -17,12 +17,27 @@ func parseOrder(raw string) ([]OrderTerm, *pgrsterr.Error) {
 		if !ok {
 			return nil, f.toError(what, in)
 		}
+		relation := ""
+		if k < len(in) && in[k] == '(' {
+			// A related order: `rel(col)` orders by a column of a to-one embedding.
+			relation = name
+			if name, k, _, ok = fieldName(in, k+1, &f); !ok {
+				return nil, f.toError(what, in)
+			}
+		}
 		steps, k, ok := jsonPath(in, k, &f)
 		if !ok {
 			return nil, f.toError(what, in)
 		}
+		if relation != "" {
+			if k >= len(in) || in[k] != ')' {
+				f.add(k, tok(in, k), `")"`)
+				return nil, f.toError(what, in)
+			}
+			k++
+		}
 		k = skipWS(in, k)
-		term := OrderTerm{Column: name, JSONPath: steps}
+		term := OrderTerm{Relation: relation, Column: name, JSONPath: steps}
 		if !quoted {
 			f.add(k, tok(in, k), identCont...)
 		}

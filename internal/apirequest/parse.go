@@ -11,7 +11,7 @@ import (
 // Parse turns an HTTP request into a Request, following PostgREST 13's
 // ApiRequest stage and its order of checks: path (PGRST125), profile
 // schema (PGRST106), method (PGRST101, PGRST117), query string (PGRST100,
-// PGRST103), then the RPC body (PGRST102).
+// PGRST103, with the Range header), then the RPC body (PGRST102).
 //
 // schemas is db-schemas; the first one is the default. The schema comes
 // from Accept-Profile for GET, HEAD and OPTIONS (and unknown methods) and
@@ -31,6 +31,11 @@ func Parse(r *http.Request, body []byte, schemas []string) (*Request, *pgrsterr.
 	}
 	rpcRead := req.Kind == TargetRoutine && (req.Method == http.MethodGet || req.Method == http.MethodHead)
 	if err = parseQuery(req, r.URL.RawQuery, rpcRead); err != nil {
+		return nil, err
+	}
+	req.Preferences = ParsePreferences(r.Header)
+	req.Accept = ParseAccept(r.Header.Values("Accept"))
+	if err = applyRange(req, r.Header); err != nil {
 		return nil, err
 	}
 	if req.Kind == TargetRoutine && req.Method == http.MethodPost {

@@ -12,8 +12,10 @@ func starSelect() []SelectItem { return []SelectItem{{Column: "*"}} }
 // parseSelect parses the select parameter (PostgREST's pFieldForest):
 // comma-separated items, each `*`, `[alias:]col[::cast]` or
 // `[alias:]rel[!hint][!inner|!left](items)`, nested to any depth. An empty
-// parameter selects `*`. Columns may follow a JSON path (`data->a->>b`).
-// Spreads and aggregates are rejected with PGRST100 for now.
+// parameter selects `*`. Columns may follow a JSON path (`data->a->>b`);
+// `count()` and `col.sum()` (avg, max, min, count) are aggregates with an
+// optional `::cast` of the result; `...rel(cols)` spreads an embedding's
+// columns into its parent.
 func parseSelect(raw string) ([]SelectItem, *pgrsterr.Error) {
 	if strings.TrimSpace(raw) == "" {
 		return starSelect(), nil
@@ -73,7 +75,15 @@ func (p *selParser) forest(i int, nested bool) ([]SelectItem, int, *pgrsterr.Err
 func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	in := p.in
 	if strings.HasPrefix(string(in[i:]), "...") {
-		return SelectItem{}, 0, nil, &failure{set: true, pos: i, msg: "spread embeddings (...) are not supported"}
+		it, j, ok, err := p.relation(i + 3)
+		if err != nil {
+			return SelectItem{}, 0, nil, err
+		}
+		if !ok || it.Alias != "" {
+			return SelectItem{}, 0, nil, &failure{set: true, pos: i + 3, msg: "a spread (...) must be followed by an embedding without an alias, rel(cols)"}
+		}
+		it.Embed.Spread = true
+		return it, j, nil, nil
 	}
 	if it, j, ok, err := p.relation(i); ok || err != nil {
 		return it, j, nil, err
@@ -88,10 +98,19 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 		return SelectItem{}, 0, nil, f
 	}
 	alias, j := p.alias(i)
-	if strings.HasPrefix(string(in[j:]), "count()") {
-		return SelectItem{}, 0, nil, &failure{set: true, pos: j, msg: "aggregate functions are not supported"}
-	}
 	f := &failure{}
+	if strings.HasPrefix(string(in[j:]), "count()") {
+		it := SelectItem{Alias: alias, Aggregate: "count"}
+		k := j + len("count()")
+		if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
+			c, k2, ok := identifier(in, k+2, f)
+			if !ok {
+				return SelectItem{}, 0, nil, f
+			}
+			it.AggregateCast, k = c, k2
+		}
+		return p.end(it, k, f)
+	}
 	name, k, quoted, ok := fieldName(in, j, f)
 	if !ok {
 		return SelectItem{}, 0, nil, f
@@ -113,16 +132,54 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 		cast, k = c, k2
 		cont = []string{"letter", "digit", `"."`, `"::"`}
 	}
+	it := SelectItem{Alias: alias, Column: name, Cast: cast, JSONPath: steps}
 	if k < len(in) && in[k] == '.' {
-		return SelectItem{}, 0, nil, &failure{set: true, pos: k, msg: "aggregate functions are not supported"}
+		agg, k2, ok := aggregate(in, k+1, f)
+		if !ok {
+			return SelectItem{}, 0, nil, f
+		}
+		it.Aggregate, k = agg, k2
+		if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
+			c, k3, ok := identifier(in, k+2, f)
+			if !ok {
+				return SelectItem{}, 0, nil, f
+			}
+			it.AggregateCast, k = c, k3
+		}
+		return p.end(it, k, f)
 	}
 	k2 := skipWS(in, k)
 	if k2 == len(in) || in[k2] == ')' || in[k2] == ',' {
-		return SelectItem{Alias: alias, Column: name, Cast: cast, JSONPath: steps}, k, cont, nil
+		return it, k, cont, nil
 	}
 	f.add(k2, tok(in, k2), cont...)
 	f.addEOF(in, k2, `")"`, `","`)
 	return SelectItem{}, 0, nil, f
+}
+
+// end checks that an aggregate item ends at k.
+func (p *selParser) end(it SelectItem, k int, f *failure) (SelectItem, int, []string, *failure) {
+	k2 := skipWS(p.in, k)
+	if k2 == len(p.in) || p.in[k2] == ')' || p.in[k2] == ',' {
+		return it, k, nil, nil
+	}
+	f.add(k2, tok(p.in, k2), `"::"`)
+	f.addEOF(p.in, k2, `")"`, `","`)
+	return SelectItem{}, 0, nil, f
+}
+
+// aggregates are the aggregate functions PostgREST allows in select.
+var aggregates = []string{"avg", "count", "max", "min", "sum"}
+
+// aggregate parses `agg()` at i (after a column's `.`).
+func aggregate(in []rune, i int, f *failure) (string, int, bool) {
+	for _, a := range aggregates {
+		if strings.HasPrefix(string(in[i:]), a+"()") {
+			return a, i + len(a) + 2, true
+		}
+	}
+	f.add(i, tok(in, i), quote("avg()"), quote("count()"), quote("max()"), quote("min()"), quote("sum()"))
+	return "", i, false
 }
 
 // alias parses an optional `alias:` prefix (a single colon, `::` is a cast).

@@ -51,6 +51,10 @@ type Request struct {
 	// EmbedRanges are the `rel.sub.limit=` / `rel.sub.offset=` parameters of
 	// embedded resources, one entry per path.
 	EmbedRanges []EmbedRange
+	// Preferences are the parsed Prefer headers.
+	Preferences Preferences
+	// Accept is the Accept header decoded into media types, in negotiation order.
+	Accept []MediaType
 }
 
 // EmbedOrder is the order parameter of an embedded resource:
@@ -77,6 +81,11 @@ type SelectItem struct {
 	JSONPath []JSONStep
 	// Cast is the `::type` cast, empty when none.
 	Cast string
+	// Aggregate is avg, count, max, min or sum for `col.sum()` and `count()`
+	// (Column empty), empty otherwise.
+	Aggregate string
+	// AggregateCast is the cast of the aggregate's result (`col.sum()::text`).
+	AggregateCast string
 	// Embed is set when the item is `rel!hint(cols)`.
 	Embed *Embed
 }
@@ -89,6 +98,8 @@ type Embed struct {
 	Hint string
 	// Inner is true for `!inner` joins.
 	Inner bool
+	// Spread is true for `...rel(cols)`: the columns go into the parent.
+	Spread bool
 	// Select is the embedded resource's own select list; empty (not nil)
 	// for `rel()`, an embedding used only for filtering.
 	Select []SelectItem
@@ -122,7 +133,10 @@ type Filter struct {
 
 // OrderTerm is one term of the order parameter: `col[.asc|.desc][.nullsfirst|.nullslast]`.
 type OrderTerm struct {
-	Column string
+	// Relation names a to-one embedding whose column orders the rows
+	// (`order=rel(col)`); empty for the resource's own columns.
+	Relation string
+	Column   string
 	// JSONPath follows `->`/`->>` steps into the column.
 	JSONPath []JSONStep
 	// Desc is true for `.desc`.

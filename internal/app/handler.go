@@ -101,7 +101,7 @@ func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.R
 	case req.Kind == apirequest.TargetRoutine && req.Method == http.MethodOptions:
 		return nil, pgrsterr.UnsupportedMethod(req.Method)
 	}
-	p, err := plan.New(req, sc, cfg.DBMaxRows)
+	p, err := plan.New(req, sc, plan.Options{MaxRows: cfg.DBMaxRows, AggregatesEnabled: cfg.DBAggregatesEnabled})
 	if err != nil {
 		return nil, err
 	}
@@ -113,28 +113,37 @@ func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.R
 		Path:         path,
 		ReadOnly:     true,
 	}
-	var st query.Statement
-	var offset int64
+	// Negotiation, then strict preferences, come after planning (PostgREST's Plan).
+	media, err := apirequest.Negotiate(req.Accept, cfg.DBPlanEnabled)
+	if err != nil {
+		return nil, err
+	}
+	if req.Preferences.Strict() && len(req.Preferences.Invalid) > 0 {
+		return nil, pgrsterr.InvalidPreferences(req.Preferences.Invalid)
+	}
+	out := query.Output{Media: media, Head: req.Method == http.MethodHead, Count: req.Preferences.Count, MaxRows: cfg.DBMaxRows}
+	var q query.Query
 	if p.Call != nil {
 		settings.ReadOnly = p.Call.ReadOnly
-		st, err = query.Call(p.Call)
-		if p.Call.Result != nil && p.Call.Result.Offset != nil {
-			offset = *p.Call.Result.Offset
-		}
+		q, err = query.Call(p.Call, out)
 	} else {
-		st, err = query.Read(p.Read)
-		if p.Read.Offset != nil {
-			offset = *p.Read.Offset
-		}
+		q, err = query.Read(p.Read, out)
 	}
 	if err != nil {
 		return nil, err
 	}
-	res, err := query.Execute(ctx, h.db, settings, st)
+	res, err := query.Execute(ctx, h.db, settings, q)
 	if err != nil {
 		return nil, err
 	}
-	return response.Read(req.Method, res, offset), nil
+	var offset int64
+	if req.Offset != nil {
+		offset = *req.Offset
+	}
+	return response.Read(response.Outcome{
+		Method: req.Method, Media: media, Prefs: req.Preferences,
+		Call: p.Call != nil, Void: q.Void, Offset: offset, Result: res,
+	}), nil
 }
 
 // configFor returns the effective configuration for a snapshot version:

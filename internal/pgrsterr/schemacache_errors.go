@@ -107,3 +107,16 @@ func AliasedEmbedTarget(target, alias string) *Error {
 		"Target names are not allowed in filters if they have an alias",
 		fmt.Sprintf("Change '%s' to '%s' in filters, orders or limits.", target, alias))
 }
+
+// AggregatesDisabled is PGRST123 (400): aggregates in select while
+// db-aggregates-enabled is off.
+func AggregatesDisabled() *Error {
+	return newErr(400, "PGRST123", "Use of aggregate functions is not allowed", nil, nil)
+}
+
+// RelatedOrderNotToOne is PGRST118 (400): `order=rel(col)` on an embedding
+// that is not many-to-one or one-to-one.
+func RelatedOrderNotToOne(origin, rel string) *Error {
+	return newErr(400, "PGRST118", fmt.Sprintf("A related order on '%s' is not possible", rel),
+		fmt.Sprintf("'%s' and '%s' do not form a many-to-one or one-to-one relationship", origin, rel), nil)
+}

@@ -83,8 +83,8 @@ func (b *builder) fieldsOnly(alias string, sel []apirequest.SelectItem) (*ReadPl
 		if it.Embed != nil {
 			return nil, pgrsterr.RelationshipNotFound(alias, it.Embed.Target, it.Embed.Hint, b.schema, "")
 		}
-		if it.Cast != "" && !castRe.MatchString(it.Cast) {
-			return nil, pgrsterr.ParseError("failed to parse select parameter", fmt.Sprintf("unexpected cast %q", it.Cast))
+		if err := checkCasts(it); err != nil {
+			return nil, err
 		}
 		rp.Fields = append(rp.Fields, field(it))
 	}

@@ -45,6 +45,9 @@ type Field struct {
 	Cast string
 	// JSONPath follows `->`/`->>` steps into the column.
 	JSONPath []apirequest.JSONStep
+	// Aggregate is avg, count, max, min or sum (count with an empty Name is
+	// count(*)); AggregateCast casts its result.
+	Aggregate, AggregateCast string
 	// embedIndex >= 0 marks the position of an embedding in the select
 	// list, so output keys keep the request's order.
 	embedIndex int
@@ -66,6 +69,8 @@ type Embed struct {
 	Rel *schemacache.Relationship
 	// Inner drops parent rows without a match (`!inner`).
 	Inner bool
+	// Spread puts the embedded columns into the parent (`...rel(cols)`).
+	Spread bool
 	// Plan reads the embedded relation.
 	Plan *ReadPlan
 	// JunctionAlias is the SQL alias of the M2M junction table, empty otherwise.

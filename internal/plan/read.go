@@ -9,14 +9,27 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
-// New plans req against sc. maxRows (db-max-rows, 0 = unlimited) caps the
-// rows of the top-level resource, as PostgREST does for reads and RPC. It
-// returns a PostgREST error for an unknown relation (PGRST205),
-// relationship (PGRST200, PGRST201) or routine (PGRST202, PGRST203), and
-// PGRST100 for a cast that is not a type name.
-func New(req *apirequest.Request, sc *schemacache.SchemaCache, maxRows int) (*Plan, *pgrsterr.Error) {
+// Options are the configuration the planner follows.
+type Options struct {
+	// MaxRows (db-max-rows, 0 = unlimited) caps the rows of the top-level
+	// resource, as PostgREST does for reads and RPC.
+	MaxRows int
+	// AggregatesEnabled allows aggregates in select (db-aggregates-enabled);
+	// otherwise they are PGRST123.
+	AggregatesEnabled bool
+}
+
+// New plans req against sc. It returns a PostgREST error for an unknown
+// relation (PGRST205), relationship (PGRST200, PGRST201) or routine
+// (PGRST202, PGRST203), a related order on a to-many embedding (PGRST118),
+// aggregates when disabled (PGRST123), and PGRST100 for a cast that is not
+// a type name.
+func New(req *apirequest.Request, sc *schemacache.SchemaCache, opts Options) (*Plan, *pgrsterr.Error) {
+	if !opts.AggregatesEnabled && usesAggregates(req.Select) {
+		return nil, pgrsterr.AggregatesDisabled()
+	}
 	p := &Plan{Schema: req.Schema}
-	defer func() { p.capRows(maxRows) }()
+	defer func() { p.capRows(opts.MaxRows) }()
 	switch req.Kind {
 	case apirequest.TargetRoutine:
 		call, err := planCall(req, sc)
@@ -103,6 +116,9 @@ func attach(rp *ReadPlan, req *apirequest.Request) *pgrsterr.Error {
 		}
 		n.Order = o.Terms
 	}
+	if err := checkRelatedOrders(rp); err != nil {
+		return err
+	}
 	for _, r := range req.EmbedRanges {
 		n, err := rp.at(r.Path)
 		if err != nil {
@@ -155,6 +171,16 @@ type builder struct {
 	n      int
 }
 
+// checkCasts rejects casts that are not type names.
+func checkCasts(it apirequest.SelectItem) *pgrsterr.Error {
+	for _, c := range []string{it.Cast, it.AggregateCast} {
+		if c != "" && !castRe.MatchString(c) {
+			return pgrsterr.ParseError("failed to parse select parameter", fmt.Sprintf("unexpected cast %q", c))
+		}
+	}
+	return nil
+}
+
 // castRe accepts type names such as `text`, `int4`, `character varying`,
 // `numeric[]`: casts reach SQL verbatim, so nothing else may pass.
 var castRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?$`)
@@ -168,9 +194,8 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 		}
 	}
 	for _, it := range sel {
-		if it.Cast != "" && !castRe.MatchString(it.Cast) {
-			return nil, pgrsterr.ParseError("failed to parse select parameter",
-				fmt.Sprintf("unexpected cast %q", it.Cast))
+		if err := checkCasts(it); err != nil {
+			return nil, err
 		}
 		if it.Embed == nil {
 			rp.Fields = append(rp.Fields, field(it))
@@ -189,7 +214,10 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 		if key == "" {
 			key = it.Embed.Target
 		}
-		e := &Embed{Key: key, Target: it.Embed.Target, Rel: rel, Inner: it.Embed.Inner, Plan: child}
+		e := &Embed{Key: key, Target: it.Embed.Target, Rel: rel, Inner: it.Embed.Inner, Spread: it.Embed.Spread, Plan: child}
+		if e.Spread && len(child.Embeds) > 0 {
+			return nil, pgrsterr.NotImplemented("Embedding inside a spread embedding is not supported")
+		}
 		if rel.Junction != nil {
 			e.JunctionAlias = fmt.Sprintf("%s_%d", rel.Junction.Table.Name, b.n)
 		}
@@ -206,9 +234,49 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 // field plans a column selection; a JSON path's output key is its last key,
 // as PostgREST names it.
 func field(it apirequest.SelectItem) Field {
-	f := Field{Name: it.Column, Alias: it.Alias, Cast: it.Cast, JSONPath: it.JSONPath}
-	if f.Alias == "" && len(f.JSONPath) > 0 {
+	f := Field{Name: it.Column, Alias: it.Alias, Cast: it.Cast, JSONPath: it.JSONPath,
+		Aggregate: it.Aggregate, AggregateCast: it.AggregateCast}
+	switch {
+	case f.Alias != "":
+	case f.Aggregate != "":
+		f.Alias = f.Aggregate // PostgREST names `pages.sum()` "sum"
+	case len(f.JSONPath) > 0:
 		f.Alias = apirequest.JSONKey(it.Column, it.JSONPath)
 	}
 	return f
+}
+
+// usesAggregates reports whether a select list, embeddings included, has
+// an aggregate.
+func usesAggregates(items []apirequest.SelectItem) bool {
+	for _, it := range items {
+		if it.Aggregate != "" || (it.Embed != nil && usesAggregates(it.Embed.Select)) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRelatedOrders resolves `order=rel(col)` terms of every node: rel
+// must be a to-one embedding of the node (PGRST108 when it is not
+// embedded, PGRST118 when it is to-many).
+func checkRelatedOrders(rp *ReadPlan) *pgrsterr.Error {
+	for _, o := range rp.Order {
+		if o.Relation == "" {
+			continue
+		}
+		e := rp.embed(o.Relation)
+		if e == nil {
+			return pgrsterr.NotEmbedded(o.Relation)
+		}
+		if !e.Rel.IsToOne() {
+			return pgrsterr.RelatedOrderNotToOne(rp.Table.Name, o.Relation)
+		}
+	}
+	for _, e := range rp.Embeds {
+		if err := checkRelatedOrders(e.Plan); err != nil {
+			return err
+		}
+	}
+	return nil
 }

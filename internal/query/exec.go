@@ -2,8 +2,10 @@ package query
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -31,11 +33,15 @@ type TxSettings struct {
 	ReadOnly bool
 }
 
-// Result is the single row of a main statement.
+// Result is what a request's transaction produced.
 type Result struct {
+	// Total is the counted, planned or estimated number of rows without
+	// limit and offset; nil without a count preference (or no estimate).
+	Total *int64
 	// PageTotal is the number of rows in the body.
 	PageTotal int64
-	// Body is the JSON text, nil when the statement produced none (void routine).
+	// Body is the body text, nil when the statement produced none (void
+	// routine). For a plan it is the EXPLAIN output, one line per row.
 	Body *string
 }
 
@@ -44,13 +50,15 @@ type Pool interface {
 	Acquire(ctx context.Context) (*pgxpool.Conn, error)
 }
 
-// Execute runs st in one transaction with the settings applied first, in a
-// single round trip: BEGIN, the settings, the statement and COMMIT are
-// pipelined in one batch. On failure the transaction is rolled back on the
-// same connection so it returns to the pool clean. PostgreSQL errors come
-// back as PostgREST errors mapped from their SQLSTATE (pgrsterr.FromPg);
+// Execute runs q in one transaction with the settings applied first, in a
+// single round trip: BEGIN, the settings, the main statement, the count's
+// EXPLAIN and COMMIT are pipelined in one batch. A singular request instead
+// checks its row count before committing, and rolls back with PGRST116 as
+// PostgREST does. On failure the transaction is rolled back on the same
+// connection so it returns to the pool clean. PostgreSQL errors come back
+// as PostgREST errors mapped from their SQLSTATE (pgrsterr.FromPg);
 // connection failures as PGRST000 (503).
-func Execute(ctx context.Context, db Pool, s TxSettings, st Statement) (*Result, *pgrsterr.Error) {
+func Execute(ctx context.Context, db Pool, s TxSettings, q Query) (*Result, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
 		return nil, dbError(err)
@@ -69,23 +77,114 @@ func Execute(ctx context.Context, db Pool, s TxSettings, st Statement) (*Result,
 	batch.Queue(begin)
 	sql, args := preQuery(s, strings.Join(quoted, ", "))
 	batch.Queue(sql, args...)
-	var res Result
-	batch.Queue(st.SQL, st.Args...).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&res.PageTotal, &res.Body)
-	})
-	batch.Queue("COMMIT")
-	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
-		if conn.Conn().PgConn().TxStatus() != 'I' {
-			rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			if _, rbErr := conn.Exec(rbCtx, "ROLLBACK"); rbErr != nil {
-				// The connection's state is unknown: do not return it to the pool.
-				_ = conn.Conn().Close(rbCtx)
+	var (
+		res       Result
+		planned   *int64
+		exactRows *int64
+	)
+	if q.Plan {
+		batch.Queue(q.Main.SQL, q.Main.Args...).Query(func(rows pgx.Rows) error {
+			var sb strings.Builder
+			for rows.Next() {
+				var line string
+				if err := rows.Scan(&line); err != nil {
+					return err
+				}
+				sb.WriteString(line + "\n")
 			}
-			cancel()
-		}
+			text := sb.String()
+			res.Body = &text
+			return rows.Err()
+		})
+	} else {
+		batch.Queue(q.Main.SQL, q.Main.Args...).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&exactRows, &res.PageTotal, &res.Body)
+		})
+	}
+	if q.CountPlan != nil {
+		batch.Queue(q.CountPlan.SQL, q.CountPlan.Args...).QueryRow(func(row pgx.Row) error {
+			var plan []byte
+			if err := row.Scan(&plan); err != nil {
+				return err
+			}
+			planned = planRows(plan)
+			return nil
+		})
+	}
+	if !q.Singular {
+		batch.Queue("COMMIT")
+	}
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		rollback(ctx, conn)
 		return nil, dbError(err)
 	}
+	if q.Singular {
+		end := "COMMIT"
+		if res.PageTotal != 1 {
+			end = "ROLLBACK"
+		}
+		if _, err := conn.Exec(ctx, end); err != nil {
+			rollback(ctx, conn)
+			return nil, dbError(err)
+		}
+		if res.PageTotal != 1 {
+			return nil, pgrsterr.NotSingular(res.PageTotal)
+		}
+	}
+	res.Total = total(q, exactRows, planned)
 	return &res, nil
+}
+
+// total picks the count the response reports, as PostgREST: exact is the
+// counted rows; planned the planner's estimate; estimated the exact count
+// unless it passed db-max-rows (always, without db-max-rows), then the
+// larger of the two.
+func total(q Query, exact, planned *int64) *int64 {
+	switch q.Count {
+	case "exact":
+		return exact
+	case "planned":
+		return planned
+	case "estimated":
+		if exact == nil || (q.MaxRows > 0 && *exact <= int64(q.MaxRows)) || planned == nil {
+			return exact
+		}
+		return ptr(max(*exact, *planned))
+	}
+	return nil
+}
+
+func ptr(n int64) *int64 { return &n }
+
+// planRows reads "Plan Rows" of the top plan node of EXPLAIN (FORMAT JSON)
+// output; nil when it is missing or not an integer.
+func planRows(plan []byte) *int64 {
+	var out []struct {
+		Plan struct {
+			Rows *float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := json.Unmarshal(plan, &out); err != nil || len(out) == 0 || out[0].Plan.Rows == nil {
+		return nil
+	}
+	r := *out[0].Plan.Rows
+	if r != math.Trunc(r) {
+		return nil
+	}
+	return ptr(int64(r))
+}
+
+// rollback ends a failed transaction on conn; when that fails too the
+// connection's state is unknown, so it is closed rather than pooled.
+func rollback(ctx context.Context, conn *pgxpool.Conn) {
+	if conn.Conn().PgConn().TxStatus() == 'I' {
+		return
+	}
+	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := conn.Exec(rbCtx, "ROLLBACK"); err != nil {
+		_ = conn.Conn().Close(rbCtx)
+	}
 }
 
 func dbError(err error) *pgrsterr.Error {

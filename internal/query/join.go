@@ -24,3 +24,18 @@ func join(parentAlias string, e *plan.Embed) (string, []string) {
 	}
 	return from, conds
 }
+
+// parentJoinColumns are the parent's columns an embedding's join reads.
+func parentJoinColumns(parentAlias string, e *plan.Embed) []string {
+	var out []string
+	if j := e.Rel.Junction; j != nil {
+		for _, p := range j.ColsSource {
+			out = append(out, ident(parentAlias)+"."+ident(p.FCol))
+		}
+		return out
+	}
+	for _, p := range e.Rel.Columns {
+		out = append(out, ident(parentAlias)+"."+ident(p.Col))
+	}
+	return out
+}

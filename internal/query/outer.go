@@ -1,63 +1,253 @@
 package query
 
 import (
+	"strconv"
+	"strings"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 )
 
 // The main statement wraps the rows of the request in one outer query, as
-// PostgREST's pgrst_source / _postgrest_t does: its single result row has
-// page_total (bigint, rows in the body) and body (text). This file owns
-// that outer layer: how rows become the response body.
+// PostgREST's Statements module does:
+//
+//	WITH pgrst_source AS (<rows>)[, pgrst_source_count AS (<unpaged rows>)]
+//	SELECT <total> AS total_result_set, count(_postgrest_t) AS page_total, <body> AS body
+//	FROM (SELECT * FROM pgrst_source) AS _postgrest_t
+//
+// This file owns that outer layer: how rows become the response body in the
+// negotiated media type, and how the total of a count preference is found.
 
-// Read builds the statement for a read plan. body is the JSON array of the
-// rows. Unknown filter operators give PGRST100.
-func Read(rp *plan.ReadPlan) (Statement, *pgrsterr.Error) {
-	b := &sqlBuilder{}
-	from := qi(rp.Table) + " AS " + ident(rp.Alias)
-	inner, err := b.selectNode(rp, from, nil)
-	if err != nil {
-		return Statement{}, err
-	}
-	return Statement{
-		SQL: "SELECT pg_catalog.count(_postgrest_t)::bigint AS page_total, " +
-			"coalesce(pg_catalog.json_agg(_postgrest_t), '[]')::text AS body FROM (" + inner + ") AS _postgrest_t",
-		Args: b.args,
-	}, nil
+// Output says how a request wants its result.
+type Output struct {
+	// Media is the negotiated media type (apirequest.Negotiate); never MediaAny.
+	Media apirequest.MediaType
+	// Head skips building the body, as PostgREST does for HEAD.
+	Head bool
+	// Count is the count preference (apirequest.CountExact, ...), "" for none.
+	Count string
+	// MaxRows is db-max-rows (0 = unlimited): an estimated count is exact up to it.
+	MaxRows int
 }
 
-// Call builds the statement for a routine call. The arguments travel as one
-// JSON object ($1) unpacked with json_to_record into the parameters' own
-// types, as PostgREST does, so arrays and composites convert like JSON
-// input. body is NULL for a void routine, a JSON value for a scalar, an
-// object for a single composite and an array for SETOF.
-func Call(cp *plan.CallPlan) (Statement, *pgrsterr.Error) {
+// Query is what the transaction of one request runs.
+type Query struct {
+	// Main is the main statement: one row (total_result_set, page_total,
+	// body), or the EXPLAIN output rows when Plan is set.
+	Main Statement
+	// CountPlan is `EXPLAIN (FORMAT JSON)` of the unpaged rows, whose
+	// "Plan Rows" is the planned and estimated count; nil otherwise.
+	CountPlan *Statement
+	// Plan marks Main as EXPLAIN output (application/vnd.pgrst.plan).
+	Plan bool
+	// Singular requires exactly one row (application/vnd.pgrst.object+json).
+	Singular bool
+	// Void marks a routine returning void: the response has no body.
+	Void bool
+	// Count and MaxRows repeat the Output's, for the total (Execute).
+	Count   string
+	MaxRows int
+}
+
+// shape is what a body aggregates: rows of a relation or SETOF composite,
+// one composite value, one scalar, a set of scalars or nothing.
+type shape int
+
+const (
+	shapeRows shape = iota
+	shapeComposite
+	shapeScalar
+	shapeSetOfScalar
+	shapeVoid
+)
+
+// parts are the pieces of a statement, each rendered with the builder of
+// the statement it goes into (bind parameters are numbered per statement).
+type parts struct {
+	// with renders a CTE the rows read from (the routine call); nil for none.
+	with func(b *sqlBuilder) string
+	// source renders the rows of the response, paged.
+	source func(b *sqlBuilder) (string, *pgrsterr.Error)
+	// unpaged renders the same rows without limit and offset; nil when the
+	// source is never paged (scalar results).
+	unpaged func(b *sqlBuilder) (string, *pgrsterr.Error)
+	shape   shape
+}
+
+// Read builds the query for a read plan.
+func Read(rp *plan.ReadPlan, out Output) (Query, *pgrsterr.Error) {
+	from := qi(rp.Table) + " AS " + ident(rp.Alias)
+	return assemble(parts{
+		source:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
+		unpaged: func(b *sqlBuilder) (string, *pgrsterr.Error) { return unpagedNode(b, rp, from) },
+		shape:   shapeRows,
+	}, out)
+}
+
+// unpagedNode renders the rows of rp without limit, offset and order: what
+// a count counts. It is the read builder's own selectNode on a copy.
+func unpagedNode(b *sqlBuilder, rp *plan.ReadPlan, from string) (string, *pgrsterr.Error) {
+	c := *rp
+	c.Limit, c.Offset, c.Order = nil, nil, nil
+	return b.selectNode(&c, from, nil)
+}
+
+// Call builds the query for a routine call. The arguments travel as one
+// JSON object unpacked with json_to_record into the parameters' own types,
+// as PostgREST does. The call runs once, in the pgrst_call CTE, which a
+// composite result's select, filters, paging and count read from.
+func Call(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
 	r := cp.Routine
-	b := &sqlBuilder{}
-	call, fromArgs := b.callExpr(r, cp.Args)
-	switch {
-	case r.Return.IsVoid():
-		return Statement{SQL: "SELECT 0::bigint AS page_total, NULL::text AS body FROM " + fromArgs + call, Args: b.args}, nil
-	case !r.Return.Composite:
-		cols := "1::bigint AS page_total, coalesce(pg_catalog.to_json(_pgrst_scalar)::text, 'null') AS body"
-		if r.Return.SetOf {
-			cols = "pg_catalog.count(*)::bigint AS page_total, coalesce(pg_catalog.json_agg(_pgrst_scalar), '[]')::text AS body"
+	callFrom := func(b *sqlBuilder, alias string) string {
+		call, fromArgs := b.callExpr(r, cp.Args)
+		return fromArgs + call + " AS " + ident(alias)
+	}
+	if !r.Return.Composite {
+		sh := shapeScalar
+		switch {
+		case r.Return.IsVoid():
+			sh = shapeVoid
+		case r.Return.SetOf:
+			sh = shapeSetOfScalar
 		}
-		return Statement{
-			SQL:  "SELECT " + cols + " FROM " + fromArgs + call + " AS _pgrst_scalar",
-			Args: b.args,
-		}, nil
+		return assemble(parts{
+			source: func(b *sqlBuilder) (string, *pgrsterr.Error) {
+				return "SELECT _pgrst_call AS pgrst_scalar FROM " + callFrom(b, "_pgrst_call"), nil
+			},
+			shape: sh,
+		}, out)
 	}
-	inner, err := b.selectNode(cp.Result, fromArgs+call+" AS "+ident(cp.Result.Alias), nil)
-	if err != nil {
-		return Statement{}, err
-	}
-	body := "coalesce(pg_catalog.json_agg(_postgrest_t), '[]')::text"
+	rp := cp.Result
+	from := "pgrst_call AS " + ident(rp.Alias)
+	sh := shapeRows
 	if !r.Return.SetOf {
-		body = "coalesce((pg_catalog.json_agg(_postgrest_t) -> 0)::text, 'null')"
+		sh = shapeComposite
 	}
-	return Statement{
-		SQL:  "SELECT pg_catalog.count(_postgrest_t)::bigint AS page_total, " + body + " AS body FROM (" + inner + ") AS _postgrest_t",
-		Args: b.args,
-	}, nil
+	return assemble(parts{
+		with: func(b *sqlBuilder) string {
+			return "pgrst_call AS (SELECT " + ident(rp.Alias) + ".* FROM " + callFrom(b, rp.Alias) + ")"
+		},
+		source:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
+		unpaged: func(b *sqlBuilder) (string, *pgrsterr.Error) { return unpagedNode(b, rp, from) },
+		shape:   sh,
+	}, out)
+}
+
+// assemble renders the main statement and, for planned and estimated
+// counts, the EXPLAIN of the unpaged rows.
+func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
+	q := Query{
+		Plan:     out.Media.Kind == apirequest.MediaPlan,
+		Singular: out.Media.Kind == apirequest.MediaSingular,
+		Void:     p.shape == shapeVoid,
+		Count:    out.Count,
+		MaxRows:  out.MaxRows,
+	}
+	b := &sqlBuilder{}
+	var ctes []string
+	if p.with != nil {
+		ctes = append(ctes, p.with(b))
+	}
+	src, err := p.source(b)
+	if err != nil {
+		return Query{}, err
+	}
+	ctes = append(ctes, "pgrst_source AS ("+src+")")
+	total := "NULL::bigint"
+	// PostgREST counts in the statement for exact and estimated counts only.
+	if out.Count == apirequest.CountExact || out.Count == apirequest.CountEstimated {
+		cnt := "SELECT 1 FROM pgrst_source"
+		if p.unpaged != nil {
+			if cnt, err = p.unpaged(b); err != nil {
+				return Query{}, err
+			}
+		}
+		if out.Count == apirequest.CountEstimated && out.MaxRows > 0 {
+			// One row more than max-rows tells that the planner's estimate is needed.
+			cnt += " LIMIT " + b.param(strconv.Itoa(out.MaxRows+1))
+		}
+		ctes = append(ctes, "pgrst_source_count AS ("+cnt+")")
+		total = "(SELECT pg_catalog.count(*) FROM pgrst_source_count)"
+	}
+	sql := "WITH " + strings.Join(ctes, ", ") + " SELECT " + total + " AS total_result_set, " +
+		"pg_catalog.count(_postgrest_t)::bigint AS page_total, " + body(p.shape, out) + " AS body " +
+		"FROM (SELECT * FROM pgrst_source) AS _postgrest_t"
+	if q.Plan {
+		sql = explain(out.Media) + sql
+	}
+	q.Main = Statement{SQL: sql, Args: b.args}
+	if !q.Plan && (out.Count == apirequest.CountPlanned || out.Count == apirequest.CountEstimated) {
+		cb := &sqlBuilder{}
+		var sb strings.Builder
+		sb.WriteString("EXPLAIN (FORMAT JSON) ")
+		if p.with != nil {
+			sb.WriteString("WITH " + p.with(cb) + " ")
+		}
+		rows := p.unpaged
+		if rows == nil {
+			rows = p.source
+		}
+		s, err := rows(cb)
+		if err != nil {
+			return Query{}, err
+		}
+		sb.WriteString(s)
+		q.CountPlan = &Statement{SQL: sb.String(), Args: cb.args}
+	}
+	return q, nil
+}
+
+// explain is the EXPLAIN prefix of a plan media type.
+func explain(m apirequest.MediaType) string {
+	opts := []string{"FORMAT TEXT"}
+	if m.PlanJSON {
+		opts[0] = "FORMAT JSON"
+	}
+	for _, o := range m.PlanOptions {
+		opts = append(opts, strings.ToUpper(o))
+	}
+	return "EXPLAIN (" + strings.Join(opts, ", ") + ") "
+}
+
+// csvBody is PostgREST's CSV aggregate: a header line with the keys of the
+// first row, then each row as its composite text without the parentheses.
+const csvBody = "(SELECT coalesce(pg_catalog.string_agg(a.k, ','), '') FROM (" +
+	"SELECT pg_catalog.json_object_keys(r)::text AS k FROM (" +
+	"SELECT pg_catalog.row_to_json(hh) AS r FROM pgrst_source AS hh LIMIT 1) AS s) AS a)" +
+	" || E'\\n' || coalesce(pg_catalog.string_agg(" +
+	"substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), E'\\n'), '')"
+
+// body is the body expression (text) for a shape in the output's media type.
+func body(sh shape, out Output) string {
+	if sh == shapeVoid {
+		return "NULL::text"
+	}
+	if out.Head {
+		return "''::text"
+	}
+	m := out.Media.Body()
+	switch m.Kind {
+	case apirequest.MediaCSV:
+		return csvBody
+	case apirequest.MediaGeoJSON:
+		return "pg_catalog.json_build_object('type', 'FeatureCollection', 'features', " +
+			"coalesce(pg_catalog.json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))::text"
+	}
+	agg := "pg_catalog.json_agg(_postgrest_t)"
+	if sh == shapeScalar || sh == shapeSetOfScalar {
+		agg = "pg_catalog.json_agg(_postgrest_t.pgrst_scalar)"
+	}
+	// A single composite or scalar, and the singular media type, take the first element.
+	one := sh == shapeComposite || sh == shapeScalar || m.Kind == apirequest.MediaSingular
+	if one {
+		agg = "(" + agg + " -> 0)"
+	}
+	if m.Kind == apirequest.MediaArrayStrip || (m.Kind == apirequest.MediaSingular && m.StripNulls) {
+		agg = "pg_catalog.json_strip_nulls(" + agg + ")"
+	}
+	if one {
+		return "coalesce(" + agg + "::text, 'null')"
+	}
+	return "coalesce(" + agg + "::text, '[]')"
 }

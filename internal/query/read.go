@@ -36,31 +36,44 @@ func (b *sqlBuilder) param(v string) string {
 }
 
 // selectNode renders `SELECT <fields> FROM <from> WHERE <conds and filters>
-// ORDER BY ... LIMIT ... OFFSET ...` for one node of the plan.
+// [GROUP BY ...] ORDER BY ... LIMIT ... OFFSET ...` for one node of the
+// plan. With aggregates in the select list, the other output columns are
+// the grouping keys, as PostgREST's implicit GROUP BY.
 func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) (string, *pgrsterr.Error) {
-	var cols []string
+	var cols, groupBy []string
+	hasAgg := false
 	for _, f := range rp.Fields {
 		if i, ok := f.IsEmbed(); ok {
-			sub, err := b.embed(rp, rp.Embeds[i])
+			e := rp.Embeds[i]
+			if e.Spread {
+				spread, err := b.spread(rp, e)
+				if err != nil {
+					return "", err
+				}
+				cols = append(cols, spread...)
+				continue
+			}
+			sub, err := b.embed(rp, e)
 			if err != nil {
 				return "", err
 			}
-			cols = append(cols, sub+" AS "+ident(rp.Embeds[i].Key))
+			cols = append(cols, sub+" AS "+ident(e.Key))
+			// Grouping by the parent's join columns lets the correlated
+			// subquery stand in a grouped select (json has no equality).
+			groupBy = append(groupBy, parentJoinColumns(rp.Alias, e)...)
 			continue
 		}
 		if f.Name == "*" {
 			cols = append(cols, ident(rp.Alias)+".*")
 			continue
 		}
-		expr := b.column(rp, f.Name, f.JSONPath)
-		if f.Cast != "" {
-			expr = "CAST(" + expr + " AS " + f.Cast + ")"
-		}
-		key := f.Alias
-		if key == "" {
-			key = f.Name
-		}
+		expr, key := b.field(rp, f)
 		cols = append(cols, expr+" AS "+ident(key))
+		if f.Aggregate != "" {
+			hasAgg = true
+		} else {
+			groupBy = append(groupBy, strconv.Itoa(len(cols)))
+		}
 	}
 	if len(cols) == 0 {
 		cols = []string{ident(rp.Alias) + ".*"}
@@ -90,6 +103,9 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 	sb.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + from)
 	if len(conds) > 0 {
 		sb.WriteString(" WHERE " + strings.Join(conds, " AND "))
+	}
+	if hasAgg && len(groupBy) > 0 {
+		sb.WriteString(" GROUP BY " + strings.Join(groupBy, ", "))
 	}
 	if len(rp.Order) > 0 {
 		terms := make([]string, len(rp.Order))
@@ -144,6 +160,9 @@ func (b *sqlBuilder) embed(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrst
 
 func (b *sqlBuilder) orderTerm(rp *plan.ReadPlan, o apirequest.OrderTerm) string {
 	s := b.column(rp, o.Column, o.JSONPath)
+	if o.Relation != "" {
+		s = b.relatedColumn(rp, o)
+	}
 	if o.Desc {
 		s += " DESC"
 	} else {
@@ -156,6 +175,30 @@ func (b *sqlBuilder) orderTerm(rp *plan.ReadPlan, o apirequest.OrderTerm) string
 		s += " NULLS LAST"
 	}
 	return s
+}
+
+// field renders a selected column (JSON path, cast, aggregate and the
+// aggregate's cast) and its output key.
+func (b *sqlBuilder) field(rp *plan.ReadPlan, f plan.Field) (expr, key string) {
+	if f.Aggregate == "count" && f.Name == "" {
+		expr = "pg_catalog.count(*)"
+	} else {
+		expr = b.column(rp, f.Name, f.JSONPath)
+		if f.Cast != "" {
+			expr = "CAST(" + expr + " AS " + f.Cast + ")"
+		}
+		if f.Aggregate != "" {
+			expr = "pg_catalog." + f.Aggregate + "(" + expr + ")"
+		}
+	}
+	if f.AggregateCast != "" {
+		expr = "CAST(" + expr + " AS " + f.AggregateCast + ")"
+	}
+	key = f.Alias
+	if key == "" {
+		key = f.Name
+	}
+	return expr, key
 }
 
 // column renders a column of rp's relation, following a JSON path with

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 )
@@ -40,24 +41,78 @@ func Error(e *pgrsterr.Error) *Response {
 	return &Response{Status: e.Status, Headers: h, Body: e.Body()}
 }
 
-// Read is the response to a read of a relation or of a routine's result:
-// 200 with the JSON body (none for HEAD) and PostgREST's Content-Range
-// `first-last/*` (`*/*` when empty). offset is the requested offset (0 when none).
-// A void routine (nil body) gives 204 without a body.
-func Read(method string, res *query.Result, offset int64) *Response {
+// Outcome is a successful read of a relation or routine call, with what
+// the response depends on.
+type Outcome struct {
+	// Method is the HTTP method; HEAD responses have no body.
+	Method string
+	// Media is the negotiated media type.
+	Media apirequest.MediaType
+	// Prefs are the request's preferences (for Preference-Applied).
+	Prefs apirequest.Preferences
+	// Call is true for a routine call; Void for one returning void.
+	Call, Void bool
+	// Offset is the first row requested (0 when none).
+	Offset int64
+	// Result is what the transaction produced.
+	Result *query.Result
+}
+
+// Read is the response to a read or a call, as PostgREST's actionResponse:
+// the body in the negotiated media type with its Content-Type,
+// Content-Range `first-last/total` (`*` for an unknown total, `*/total` for
+// an empty page), status 206 when a known total is larger than the page,
+// 416 with the PGRST103 body when the offset is past a known total, and
+// Preference-Applied with the honoured preferences. A void routine gives
+// 204 without a body; a plan (application/vnd.pgrst.plan) is 200 with the
+// EXPLAIN output only.
+func Read(o Outcome) *Response {
 	h := http.Header{}
-	if res.Body == nil {
-		return &Response{Status: http.StatusNoContent, Headers: h}
+	res := o.Result
+	if o.Media.Kind == apirequest.MediaPlan {
+		h.Set("Content-Type", o.Media.ContentType())
+		return withBody(o.Method, &Response{Status: http.StatusOK, Headers: h}, res.Body)
 	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	rng := "*/*"
-	if res.PageTotal > 0 {
-		rng = strconv.FormatInt(offset, 10) + "-" + strconv.FormatInt(offset+res.PageTotal-1, 10) + "/*"
+	lower := o.Offset
+	upper := lower + res.PageTotal - 1
+	status, rng := http.StatusOK, "*"
+	if (res.Total == nil || *res.Total != 0) && lower <= upper {
+		rng = strconv.FormatInt(lower, 10) + "-" + strconv.FormatInt(upper, 10)
+	}
+	rng += "/"
+	if res.Total == nil {
+		rng += "*"
+	} else {
+		t := *res.Total
+		rng += strconv.FormatInt(t, 10)
+		switch {
+		case lower > t:
+			status = http.StatusRequestedRangeNotSatisfiable
+		case 1+upper-lower < t:
+			status = http.StatusPartialContent
+		}
 	}
 	h.Set("Content-Range", rng)
-	r := &Response{Status: http.StatusOK, Headers: h, Body: []byte(*res.Body)}
-	if method == http.MethodHead {
-		r.Body = nil
+	if applied := o.Prefs.Applied(o.Call); applied != "" {
+		h.Set("Preference-Applied", applied)
+	}
+	if o.Void {
+		return &Response{Status: http.StatusNoContent, Headers: h}
+	}
+	h.Set("Content-Type", o.Media.ContentType())
+	r := &Response{Status: status, Headers: h}
+	if status == http.StatusRequestedRangeNotSatisfiable {
+		// PostgREST answers with its error body but otherwise a normal response.
+		b := string(pgrsterr.RangeOutOfBounds(lower, *res.Total).Body())
+		return withBody(o.Method, r, &b)
+	}
+	return withBody(o.Method, r, res.Body)
+}
+
+// withBody sets the body of r, none for HEAD.
+func withBody(method string, r *Response, body *string) *Response {
+	if method != http.MethodHead && body != nil {
+		r.Body = []byte(*body)
 	}
 	return r
 }

@@ -1,0 +1,128 @@
+package apirequest
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Count preferences (`Prefer: count=...`).
+const (
+	CountExact     = "exact"
+	CountPlanned   = "planned"
+	CountEstimated = "estimated"
+)
+
+// Preferences are the recognised `Prefer` header values (RFC 7240), as
+// PostgREST's Preferences module reads them. Each field holds the value
+// after `name=`, empty when absent; when a preference is given more than
+// once the first wins, across all Prefer headers.
+type Preferences struct {
+	// Resolution is merge-duplicates or ignore-duplicates.
+	Resolution string
+	// Return is representation, minimal or headers-only.
+	Return string
+	// Params is single-object.
+	Params string
+	// Count is CountExact, CountPlanned or CountEstimated.
+	Count string
+	// Tx is commit or rollback; PostgREST only honours it when db-tx-end
+	// allows overrides, which this server does not, so it is never applied.
+	Tx string
+	// Missing is default or null.
+	Missing string
+	// Handling is strict or lenient.
+	Handling string
+	// MaxAffected is the `max-affected=N` limit; nil when absent or not a number.
+	MaxAffected *int64
+	// Invalid are the preferences not recognised, in request order.
+	Invalid []string
+}
+
+// preferenceValues lists, per preference, the values PostgREST accepts.
+var preferenceValues = []struct {
+	name   string
+	values []string
+}{
+	{"resolution", []string{"merge-duplicates", "ignore-duplicates"}},
+	{"return", []string{"representation", "minimal", "headers-only"}},
+	{"params", []string{"single-object"}},
+	{"count", []string{CountExact, CountPlanned, CountEstimated}},
+	{"tx", []string{"commit", "rollback"}},
+	{"missing", []string{"default", "null"}},
+	{"handling", []string{"strict", "lenient"}},
+}
+
+// ParsePreferences reads every Prefer header: comma-separated items,
+// surrounding whitespace ignored. It never fails; unknown items go to
+// Invalid. Timezones are not recognised: without pg_timezone_names to check
+// against, `timezone=` is treated like PostgREST treats an unknown zone.
+func ParsePreferences(h http.Header) Preferences {
+	var items []string
+	for _, v := range h.Values("Prefer") {
+		for _, it := range strings.Split(v, ",") {
+			items = append(items, strings.TrimSpace(it))
+		}
+	}
+	var p Preferences
+	fields := map[string]*string{
+		"resolution": &p.Resolution, "return": &p.Return, "params": &p.Params, "count": &p.Count,
+		"tx": &p.Tx, "missing": &p.Missing, "handling": &p.Handling,
+	}
+	maxAffectedSeen := false
+	for _, it := range items {
+		name, value, _ := strings.Cut(it, "=")
+		if name == "max-affected" && strings.HasPrefix(it, "max-affected=") {
+			// Only the first max-affected counts, even when it is not a number.
+			if !maxAffectedSeen {
+				maxAffectedSeen = true
+				if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+					p.MaxAffected = &n
+				}
+			}
+			continue
+		}
+		if !knownPreference(name, value) {
+			p.Invalid = append(p.Invalid, it)
+			continue
+		}
+		if f := fields[name]; *f == "" {
+			*f = value
+		}
+	}
+	return p
+}
+
+func knownPreference(name, value string) bool {
+	for _, pv := range preferenceValues {
+		if pv.name != name {
+			continue
+		}
+		for _, v := range pv.values {
+			if v == value {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Strict reports whether `handling=strict` was asked for.
+func (p Preferences) Strict() bool { return p.Handling == "strict" }
+
+// Applied is the Preference-Applied header value for a read or a routine
+// call: the count and handling preferences, plus max-affected under strict
+// handling for calls, in PostgREST's order; "" when there is none.
+func (p Preferences) Applied(call bool) string {
+	var out []string
+	if p.Count != "" {
+		out = append(out, "count="+p.Count)
+	}
+	if p.Handling != "" {
+		out = append(out, "handling="+p.Handling)
+	}
+	if call && p.Strict() && p.MaxAffected != nil {
+		out = append(out, "max-affected="+strconv.FormatInt(*p.MaxAffected, 10))
+	}
+	return strings.Join(out, ", ")
+}
