@@ -10,20 +10,30 @@ import (
 
 // findRel picks the relationship from origin to target as PostgREST's
 // findRel does. Only relationships to relations of the request schema count.
-// Without a hint, target matches the foreign relation's name, the FK
-// constraint's name, or the origin column of a single-column FK; with a
-// hint, target must be the foreign relation's name and the hint the
-// constraint, an origin or referenced column of a single-column FK, or the
-// M2M junction's name. In a self-relationship the O2M wins over its M2O
+// A computed relationship matches when target is its function's name (the
+// function in the request schema), whatever the hint. Without a hint,
+// target matches the foreign relation's name, or, when that relation is not
+// a view, the FK constraint's name or the origin column of a single-column
+// FK; with a hint, target must be the foreign relation's name and the hint
+// the constraint, an origin or referenced column of a single-column FK, or
+// the M2M junction's name. In a self-relationship the O2M wins over its M2O
 // mirror when both match. No match is PGRST200, several PGRST201.
 func findRel(sc *schemacache.SchemaCache, schema string, origin schemacache.QI, target, hint string) (*schemacache.Relationship, *pgrsterr.Error) {
 	var found []*schemacache.Relationship
 	for _, r := range sc.RelationshipsFrom(origin) {
+		if r.Cardinality == schemacache.Computed {
+			if r.Function.Schema == schema && r.Function.Name == target {
+				found = append(found, r)
+			}
+			continue
+		}
 		if r.ForeignTable.Schema != schema {
 			continue
 		}
 		if hint == "" {
-			if r.ForeignTable.Name == target || matchConstraint(r, target) || matchOriginCol(r, target) {
+			// Constraint and column targets only reach tables (PostgREST #2277).
+			byKey := !isView(sc, r.ForeignTable) && (matchConstraint(r, target) || matchOriginCol(r, target))
+			if r.ForeignTable.Name == target || byKey {
 				found = append(found, r)
 			}
 			continue
@@ -70,6 +80,11 @@ func selfO2M(found []*schemacache.Relationship) *schemacache.Relationship {
 	return nil
 }
 
+func isView(sc *schemacache.SchemaCache, qi schemacache.QI) bool {
+	t := sc.Table(qi)
+	return t != nil && t.IsView
+}
+
 func matchConstraint(r *schemacache.Relationship, name string) bool {
 	return r.Junction == nil && r.Constraint == name
 }
@@ -89,6 +104,10 @@ var cardinalityNames = map[schemacache.Cardinality]string{
 
 // describe renders a candidate of PGRST201 as PostgREST does.
 func describe(r *schemacache.Relationship) pgrsterr.AmbiguousRelationship {
+	if r.Cardinality == schemacache.Computed {
+		// PostgREST describes computed candidates by nothing (an empty object).
+		return pgrsterr.AmbiguousRelationship{}
+	}
 	d := pgrsterr.AmbiguousRelationship{
 		Cardinality: cardinalityNames[r.Cardinality],
 		Embedding:   r.Table.Name + " with " + r.ForeignTable.Name,

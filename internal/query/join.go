@@ -1,12 +1,21 @@
 package query
 
-import "github.com/pgrest-lambda/pgrest-lambda/internal/plan"
+import (
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
 
 // join returns the FROM item and join conditions that correlate an
 // embedded relation with its parent alias: the FK columns for M2O, O2M and
-// O2O, and the junction table for M2M.
+// O2O, and the junction table for M2M. A computed relationship needs no
+// condition: its function is called with the parent row. The row is passed
+// as "parent".* so that a parent column named like the alias cannot be
+// taken for it.
 func join(parentAlias string, e *plan.Embed) (string, []string) {
 	child := e.Plan.Alias
+	if e.Rel.Cardinality == schemacache.Computed {
+		return qi(e.Rel.Function) + "(" + ident(parentAlias) + ".*) AS " + ident(child), nil
+	}
 	from := qi(e.Plan.Table) + " AS " + ident(child)
 	var conds []string
 	if j := e.Rel.Junction; j != nil {

@@ -317,16 +317,19 @@ func (r *reader) table(t *Table) {
 }
 
 func (r *reader) rel(rel *Relationship) {
-	if !r.fields(8, "relationship") {
+	if !r.fields(10, "relationship") {
 		return
 	}
 	rel.Table, rel.ForeignTable, rel.IsSelf = r.qi(), r.qi(), r.boolean()
 	rel.Cardinality, rel.Constraint = Cardinality(r.str()), r.str()
 	rel.Columns, rel.IsParent = r.pairs(), r.boolean()
-	if r.null() || !r.fields(5, "junction") {
-		return
+	if !r.null() && r.fields(5, "junction") {
+		rel.Junction = &Junction{Table: r.qi(), Constraint1: r.str(), Constraint2: r.str(), ColsSource: r.pairs(), ColsTarget: r.pairs()}
 	}
-	rel.Junction = &Junction{Table: r.qi(), Constraint1: r.str(), Constraint2: r.str(), ColsSource: r.pairs(), ColsTarget: r.pairs()}
+	if !r.null() {
+		rel.Function = r.qi()
+	}
+	rel.ToOne = r.boolean()
 }
 
 func (r *reader) routine(rt *Routine) {

@@ -17,7 +17,7 @@ import (
 //	cache    = [schemas, pgVersion, tables, relationships, routines]
 //	table    = [schema, name, description, isView, insertable, updatable, deletable, pkCols, columns]
 //	column   = [name, description, nullable, type, nominalType, maxLen|nil, default|nil, enum]
-//	rel      = [table, foreignTable, isSelf, cardinality, constraint, columns, isParent, junction|nil]
+//	rel      = [table, foreignTable, isSelf, cardinality, constraint, columns, isParent, junction|nil, function|nil, toOne]
 //	junction = [table, constraint1, constraint2, colsSource, colsTarget]
 //	routine  = [schema, name, description, params, return, volatility, hasVariadic]
 //	param    = [name, type, required, variadic]
@@ -160,7 +160,7 @@ func (w *writer) table(t *Table) {
 }
 
 func (w *writer) rel(r *Relationship) {
-	w.arr(8)
+	w.arr(10)
 	w.qi(r.Table)
 	w.qi(r.ForeignTable)
 	w.boolean(r.IsSelf)
@@ -178,6 +178,12 @@ func (w *writer) rel(r *Relationship) {
 		w.pairs(j.ColsSource)
 		w.pairs(j.ColsTarget)
 	}
+	if r.Function == (QI{}) {
+		w.null()
+	} else {
+		w.qi(r.Function)
+	}
+	w.boolean(r.ToOne)
 }
 
 func (w *writer) routine(r *Routine) {

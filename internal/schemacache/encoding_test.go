@@ -44,6 +44,8 @@ func sampleCache() *sc.SchemaCache {
 			{Table: sc.QI{Schema: "api", Name: "books"}, ForeignTable: sc.QI{Schema: "api", Name: "tags"}, Cardinality: sc.M2M,
 				Junction: &sc.Junction{Table: sc.QI{Schema: "api", Name: "book_tags"}, Constraint1: "c1", Constraint2: "c2",
 					ColsSource: []sc.ColumnPair{{Col: "book_id", FCol: "id"}}, ColsTarget: []sc.ColumnPair{{Col: "tag_id", FCol: "id"}}}},
+			{Table: sc.QI{Schema: "api", Name: "books"}, ForeignTable: sc.QI{Schema: "api", Name: "authors"}, Cardinality: sc.Computed,
+				Function: sc.QI{Schema: "api", Name: "writer"}, ToOne: true},
 		},
 		Routines: []sc.Routine{
 			{Schema: "api", Name: "over", Volatility: sc.Volatile, Return: sc.ReturnType{Type: sc.QI{Schema: "pg_catalog", Name: "text"}}},
@@ -113,7 +115,7 @@ func TestDecodeIndexes(t *testing.T) {
 		want   []int // indexes into Relationships
 	}{
 		{"authors", []int{0, 1}},
-		{"books", []int{2, 3}},
+		{"books", []int{2, 3, 4}},
 		{"book_counts", nil},
 	}
 	for _, tt := range tests {

@@ -28,7 +28,7 @@ type LoadOptions struct {
 // Load introspects the catalog in one READ ONLY transaction and returns the
 // schema cache of the exposed schemas, indexed. Each query's duration is
 // recorded in SchemaCache.Timings (ms) under PostgREST-like labels (tables,
-// columns, rels, funcs) and logged at debug level. Errors are the driver's,
+// columns, rels, keydeps, funcs, comprels) and logged at debug level. Errors are the driver's,
 // wrapped with the label of the failing query.
 func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, error) {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadOnly})
@@ -54,6 +54,8 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 	var oids []uint32
 	var fks []foreignKey
 	var names attnames
+	var views *viewKeys
+	var computed []Relationship
 	err = firstErr(
 		func() error {
 			_, err := tx.Exec(ctx, "SET LOCAL search_path = ''")
@@ -73,7 +75,16 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 		func() error {
 			return step("rels", func() (err error) { fks, err = loadForeignKeys(ctx, tx, schemas, names); return err })
 		},
+		func() error {
+			return step("keydeps", func() (err error) {
+				views, err = loadViewKeys(ctx, tx, schemas, relationOIDs(sc, oids), names)
+				return err
+			})
+		},
 		func() error { return step("funcs", func() error { return loadRoutines(ctx, tx, schemas, sc) }) },
+		func() error {
+			return step("comprels", func() (err error) { computed, err = loadComputedRels(ctx, tx, schemas, sc); return err })
+		},
 		func() error {
 			if opts.SleepMs <= 0 {
 				return nil
@@ -89,10 +100,53 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 		return nil, fmt.Errorf("commit schema cache transaction: %w", err)
 	}
 	start := time.Now()
-	sc.Relationships = buildRelationships(sc, fks)
+	addViewPrimaryKeys(sc, oids, views)
+	sc.Relationships = buildRelationships(sc, relInputs{fks: mergeFKs(fks, views.fks), names: names, views: views, computed: computed})
 	sc.Index()
 	sc.Timings["relationships"] = float64(time.Since(start).Microseconds()) / 1000
 	return sc, nil
+}
+
+// relationOIDs maps the oids of the relations of sc (loaded in oids order)
+// to their names.
+func relationOIDs(sc *SchemaCache, oids []uint32) map[uint32]QI {
+	m := make(map[uint32]QI, len(oids))
+	for i, oid := range oids {
+		m[oid] = sc.Tables[i].QI()
+	}
+	return m
+}
+
+// mergeFKs appends to fks the ones of more that it lacks: a foreign key to a
+// partition in an exposed schema is in both lists.
+func mergeFKs(fks, more []foreignKey) []foreignKey {
+	if len(more) == 0 {
+		return fks
+	}
+	type key struct {
+		rel  uint32
+		name string
+	}
+	seen := make(map[key]bool, len(fks))
+	for _, fk := range fks {
+		seen[key{fk.rel, fk.name}] = true
+	}
+	for _, fk := range more {
+		if !seen[key{fk.rel, fk.name}] {
+			fks = append(fks, fk)
+		}
+	}
+	return fks
+}
+
+// addViewPrimaryKeys gives each view the primary key its base relations
+// lend it (viewKeys.viewPK).
+func addViewPrimaryKeys(sc *SchemaCache, oids []uint32, vk *viewKeys) {
+	for i, oid := range oids {
+		if t := &sc.Tables[i]; t.IsView {
+			t.PKCols = vk.viewPK(oid)
+		}
+	}
 }
 
 func firstErr(fs ...func() error) error {

@@ -80,13 +80,14 @@ func TestLoadTables(t *testing.T) {
 		// Partitioned parent: a table with its own columns only.
 		{name: "measurements", ins: true, upd: true, del: true, pk: []string{"at", "id"},
 			firstCol: "id", lastCol: "author_id", columnCount: 3},
-		// Auto-updatable view.
-		{name: "author_names", isView: true, ins: true, upd: true, del: true, description: "Names only",
+		// Auto-updatable view; its primary key is the one of authors it exposes.
+		{name: "author_names", isView: true, ins: true, upd: true, del: true, pk: []string{"id"}, description: "Names only",
 			firstCol: "id", lastCol: "name", columnCount: 2},
 		// GROUP BY: not updatable.
 		{name: "book_counts", isView: true, firstCol: "author_id", lastCol: "n", columnCount: 2},
-		// Join view with an INSTEAD OF INSERT trigger: insertable only.
-		{name: "book_feed", isView: true, ins: true, firstCol: "id", lastCol: "author", columnCount: 3},
+		// Join view with an INSTEAD OF INSERT trigger: insertable only. It
+		// exposes the primary key of books, not the one of authors.
+		{name: "book_feed", isView: true, ins: true, pk: []string{"id"}, firstCol: "id", lastCol: "author", columnCount: 3},
 		{name: "author_stats", isView: true, firstCol: "author_id", lastCol: "books", columnCount: 2},
 	}
 	for _, tt := range tests {
@@ -219,15 +220,37 @@ func TestLoadRelationships(t *testing.T) {
 	cache := loadFixture(t, "api")
 	// Every relationship, in cache order. Absent on purpose: likes is not a
 	// junction (its FKs are outside its PK); FKs from/to private; the FKs
-	// cloned onto the partitions of measurements.
+	// cloned onto the partitions of measurements. The views add theirs:
+	// author_names exposes authors.id (referenced by four FKs), book_feed
+	// books.id (so book_tags is a junction between it and tags), and the
+	// GROUP BY views book_counts and author_stats books.author_id.
 	want := []sc.Relationship{
+		parent(rel("author_names", "author_profiles", sc.O2O, "author_profiles_author_id_fkey", "id", "author_id")),
+		rel("author_names", "author_stats", sc.O2M, "books_author_id_fkey", "id", "author_id"),
+		rel("author_names", "book_counts", sc.O2M, "books_author_id_fkey", "id", "author_id"),
+		rel("author_names", "books", sc.O2M, "books_author_id_fkey", "id", "author_id"),
+		rel("author_names", "measurements", sc.O2M, "measurements_author_id_fkey", "id", "author_id"),
+		parent(rel("author_names", "passports", sc.O2O, "passports_author_id_fkey", "id", "author_id")),
+		rel("author_profiles", "author_names", sc.O2O, "author_profiles_author_id_fkey", "author_id", "id"),
 		rel("author_profiles", "authors", sc.O2O, "author_profiles_author_id_fkey", "author_id", "id"),
+		rel("author_stats", "author_names", sc.M2O, "books_author_id_fkey", "author_id", "id"),
+		rel("author_stats", "authors", sc.M2O, "books_author_id_fkey", "author_id", "id"),
 		parent(rel("authors", "author_profiles", sc.O2O, "author_profiles_author_id_fkey", "id", "author_id")),
+		rel("authors", "author_stats", sc.O2M, "books_author_id_fkey", "id", "author_id"),
+		rel("authors", "book_counts", sc.O2M, "books_author_id_fkey", "id", "author_id"),
 		rel("authors", "books", sc.O2M, "books_author_id_fkey", "id", "author_id"),
 		rel("authors", "measurements", sc.O2M, "measurements_author_id_fkey", "id", "author_id"),
 		parent(rel("authors", "passports", sc.O2O, "passports_author_id_fkey", "id", "author_id")),
+		rel("book_counts", "author_names", sc.M2O, "books_author_id_fkey", "author_id", "id"),
+		rel("book_counts", "authors", sc.M2O, "books_author_id_fkey", "author_id", "id"),
+		rel("book_feed", "book_tags", sc.O2M, "book_tags_book_id_fkey", "id", "book_id"),
+		rel("book_feed", "likes", sc.O2M, "likes_book_id_fkey", "id", "book_id"),
+		m2m("book_feed", "tags", "book_tags", "book_tags_book_id_fkey", "book_tags_tag_id_fkey",
+			cols("book_id", "id"), cols("tag_id", "id")),
+		rel("book_tags", "book_feed", sc.M2O, "book_tags_book_id_fkey", "book_id", "id"),
 		rel("book_tags", "books", sc.M2O, "book_tags_book_id_fkey", "book_id", "id"),
 		rel("book_tags", "tags", sc.M2O, "book_tags_tag_id_fkey", "tag_id", "id"),
+		rel("books", "author_names", sc.M2O, "books_author_id_fkey", "author_id", "id"),
 		rel("books", "authors", sc.M2O, "books_author_id_fkey", "author_id", "id"),
 		rel("books", "book_tags", sc.O2M, "book_tags_book_id_fkey", "id", "book_id"),
 		rel("books", "likes", sc.O2M, "likes_book_id_fkey", "id", "book_id"),
@@ -245,12 +268,17 @@ func TestLoadRelationships(t *testing.T) {
 		rel("employees", "follows", sc.O2M, "follows_follower_id_fkey", "id", "follower_id"),
 		rel("follows", "employees", sc.M2O, "follows_followee_id_fkey", "followee_id", "id"),
 		rel("follows", "employees", sc.M2O, "follows_follower_id_fkey", "follower_id", "id"),
+		rel("likes", "book_feed", sc.M2O, "likes_book_id_fkey", "book_id", "id"),
 		rel("likes", "books", sc.M2O, "likes_book_id_fkey", "book_id", "id"),
 		rel("likes", "tags", sc.M2O, "likes_tag_id_fkey", "tag_id", "id"),
+		rel("measurements", "author_names", sc.M2O, "measurements_author_id_fkey", "author_id", "id"),
 		rel("measurements", "authors", sc.M2O, "measurements_author_id_fkey", "author_id", "id"),
 		rel("measurements", "readings", sc.O2M, "readings_m_id_m_at_fkey", "id", "m_id", "at", "m_at"),
+		rel("passports", "author_names", sc.O2O, "passports_author_id_fkey", "author_id", "id"),
 		rel("passports", "authors", sc.O2O, "passports_author_id_fkey", "author_id", "id"),
 		rel("readings", "measurements", sc.M2O, "readings_m_id_m_at_fkey", "m_id", "id", "m_at", "at"),
+		m2m("tags", "book_feed", "book_tags", "book_tags_tag_id_fkey", "book_tags_book_id_fkey",
+			cols("tag_id", "id"), cols("book_id", "id")),
 		rel("tags", "book_tags", sc.O2M, "book_tags_tag_id_fkey", "id", "tag_id"),
 		m2m("tags", "books", "book_tags", "book_tags_tag_id_fkey", "book_tags_book_id_fkey",
 			cols("tag_id", "id"), cols("book_id", "id")),
@@ -286,8 +314,8 @@ func TestLoadRelationships(t *testing.T) {
 				t.Errorf("RelationshipsFrom(api.%s) = %d relationships, want %d", origin, len(got), len(wantFrom))
 			}
 		}
-		if got := cache.RelationshipsFrom(api("book_tags")); len(got) != 2 || !got[0].IsToOne() || !got[1].IsToOne() {
-			t.Errorf("book_tags relationships should be two to-one: %v", got)
+		if got := cache.RelationshipsFrom(api("book_tags")); len(got) != 3 || !got[0].IsToOne() || !got[1].IsToOne() || !got[2].IsToOne() {
+			t.Errorf("book_tags relationships should be three to-one: %v", got)
 		}
 		for _, r := range cache.RelationshipsFrom(api("authors")) {
 			if r.IsToOne() != (r.Cardinality == sc.O2O) {

@@ -141,3 +141,65 @@ WHERE p.prokind = 'f'
   AND p.prorettype <> 'pg_catalog.trigger'::regtype
   AND n.nspname = ANY ($1::text[])
 ORDER BY n.nspname, p.proname, p.pronargs, p.oid`
+
+// viewsQuery lists the views and materialized views of the exposed schemas
+// with the query tree of their SELECT rule (pg_node_tree as text). Which
+// base column each view column exposes is read from the tree in Go
+// (parseTargetList), not in SQL as PostgREST does with nested replace()
+// calls: one linear scan, and robust to column names the replace() chain
+// has to mangle. Other rules (ON INSERT ... DO INSTEAD) are skipped: their
+// target lists describe the statement they run, not the view.
+const viewsQuery = `
+SELECT c.oid, r.ev_action::text
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.ev_type = '1'
+WHERE c.relkind IN ('v', 'm')
+  AND n.nspname = ANY ($1::text[])`
+
+// keyConstraintsQuery lists the keys behind view relationships: the primary
+// keys of the relations ($1) whose columns the views expose, and the
+// foreign keys from or to those relations that foreignKeysQuery lacks: those
+// with one side outside the exposed relations ($2; views of a private
+// schema are the usual way to expose it). Columns are attnums in key order;
+// names come from the relations already loaded, as only exposed relations
+// are named in relationships. One scan of pg_constraint with hashed oid
+// sets: `= ANY ($1)` per constraint, or joins to pg_class, cost several
+// times as much with hundreds of relations.
+const keyConstraintsQuery = `
+SELECT k.contype = 'p' AS is_pk, k.conname, k.conrelid, k.confrelid,
+       k.conkey, coalesce(k.confkey, '{}'),
+       k.contype = 'f' AND EXISTS (
+         SELECT 1 FROM pg_catalog.pg_constraint uk
+         WHERE uk.conrelid = k.conrelid AND uk.contype IN ('p', 'u')
+           AND uk.conkey @> k.conkey AND uk.conkey <@ k.conkey) AS one_to_one
+FROM pg_catalog.pg_constraint k
+WHERE (k.contype = 'p' AND k.conrelid IN (SELECT unnest($1::oid[])))
+   OR (k.contype = 'f' AND k.conparentid = 0
+       AND (k.conrelid IN (SELECT unnest($1::oid[])) OR k.confrelid IN (SELECT unnest($1::oid[])))
+       AND NOT (k.conrelid IN (SELECT unnest($2::oid[])) AND k.confrelid IN (SELECT unnest($2::oid[]))))`
+
+// computedRelsQuery lists the computed relationships: functions of the
+// exposed schemas taking exactly one argument, a row of a relation, and
+// returning rows of a relation (PostgREST's allComputedRels, restricted to
+// the exposed schemas: a relationship is only reachable there). A SETOF
+// function declared ROWS 1 is to-one.
+const computedRelsQuery = `
+SELECT pn.nspname, p.proname,
+       an.nspname, ac.relname,
+       rn.nspname, rc.relname,
+       NOT p.proretset OR p.prorows = 1 AS to_one
+FROM pg_catalog.pg_proc p
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+JOIN pg_catalog.pg_type at ON at.oid = p.proargtypes[0]
+JOIN pg_catalog.pg_class ac ON ac.oid = at.typrelid
+JOIN pg_catalog.pg_namespace an ON an.oid = ac.relnamespace
+JOIN pg_catalog.pg_type rt ON rt.oid = p.prorettype
+JOIN pg_catalog.pg_class rc ON rc.oid = rt.typrelid
+JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE p.pronargs = 1 AND p.prokind = 'f'
+  AND ac.relkind IN ('r', 'v', 'm', 'f', 'p') AND rc.relkind IN ('r', 'v', 'm', 'f', 'p')
+  AND pn.nspname = ANY ($1::text[])
+  AND an.nspname = ANY ($1::text[])
+  AND rn.nspname = ANY ($1::text[])
+ORDER BY pn.nspname, p.proname, an.nspname, ac.relname`

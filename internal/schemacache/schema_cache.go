@@ -98,6 +98,8 @@ const (
 	O2M Cardinality = "o2m"
 	O2O Cardinality = "o2o"
 	M2M Cardinality = "m2m"
+	// Computed marks a computed relationship (see Relationship.Function).
+	Computed Cardinality = "computed"
 )
 
 // ColumnPair maps a column of the origin to a column of the target.
@@ -106,9 +108,13 @@ type ColumnPair struct {
 	FCol string
 }
 
-// Relationship is a foreign-key relationship from Table to ForeignTable.
-// For M2O, O2M and O2O, Constraint and Columns describe the foreign key
-// (Columns map origin columns to target columns); for M2M, Junction does.
+// Relationship is a relationship from Table to ForeignTable, either of
+// tables or of views exposing their key columns. For M2O, O2M and O2O,
+// Constraint and Columns describe the foreign key (Columns map origin
+// columns to target columns, named as in the origin and target, views
+// included); for M2M, Junction does. A computed relationship (Cardinality
+// Computed) has neither: Function, called with a row of Table, returns the
+// rows of ForeignTable, and ToOne tells whether it returns at most one.
 type Relationship struct {
 	Table        QI
 	ForeignTable QI
@@ -119,11 +125,18 @@ type Relationship struct {
 	// IsParent is set on the O2O side referenced by the foreign key.
 	IsParent bool
 	Junction *Junction
+	// Function is the function of a computed relationship, zero otherwise.
+	Function QI
+	// ToOne is set on a computed relationship whose function is not SETOF
+	// or is declared ROWS 1.
+	ToOne bool
 }
 
-// IsToOne reports whether embedding the target yields one object (M2O, O2O)
-// rather than an array.
-func (r *Relationship) IsToOne() bool { return r.Cardinality == M2O || r.Cardinality == O2O }
+// IsToOne reports whether embedding the target yields one object (M2O, O2O,
+// to-one computed) rather than an array.
+func (r *Relationship) IsToOne() bool {
+	return r.Cardinality == M2O || r.Cardinality == O2O || (r.Cardinality == Computed && r.ToOne)
+}
 
 // Junction is the table behind a many-to-many relationship: Constraint1
 // references the origin (ColsSource: junction column → origin column) and

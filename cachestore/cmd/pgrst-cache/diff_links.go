@@ -39,6 +39,9 @@ func relKey(r *schemacache.Relationship) string {
 	if j := r.Junction; j != nil {
 		return s + " via " + j.Table.String() + " (" + j.Constraint1 + ", " + j.Constraint2 + ")"
 	}
+	if r.Cardinality == schemacache.Computed {
+		return s + " by " + r.Function.String() + "()"
+	}
 	return s + " (" + r.Constraint + ")"
 }
 

@@ -71,6 +71,9 @@ type (
 		IsSelf       bool          `json:"is_self,omitempty"`
 		IsParent     bool          `json:"is_parent,omitempty"`
 		Junction     *dumpJunction `json:"junction,omitempty"`
+		// Function and ToOne describe a computed relationship.
+		Function string `json:"function,omitempty"`
+		ToOne    bool   `json:"to_one,omitempty"`
 	}
 	dumpJunction struct {
 		Table         string      `json:"table"`
@@ -179,6 +182,9 @@ func toDump(v int64, snap *schemacache.Snapshot) dumpDoc {
 		dr := dumpRelationship{
 			Table: r.Table.String(), ForeignTable: r.ForeignTable.String(), Cardinality: string(r.Cardinality),
 			Constraint: r.Constraint, Columns: pairs(r.Columns), IsSelf: r.IsSelf, IsParent: r.IsParent,
+		}
+		if r.Cardinality == schemacache.Computed {
+			dr.Function, dr.ToOne = r.Function.String(), r.ToOne
 		}
 		if j := r.Junction; j != nil {
 			dr.Junction = &dumpJunction{
