@@ -29,7 +29,8 @@ func Parse(r *http.Request, body []byte, schemas []string) (*Request, *pgrsterr.
 	if err = checkMethod(req.Kind, req.Method); err != nil {
 		return nil, err
 	}
-	rpcRead := req.Kind == TargetRoutine && (req.Method == http.MethodGet || req.Method == http.MethodHead)
+	// OPTIONS resolves a routine like a GET, with the query-string arguments.
+	rpcRead := req.Kind == TargetRoutine && (req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions)
 	if err = parseQuery(req, r.URL.RawQuery, rpcRead); err != nil {
 		return nil, err
 	}

@@ -56,7 +56,15 @@ func New(cfg *config.Config, cache CacheSource, db query.Pool, logger *slog.Logg
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	resp, version := h.serve(r)
+	var resp *response.Response
+	var version int64
+	if preflight(r) {
+		// Answered by the CORS policy before anything else, as in PostgREST.
+		resp = &response.Response{Status: http.StatusOK, Headers: http.Header{}}
+	} else {
+		resp, version = h.serve(r)
+	}
+	corsHeaders(r, resp.Headers)
 	resp.Write(w)
 	h.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", resp.Status,
 		"cache_version", version, "ms", float64(time.Since(start).Microseconds())/1000)
@@ -94,11 +102,11 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.Request, path, role string,
 	sc *schemacache.SchemaCache, rs config.RoleSettings) (*response.Response, *pgrsterr.Error) {
 	switch {
+	case req.Method == http.MethodOptions:
+		return options(req, sc)
 	case req.Kind == apirequest.TargetRoot:
 		return nil, pgrsterr.OpenAPIDisabled()
 	case req.Kind == apirequest.TargetRelation && req.Method != http.MethodGet && req.Method != http.MethodHead:
-		return nil, pgrsterr.UnsupportedMethod(req.Method)
-	case req.Kind == apirequest.TargetRoutine && req.Method == http.MethodOptions:
 		return nil, pgrsterr.UnsupportedMethod(req.Method)
 	}
 	p, err := plan.New(req, sc, plan.Options{MaxRows: cfg.DBMaxRows, AggregatesEnabled: cfg.DBAggregatesEnabled})
