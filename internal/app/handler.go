@@ -95,6 +95,10 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	if perr != nil {
 		return response.Error(perr), version
 	}
+	if len(cfg.DBSchemas) > 1 {
+		// With several exposed schemas PostgREST names the one it used.
+		resp.Headers.Set("Content-Profile", req.Schema)
+	}
 	return resp, version
 }
 
