@@ -14,6 +14,7 @@ func TestLogicAndEmbeddedFilters(t *testing.T) {
 			`[{"id":1},{"id":2},{"id":3}]`},
 		{"not.or", "/books?select=id&not.or=(id.lt.3,id.gt.4)&order=id", `[{"id":3},{"id":4}]`},
 		{"quoted value with a comma", "/authors?select=id&or=(name.eq.%22Le%20Guin,%20Ursula%22,name.eq.Anonymous)", `[{"id":4}]`},
+		{"empty in matches nothing", "/books?select=id&id=in.()", `[]`},
 		{"in inside or", "/books?select=id&or=(id.in.(2,3),pages.is.null)&order=id", `[{"id":2},{"id":3},{"id":5}]`},
 		{"filter on an embedding", "/authors?select=name,books(title)&books.published_year=gt.1970&id=eq.1",
 			`[{"name":"Ursula K. Le Guin","books":[{"title":"The Dispossessed"}]}]`},

@@ -53,6 +53,9 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 		Args:     args,
 		ReadOnly: req.Method != "POST" || r.Volatility != schemacache.Volatile,
 	}
+	if r.Return.SetOf && !r.Return.Composite {
+		cp.Limit, cp.Offset = req.Limit, req.Offset
+	}
 	if r.Return.Composite {
 		b := &builder{sc: sc, schema: req.Schema}
 		var (

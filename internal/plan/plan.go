@@ -88,6 +88,8 @@ type CallPlan struct {
 	// Result shapes a composite result (select, filters, order, paging) like a
 	// relation read; nil for scalar results.
 	Result *ReadPlan
+	// Limit and Offset page a set of scalars (Result is nil then).
+	Limit, Offset *int64
 }
 
 // Plan is the plan of one request: exactly one of Read and Call is set.

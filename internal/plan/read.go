@@ -53,15 +53,21 @@ func New(req *apirequest.Request, sc *schemacache.SchemaCache, opts Options) (*P
 
 // capRows applies db-max-rows to the top-level read.
 func (p *Plan) capRows(maxRows int) {
-	rp := p.Read
-	if p.Call != nil {
-		rp = p.Call.Result
-	}
-	if maxRows <= 0 || rp == nil {
+	if maxRows <= 0 {
 		return
 	}
-	if m := int64(maxRows); rp.Limit == nil || *rp.Limit > m {
-		rp.Limit = &m
+	limit := func(l **int64) {
+		if m := int64(maxRows); *l == nil || **l > m {
+			*l = &m
+		}
+	}
+	switch {
+	case p.Read != nil:
+		limit(&p.Read.Limit)
+	case p.Call.Result != nil:
+		limit(&p.Call.Result.Limit)
+	case p.Call.Routine.Return.SetOf:
+		limit(&p.Call.Limit)
 	}
 }
 

@@ -41,7 +41,8 @@ func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pg
 		}
 		cond = col + " IS " + v
 	case "in":
-		if len(f.Values) == 0 {
+		// `in.()` parses as one empty value; PostgREST matches no rows.
+		if len(f.Values) == 0 || (len(f.Values) == 1 && f.Values[0] == "") {
 			cond = "false"
 			break
 		}

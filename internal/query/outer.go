@@ -113,7 +113,15 @@ func Call(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
 		}
 		return assemble(parts{
 			source: func(b *sqlBuilder) (string, *pgrsterr.Error) {
-				return "SELECT _pgrst_call AS pgrst_scalar FROM " + callFrom(b, "_pgrst_call"), nil
+				sql := "SELECT _pgrst_call AS pgrst_scalar FROM " + callFrom(b, "_pgrst_call")
+				// A set of scalars is paged like rows, as PostgREST does.
+				if cp.Limit != nil {
+					sql += " LIMIT " + b.param(strconv.FormatInt(*cp.Limit, 10))
+				}
+				if cp.Offset != nil {
+					sql += " OFFSET " + b.param(strconv.FormatInt(*cp.Offset, 10))
+				}
+				return sql, nil
 			},
 			shape: sh,
 		}, out)

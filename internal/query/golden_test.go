@@ -1,0 +1,536 @@
+package query_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	sc "github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output of testdata/golden/*.txt")
+
+// The golden files hold one request each and the statements it becomes:
+//
+//	optional comment lines
+//	-- request --
+//	GET /books?select=id&title=eq.zz_title
+//	Header: value
+//	(blank line, then the body of a POST)
+//	-- options --          (optional: max-rows=N, aggregates=off, plan=on)
+//	-- sql --              the main statement
+//	-- args --             its bind parameters, `$n = "json string"`
+//	-- count-sql --        the EXPLAIN of a planned or estimated count
+//	-- count-args --
+//	-- flags --            plan, singular, void, count=...
+//	-- error --            instead of the above: status, then the error body
+//
+// Sections after options are generated with -update.
+
+// goldenSchemas is db-schemas of the fixture.
+var goldenSchemas = []string{"api", "extra"}
+
+// marker finds the distinctive values requests use; each one must reach
+// the statement as a bind parameter, never as SQL text.
+var marker = regexp.MustCompile(`zz_[A-Za-z0-9_]*`)
+
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 40 {
+		t.Fatalf("found %d golden files, want at least 40", len(files))
+	}
+	cache := fixtureCache()
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".txt")
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := parseGolden(string(raw))
+			if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			got := golden{comment: g.comment, sections: []section{{"request", g.get("request")}}}
+			if o, ok := g.lookup("options"); ok {
+				got.sections = append(got.sections, section{"options", o})
+			}
+			out, q, perr := runGolden(t, g, cache)
+			got.sections = append(got.sections, out...)
+			if perr == nil {
+				checkBound(t, g.get("request"), q)
+			}
+			text := got.String()
+			if *update {
+				if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			for _, s := range got.sections {
+				want, ok := g.lookup(s.name)
+				if !ok {
+					t.Errorf("section %q missing from the file; got:\n%s", s.name, s.body)
+					continue
+				}
+				if want != s.body {
+					t.Errorf("section %q differs\ngot:\n%s\nwant:\n%s", s.name, s.body, want)
+				}
+			}
+			if !t.Failed() && text != string(raw) {
+				t.Errorf("file differs from the generated output (sections added or removed); run with -update and review the diff")
+			}
+		})
+	}
+}
+
+// runGolden runs the request through the stages as the handler does and
+// renders the outcome as sections.
+func runGolden(t *testing.T, g golden, cache *sc.SchemaCache) ([]section, query.Query, *pgrsterr.Error) {
+	t.Helper()
+	r, body := buildRequest(t, g.get("request"))
+	opts, planEnabled := parseOptions(t, g.get("options"))
+	q, perr := pipeline(t, r, body, cache, opts, planEnabled)
+	if perr != nil {
+		return []section{{"error", strconv.Itoa(perr.Status) + "\n" + string(perr.Body())}}, q, perr
+	}
+	out := []section{{"sql", q.Main.SQL}, {"args", renderArgs(t, q.Main.Args)}}
+	if q.CountPlan != nil {
+		out = append(out, section{"count-sql", q.CountPlan.SQL}, section{"count-args", renderArgs(t, q.CountPlan.Args)})
+	}
+	var flags []string
+	if q.Plan {
+		flags = append(flags, "plan")
+	}
+	if q.Singular {
+		flags = append(flags, "singular")
+	}
+	if q.Void {
+		flags = append(flags, "void")
+	}
+	if q.Count != "" {
+		flags = append(flags, "count="+q.Count)
+	}
+	if q.MaxRows != 0 {
+		flags = append(flags, "max-rows="+strconv.Itoa(q.MaxRows))
+	}
+	if len(flags) > 0 {
+		out = append(out, section{"flags", strings.Join(flags, " ")})
+	}
+	return out, q, nil
+}
+
+// pipeline mirrors app.Handler: parse, the handler's method checks, plan,
+// negotiation, strict preferences, then the statement. OPTIONS and the
+// root build no statement of this package, so they are no golden cases.
+func pipeline(t *testing.T, r *http.Request, body []byte, cache *sc.SchemaCache, opts plan.Options, planEnabled bool) (query.Query, *pgrsterr.Error) {
+	t.Helper()
+	req, err := apirequest.Parse(r, body, goldenSchemas)
+	if err != nil {
+		return query.Query{}, err
+	}
+	switch {
+	case req.Method == http.MethodOptions || req.Kind == apirequest.TargetRoot:
+		t.Fatalf("%s %s is answered without a query; not a golden case", r.Method, r.URL)
+	case req.Kind == apirequest.TargetRelation && req.Method != http.MethodGet && req.Method != http.MethodHead:
+		return query.Query{}, pgrsterr.UnsupportedMethod(req.Method)
+	}
+	p, err := plan.New(req, cache, opts)
+	if err != nil {
+		return query.Query{}, err
+	}
+	media, err := apirequest.Negotiate(req.Accept, planEnabled)
+	if err != nil {
+		return query.Query{}, err
+	}
+	if req.Preferences.Strict() && len(req.Preferences.Invalid) > 0 {
+		return query.Query{}, pgrsterr.InvalidPreferences(req.Preferences.Invalid)
+	}
+	out := query.Output{Media: media, Head: req.Method == http.MethodHead, Count: req.Preferences.Count, MaxRows: opts.MaxRows}
+	if p.Call != nil {
+		return query.Call(p.Call, out)
+	}
+	return query.Read(p.Read, out)
+}
+
+// checkBound asserts that every marker value of the request is a bind
+// parameter of the main statement and appears in no SQL text, and that no
+// parameter is also written into the SQL as a quoted literal.
+func checkBound(t *testing.T, request string, q query.Query) {
+	t.Helper()
+	stmts := []query.Statement{q.Main}
+	if q.CountPlan != nil {
+		stmts = append(stmts, *q.CountPlan)
+	}
+	for _, m := range marker.FindAllString(request, -1) {
+		for _, s := range stmts {
+			if strings.Contains(s.SQL, m) {
+				t.Errorf("value %q appears in the SQL text: %s", m, s.SQL)
+			}
+		}
+		if !argsContain(q.Main.Args, m) {
+			t.Errorf("value %q is in no bind parameter: %v", m, q.Main.Args)
+		}
+	}
+	for _, s := range stmts {
+		for _, a := range s.Args {
+			v := fmt.Sprint(a)
+			if v != "" && strings.Contains(s.SQL, "'"+v+"'") {
+				t.Errorf("parameter %q also appears as a literal in the SQL: %s", v, s.SQL)
+			}
+		}
+		if n := maxPlaceholder(s.SQL); n != len(s.Args) {
+			t.Errorf("SQL uses $1..$%d but has %d parameters: %s", n, len(s.Args), s.SQL)
+		}
+	}
+}
+
+func argsContain(args []any, v string) bool {
+	for _, a := range args {
+		if strings.Contains(fmt.Sprint(a), v) {
+			return true
+		}
+	}
+	return false
+}
+
+var placeholder = regexp.MustCompile(`\$([0-9]+)`)
+
+// maxPlaceholder is the highest $n in sql outside of string literals.
+func maxPlaceholder(sql string) int {
+	n := 0
+	for _, m := range placeholder.FindAllStringSubmatch(stripLiterals(sql), -1) {
+		if v, _ := strconv.Atoi(m[1]); v > n {
+			n = v
+		}
+	}
+	return n
+}
+
+// stripLiterals drops the contents of '...' and "..." from sql.
+func stripLiterals(sql string) string {
+	var b strings.Builder
+	var quote byte
+	for i := 0; i < len(sql); i++ {
+		c := sql[i]
+		switch {
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+		case c == '\'' || c == '"':
+			quote = c
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func renderArgs(t *testing.T, args []any) string {
+	t.Helper()
+	lines := make([]string, len(args))
+	for i, a := range args {
+		s, ok := a.(string)
+		if !ok {
+			t.Errorf("parameter $%d is %T, want string", i+1, a)
+		}
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines[i] = "$" + strconv.Itoa(i+1) + " = " + string(b)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// buildRequest reads the request section: the request line, headers, and
+// after a blank line the body.
+func buildRequest(t *testing.T, text string) (*http.Request, []byte) {
+	t.Helper()
+	head, body, _ := strings.Cut(text, "\n\n")
+	lines := strings.Split(head, "\n")
+	method, target, ok := strings.Cut(lines[0], " ")
+	if !ok {
+		t.Fatalf("bad request line %q", lines[0])
+	}
+	r := httptest.NewRequest(method, target, nil)
+	for _, l := range lines[1:] {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			t.Fatalf("bad header line %q", l)
+		}
+		r.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	return r, []byte(body)
+}
+
+func parseOptions(t *testing.T, text string) (plan.Options, bool) {
+	t.Helper()
+	opts := plan.Options{AggregatesEnabled: true}
+	planEnabled := false
+	for _, f := range strings.Fields(text) {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "max-rows":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("bad option %q", f)
+			}
+			opts.MaxRows = n
+		case "aggregates":
+			opts.AggregatesEnabled = v == "on"
+		case "plan":
+			planEnabled = v == "on"
+		default:
+			t.Fatalf("unknown option %q", f)
+		}
+	}
+	return opts, planEnabled
+}
+
+type section struct{ name, body string }
+
+type golden struct {
+	comment  string
+	sections []section
+}
+
+func (g golden) lookup(name string) (string, bool) {
+	for _, s := range g.sections {
+		if s.name == name {
+			return s.body, true
+		}
+	}
+	return "", false
+}
+
+func (g golden) get(name string) string { s, _ := g.lookup(name); return s }
+
+// String renders the file; every section body ends with one newline.
+func (g golden) String() string {
+	var b strings.Builder
+	b.WriteString(g.comment)
+	for _, s := range g.sections {
+		b.WriteString("-- " + s.name + " --\n")
+		if s.body != "" {
+			b.WriteString(s.body + "\n")
+		}
+	}
+	return b.String()
+}
+
+var sectionLine = regexp.MustCompile(`^-- ([a-z-]+) --$`)
+
+func parseGolden(text string) (golden, error) {
+	var g golden
+	var cur *section
+	var body []string
+	flush := func() {
+		if cur != nil {
+			cur.body = strings.Join(body, "\n")
+			g.sections = append(g.sections, *cur)
+		}
+	}
+	seen := map[string]bool{}
+	scan := bufio.NewScanner(bytes.NewReader([]byte(text)))
+	scan.Buffer(nil, 1<<20)
+	for scan.Scan() {
+		line := scan.Text()
+		if m := sectionLine.FindStringSubmatch(line); m != nil {
+			if seen[m[1]] {
+				return g, fmt.Errorf("section %q repeated", m[1])
+			}
+			seen[m[1]] = true
+			flush()
+			cur, body = &section{name: m[1]}, nil
+			continue
+		}
+		if cur == nil {
+			g.comment += line + "\n"
+			continue
+		}
+		body = append(body, line)
+	}
+	flush()
+	if err := scan.Err(); err != nil {
+		return g, err
+	}
+	if !seen["request"] {
+		return g, fmt.Errorf("no request section")
+	}
+	return g, nil
+}
+
+// TestGoldenCoverage keeps the table wide: each filter operator and each
+// embedding kind must appear in some request.
+func TestGoldenCoverage(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "golden", "*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := parseGolden(string(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		all.WriteString(g.get("request") + "\n")
+	}
+	text := all.String()
+	ops := []string{"eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is", "isdistinct",
+		"match", "imatch", "cs", "cd", "ov", "sl", "sr", "nxr", "nxl", "adj", "fts", "plfts", "phfts", "wfts"}
+	var missing []string
+	for _, op := range ops {
+		if !regexp.MustCompile(`[=.(,]` + op + `[.(]`).MatchString(text) {
+			missing = append(missing, op)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("operators without a golden case: %v", missing)
+	}
+	for _, s := range []string{"!inner", "...", "count()", ".sum()", "/rpc/", "Range:", "count=exact", "count=planned"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("no golden request uses %q", s)
+		}
+	}
+}
+
+// fixtureCache is the schema cache of a bookshop like
+// localdev/sample_schema.sql, plus the relations and routines the cases
+// need: events (range, array, jsonb and tsvector columns), reviews (two
+// foreign keys to authors, for hints), a computed relationship and
+// variadic, json-bodied, TABLE-returning and ambiguous routines.
+func fixtureCache() *sc.SchemaCache {
+	api := func(n string) sc.QI { return sc.QI{Schema: "api", Name: n} }
+	pgc := func(n string) sc.QI { return sc.QI{Schema: "pg_catalog", Name: n} }
+	col := func(name, typ string, nullable bool) sc.Column {
+		return sc.Column{Name: name, Type: typ, NominalType: typ, Nullable: nullable}
+	}
+	table := func(name string, pk []string, cols ...sc.Column) sc.Table {
+		return sc.Table{Schema: "api", Name: name, Insertable: true, Updatable: true, Deletable: true, PKCols: pk, Columns: cols}
+	}
+	// fk returns both directions of a single-column foreign key from
+	// from.col to to.fcol; o2o marks a foreign key that is also unique.
+	fk := func(from, to, cons, c, fc string, o2o bool) []sc.Relationship {
+		there := sc.Relationship{Table: api(from), ForeignTable: api(to), Cardinality: sc.M2O, Constraint: cons,
+			Columns: []sc.ColumnPair{{Col: c, FCol: fc}}}
+		back := sc.Relationship{Table: api(to), ForeignTable: api(from), Cardinality: sc.O2M, Constraint: cons,
+			Columns: []sc.ColumnPair{{Col: fc, FCol: c}}}
+		if o2o {
+			there.Cardinality, back.Cardinality, back.IsParent = sc.O2O, sc.O2O, true
+		}
+		return []sc.Relationship{there, back}
+	}
+	m2m := func(from, to, junction, cons1, cons2, src, dst string) sc.Relationship {
+		return sc.Relationship{Table: api(from), ForeignTable: api(to), Cardinality: sc.M2M,
+			Junction: &sc.Junction{Table: api(junction), Constraint1: cons1, Constraint2: cons2,
+				ColsSource: []sc.ColumnPair{{Col: src, FCol: "id"}}, ColsTarget: []sc.ColumnPair{{Col: dst, FCol: "id"}}}}
+	}
+	view := table("book_summaries", nil,
+		col("id", "integer", true), col("title", "character varying", true), col("author_id", "integer", true),
+		col("author_name", "text", true), col("format", "api.book_format", true),
+		col("published_year", "integer", true), col("tag_count", "bigint", true))
+	view.IsView, view.Insertable, view.Updatable, view.Deletable = true, false, false, false
+	c := &sc.SchemaCache{
+		Schemas:   []string{"api", "extra"},
+		PgVersion: 170000,
+		Tables: []sc.Table{
+			table("author_profiles", []string{"author_id"},
+				col("author_id", "integer", false), col("bio", "text", true), col("website", "character varying", true)),
+			table("authors", []string{"id"},
+				col("id", "integer", false), col("name", "text", false), col("birth_year", "integer", true),
+				col("created_at", "timestamp with time zone", false)),
+			view,
+			table("book_tags", []string{"book_id", "tag_id"}, col("book_id", "integer", false), col("tag_id", "integer", false)),
+			table("books", []string{"id"},
+				col("id", "integer", false), col("title", "character varying", false), col("author_id", "integer", false),
+				col("format", "api.book_format", false), col("published_year", "integer", true), col("pages", "integer", true),
+				col("in_stock", "boolean", false), col("isbn", "character varying", true)),
+			table("events", []string{"id"},
+				col("id", "integer", false), col("during", "tstzrange", true), col("labels", "text[]", true),
+				col("data", "jsonb", true), col("search", "tsvector", true), col("note", "text", true)),
+			table("reviews", []string{"id"},
+				col("id", "integer", false), col("book_id", "integer", false), col("reviewer_id", "integer", false),
+				col("editor_id", "integer", true), col("stars", "integer", false), col("body", "text", true)),
+			table("tags", []string{"id"}, col("id", "integer", false), col("name", "text", false)),
+		},
+		Routines: []sc.Routine{
+			{Schema: "api", Name: "add", Volatility: sc.Immutable,
+				Params: []sc.RoutineParam{{Name: "a", Type: "integer", Required: true}, {Name: "b", Type: "integer", Required: true}},
+				Return: sc.ReturnType{Type: pgc("int4")}},
+			{Schema: "api", Name: "add_tag", Volatility: sc.Volatile,
+				Params: []sc.RoutineParam{{Name: "name", Type: "text", Required: true}},
+				Return: sc.ReturnType{Type: api("tags"), Composite: true}},
+			{Schema: "api", Name: "book_stats", Volatility: sc.Stable,
+				Params: []sc.RoutineParam{{Name: "lim", Type: "integer", Required: true}},
+				Return: sc.ReturnType{SetOf: true, Type: pgc("record"), Composite: true}},
+			{Schema: "api", Name: "books_by_author", Volatility: sc.Stable,
+				Params: []sc.RoutineParam{{Name: "author_id", Type: "integer", Required: true}},
+				Return: sc.ReturnType{SetOf: true, Type: api("books"), Composite: true}},
+			{Schema: "api", Name: "echo_json", Volatility: sc.Immutable,
+				Params: []sc.RoutineParam{{Name: "", Type: "json", Required: true}},
+				Return: sc.ReturnType{Type: pgc("json")}},
+			{Schema: "api", Name: "greet", Volatility: sc.Immutable, Return: sc.ReturnType{Type: pgc("text")}},
+			{Schema: "api", Name: "greet", Volatility: sc.Immutable,
+				Params: []sc.RoutineParam{{Name: "name", Type: "text", Required: true}},
+				Return: sc.ReturnType{Type: pgc("text")}},
+			{Schema: "api", Name: "lookup", Volatility: sc.Stable,
+				Params: []sc.RoutineParam{{Name: "key", Type: "integer", Required: true}},
+				Return: sc.ReturnType{Type: pgc("text")}},
+			{Schema: "api", Name: "lookup", Volatility: sc.Stable,
+				Params: []sc.RoutineParam{{Name: "key", Type: "text", Required: true}},
+				Return: sc.ReturnType{Type: pgc("text")}},
+			{Schema: "api", Name: "ping", Volatility: sc.Volatile, Return: sc.ReturnType{Type: pgc("void")}},
+			{Schema: "api", Name: "recent_books", Volatility: sc.Stable,
+				Params: []sc.RoutineParam{{Name: "", Type: "api.authors", Required: true}},
+				Return: sc.ReturnType{SetOf: true, Type: api("books"), Composite: true}},
+			{Schema: "api", Name: "sum_all", Volatility: sc.Immutable, HasVariadic: true,
+				Params: []sc.RoutineParam{{Name: "nums", Type: "integer[]", Required: true, Variadic: true}},
+				Return: sc.ReturnType{Type: pgc("int8")}},
+			{Schema: "api", Name: "tag_names", Volatility: sc.Stable,
+				Return: sc.ReturnType{SetOf: true, Type: pgc("text")}},
+		},
+	}
+	var rels []sc.Relationship
+	rels = append(rels, fk("author_profiles", "authors", "author_profiles_author_id_fkey", "author_id", "id", true)...)
+	rels = append(rels, fk("books", "authors", "books_author_id_fkey", "author_id", "id", false)...)
+	rels = append(rels, fk("book_summaries", "authors", "books_author_id_fkey", "author_id", "id", false)...)
+	rels = append(rels, fk("book_tags", "books", "book_tags_book_id_fkey", "book_id", "id", false)...)
+	rels = append(rels, fk("book_tags", "tags", "book_tags_tag_id_fkey", "tag_id", "id", false)...)
+	rels = append(rels, fk("reviews", "books", "reviews_book_id_fkey", "book_id", "id", false)...)
+	rels = append(rels, fk("reviews", "authors", "reviews_reviewer_id_fkey", "reviewer_id", "id", false)...)
+	rels = append(rels, fk("reviews", "authors", "reviews_editor_id_fkey", "editor_id", "id", false)...)
+	rels = append(rels,
+		m2m("books", "tags", "book_tags", "book_tags_book_id_fkey", "book_tags_tag_id_fkey", "book_id", "tag_id"),
+		m2m("tags", "books", "book_tags", "book_tags_tag_id_fkey", "book_tags_book_id_fkey", "tag_id", "book_id"),
+		sc.Relationship{Table: api("authors"), ForeignTable: api("books"), Cardinality: sc.Computed,
+			Function: api("recent_books")},
+	)
+	sort.SliceStable(rels, func(i, j int) bool { return rels[i].Table.Name < rels[j].Table.Name })
+	c.Relationships = rels
+	c.Index()
+	return c
+}
