@@ -30,13 +30,23 @@ dev-stop: ## Stop a local stack left running in .localdev/
 
 # The tests start their own PostgreSQL and Redis; they only need the binaries.
 # The PostgreSQL bin directory goes first on PATH because Debian keeps initdb,
-# pg_ctl and postgres out of it.
-test: ## go vet + all tests (needs PostgreSQL and Redis binaries, installs them)
-	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir)"; \
+# pg_ctl and postgres out of it. TestPostgrestJS runs the tests in
+# $(POSTGRESTJS_DIR) with node; their npm packages are (re)installed with
+# `npm ci` when missing or when package.json or package-lock.json changed.
+POSTGRESTJS_DIR := tests/postgrestjs
+
+test: ## go vet + all tests (needs PostgreSQL, Redis and Node.js, installs them)
+	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir --node)"; \
 	export PATH="$$pg_bindir:$$PATH"; \
+	js=$(POSTGRESTJS_DIR); stamp=$$js/node_modules/.package-lock.json; \
+	if [[ ! -f $$stamp || $$js/package-lock.json -nt $$stamp || $$js/package.json -nt $$stamp ]]; then \
+		echo "npm ci --prefix $$js"; npm ci --prefix $$js --no-audit --no-fund; \
+	fi; \
 	echo "go vet ./..."; $(GO) vet ./...; \
 	echo "go test -count=1 -timeout $(TEST_TIMEOUT) ./..."; \
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...; \
+	echo "go test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./internal/apirequest"; \
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./internal/apirequest
 
 vet: ## go vet ./...
 	$(GO) vet ./...

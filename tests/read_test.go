@@ -175,7 +175,7 @@ func TestReadErrors(t *testing.T) {
 	t.Run("function arguments that match no overload", func(t *testing.T) {
 		wantError(t, e.get("/rpc/add?a=1&c=2"), 404, "PGRST202",
 			"Could not find the function api.add(a, c) in the schema cache",
-			"Searched for the function api.add with parameters a, c or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.", "")
+			"Searched for the function api.add with parameters a, c, but no matches were found in the schema cache.", "")
 	})
 	t.Run("select parse error", func(t *testing.T) {
 		wantError(t, e.get("/books?select=title,authors(name"), 400, "PGRST100", "", "", "")

@@ -47,10 +47,13 @@ func AmbiguousEmbedding(parent, child string, candidates []AmbiguousRelationship
 }
 
 // FunctionNotFound is PGRST202 (404): no routine with this name accepts
-// these argument names. args are the argument names; they are listed sorted,
-// as PostgREST 13 does. Message, details and hint follow PostgREST 13 and the
-// seed documents.
-func FunctionNotFound(schema, name string, args []string, suggestion string) *Error {
+// these argument names. args are the argument names; they are listed
+// sorted, as PostgREST 13 does. jsonBody says the arguments came as a JSON
+// body, which a single unnamed json/jsonb parameter could also have taken:
+// the details then say so, as PostgREST's do for such requests. Message,
+// details and hint follow PostgREST 13 and the seed documents (the seed's
+// reload hint when no close name is found).
+func FunctionNotFound(schema, name string, args []string, jsonBody bool, suggestion string) *Error {
 	sorted := append([]string(nil), args...)
 	sort.Strings(sorted)
 	list := strings.Join(sorted, ", ")
@@ -64,7 +67,10 @@ func FunctionNotFound(schema, name string, args []string, suggestion string) *Er
 	default:
 		params = " with parameters " + list
 	}
-	details := fmt.Sprintf("Searched for the function %s.%s%s or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.", schema, name, params)
+	if jsonBody {
+		params += " or with a single unnamed json/jsonb parameter"
+	}
+	details := fmt.Sprintf("Searched for the function %s.%s%s, but no matches were found in the schema cache.", schema, name, params)
 	var h any = "If a new function was created in the database with this name and arguments, try reloading the schema cache."
 	if suggestion != "" {
 		h = suggestion

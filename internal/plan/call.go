@@ -39,7 +39,7 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 	}
 	switch {
 	case len(fits) == 0:
-		return nil, pgrsterr.FunctionNotFound(req.Schema, req.Name, argNames(req.Args), suggestRoutine(sc, req.Schema, req.Name, overloads))
+		return nil, pgrsterr.FunctionNotFound(req.Schema, req.Name, argNames(req.Args), req.Method == "POST", suggestRoutine(sc, req.Schema, req.Name, overloads))
 	case len(fits) > 1:
 		sigs := make([]string, len(fits))
 		for i, r := range fits {
