@@ -13,6 +13,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/openapi"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
@@ -109,7 +110,7 @@ func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.R
 	case req.Method == http.MethodOptions:
 		return options(req, sc)
 	case req.Kind == apirequest.TargetRoot:
-		return nil, pgrsterr.OpenAPIDisabled()
+		return openapi.Respond(ctx, h.db, cfg, req, path, role, rs.Settings, sc)
 	case req.Kind == apirequest.TargetRelation && req.Method != http.MethodGet && req.Method != http.MethodHead:
 		return nil, pgrsterr.UnsupportedMethod(req.Method)
 	}

@@ -67,6 +67,11 @@ type Config struct {
 	// OpenAPIMode is follow-privileges, ignore-privileges or disabled
 	// (PGRST_OPENAPI_MODE or pgrst.openapi_mode, default follow-privileges).
 	OpenAPIMode string
+	// OpenAPIServerProxyURI is the public URI the API is served under, used
+	// for the host, basePath and schemes of the OpenAPI document
+	// (PGRST_OPENAPI_SERVER_PROXY_URI, default unset): an absolute http or
+	// https URI with a host, no query and no fragment.
+	OpenAPIServerProxyURI string
 	// AdminServerPort is the admin server's port (PGRST_ADMIN_SERVER_PORT);
 	// 0, the default, disables it. When set it must differ from ServerPort.
 	AdminServerPort int
@@ -93,16 +98,17 @@ type Config struct {
 // `PGRST_SERVER_PORT: "x" is not a port number`.
 func FromEnv(getenv func(string) string) (*Config, error) {
 	c := &Config{
-		DBURI:          or(getenv("PGRST_DB_URI"), "postgresql://"),
-		DBAnonRole:     getenv("PGRST_DB_ANON_ROLE"),
-		DBChannel:      or(getenv("PGRST_DB_CHANNEL"), "pgrst"),
-		ServerHost:     or(getenv("PGRST_SERVER_HOST"), "127.0.0.1"),
-		LogLevel:       strings.ToLower(or(getenv("PGRST_LOG_LEVEL"), "error")),
-		RedisURL:       getenv("REDIS_URL"),
-		CacheKeyPrefix: or(getenv("PGRST_CACHE_KEY_PREFIX"), "pgrst"),
-		DBPreConfig:    strings.TrimSpace(getenv("PGRST_DB_PRE_CONFIG")),
-		OpenAPIMode:    or(getenv("PGRST_OPENAPI_MODE"), "follow-privileges"),
-		WorkerID:       getenv("PGRST_WORKER_ID"),
+		DBURI:                 or(getenv("PGRST_DB_URI"), "postgresql://"),
+		DBAnonRole:            getenv("PGRST_DB_ANON_ROLE"),
+		DBChannel:             or(getenv("PGRST_DB_CHANNEL"), "pgrst"),
+		ServerHost:            or(getenv("PGRST_SERVER_HOST"), "127.0.0.1"),
+		LogLevel:              strings.ToLower(or(getenv("PGRST_LOG_LEVEL"), "error")),
+		RedisURL:              getenv("REDIS_URL"),
+		CacheKeyPrefix:        or(getenv("PGRST_CACHE_KEY_PREFIX"), "pgrst"),
+		DBPreConfig:           strings.TrimSpace(getenv("PGRST_DB_PRE_CONFIG")),
+		OpenAPIMode:           or(getenv("PGRST_OPENAPI_MODE"), "follow-privileges"),
+		OpenAPIServerProxyURI: strings.TrimSpace(getenv("PGRST_OPENAPI_SERVER_PROXY_URI")),
+		WorkerID:              getenv("PGRST_WORKER_ID"),
 	}
 	var errs []error
 	c.DBSchemas = splitList(or(getenv("PGRST_DB_SCHEMAS"), "public"))

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -30,6 +32,9 @@ func (c *Config) readInDBKeys(getenv func(string) string) []error {
 	}
 	if err := checkOpenAPIMode(c.OpenAPIMode); err != nil {
 		errs = append(errs, fmt.Errorf("PGRST_OPENAPI_MODE: %w", err))
+	}
+	if err := CheckProxyURI(c.OpenAPIServerProxyURI); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_OPENAPI_SERVER_PROXY_URI: %w", err))
 	}
 	v := getenv("PGRST_ADMIN_SERVER_PORT")
 	switch c.AdminServerPort, err = parseInt(v, 0); {
@@ -92,4 +97,33 @@ func quoteFuncName(name string) (string, error) {
 		quoted[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"`
 	}
 	return strings.Join(quoted, "."), nil
+}
+
+// CheckProxyURI accepts what PostgREST accepts as openapi-server-proxy-uri:
+// empty (unset), or an absolute http or https URI with a non-empty host, a
+// port from 1 to 65535 if any, and neither query nor fragment.
+func CheckProxyURI(v string) error {
+	if v == "" {
+		return nil
+	}
+	bad := fmt.Errorf("%q is a malformed proxy URI, a correct example: https://example.com:8443/basePath", v)
+	u, err := url.Parse(v)
+	if err != nil || u.Opaque != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" ||
+		strings.Contains(v, "#") {
+		return bad
+	}
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return bad
+	}
+	if u.Hostname() == "" {
+		return bad
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return bad
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return bad
+	}
+	return nil
 }

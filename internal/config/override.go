@@ -19,7 +19,8 @@ var secretDBSettings = map[string]bool{"jwt_secret": true}
 // by [QueryDBSettings], keys without "pgrst.") overriding the environment,
 // PostgREST's precedence in-db > env. It applies db_schemas, db_anon_role,
 // db_extra_search_path, db_max_rows, db_aggregates_enabled,
-// db_plan_enabled, openapi_mode and db_pre_config, and stores every
+// db_plan_enabled, openapi_mode, openapi_server_proxy_uri and
+// db_pre_config, and stores every
 // whitelisted key of s (see [DBSettingsNames]) in DBSettings for later use;
 // other keys are ignored. c is not modified.
 //
@@ -73,6 +74,10 @@ func (c *Config) applyDBSetting(key, v string) error {
 		v = or(v, "follow-privileges")
 		if err = checkOpenAPIMode(v); err == nil {
 			c.OpenAPIMode = v
+		}
+	case "openapi_server_proxy_uri":
+		if err = CheckProxyURI(v); err == nil {
+			c.OpenAPIServerProxyURI = v
 		}
 	case "db_pre_config":
 		v = strings.TrimSpace(v)
