@@ -72,10 +72,14 @@ clean: ## Remove build output (not .localdev/; use dev-stop first if running)
 # loads its catalogs only when -bench is given. The NOTIFY benchmark runs
 # separately with a fixed count, because one of its iterations is a whole
 # rebuild; the other run ends with the table of ratios to the baseline.
-bench: ## Schema cache benchmarks vs the upstream PostgREST baseline (~4 min)
+# The request path benchmark runs last, once (-benchtime=1x): each of its
+# runs is a fixed-duration load test, and it prints its own table.
+bench: ## Schema cache and request path benchmarks vs their baselines (~7 min)
 	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir)"; \
 	export PATH="$$pg_bindir:$$PATH"; \
 	echo "go test -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/"; \
 	$(GO) test -count=1 -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/; \
 	echo "go test -run '^$$' -bench 'Introspection|Encode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/"; \
-	$(GO) test -count=1 -run '^$$' -bench 'Introspection|Encode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/
+	$(GO) test -count=1 -run '^$$' -bench 'Introspection|Encode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/; \
+	echo "go test -run '^$$' -bench RequestPath -benchtime=1x -timeout 20m ./tests/bench/"; \
+	$(GO) test -count=1 -run '^$$' -bench RequestPath -benchtime=1x -timeout 20m ./tests/bench/
