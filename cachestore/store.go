@@ -200,6 +200,20 @@ return {cur, redis.call('GET', ns .. 'cache:' .. cur)}
 // already found unreadable; 0 for none), its blob; otherwise blob is nil.
 // It returns ErrNoCache when nothing was published.
 func (s *Store) Fetch(ctx context.Context, have, skip int64) (version int64, blob []byte, err error) {
+	// The common case is an unchanged version: a plain GET costs Redis far
+	// less than a script call. Only a change runs the script, which reads
+	// the pointer and its blob atomically.
+	if have != 0 || skip != 0 {
+		cur, err := s.rdb.Get(ctx, s.Key("current")).Int64()
+		switch {
+		case errors.Is(err, redis.Nil):
+			return 0, nil, ErrNoCache
+		case err != nil:
+			return 0, nil, fmt.Errorf("fetch schema cache: %w", err)
+		case cur == have || cur == skip:
+			return cur, nil, nil
+		}
+	}
 	res, err := fetchScript.Run(ctx, s.rdb, []string{s.Key("current")}, s.Key(""),
 		strconv.FormatInt(have, 10), strconv.FormatInt(skip, 10)).Slice()
 	if err != nil {

@@ -2,6 +2,7 @@ package apirequest
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 )
@@ -27,10 +28,46 @@ type opExpr struct {
 	vals                 []string
 }
 
+// plainOps are the operators whose whole syntax is `op.value`: the fast
+// path of parseOpExpr takes them without the error bookkeeping.
+var plainOps = map[string]bool{
+	"eq": true, "neq": true, "gt": true, "gte": true, "lt": true, "lte": true,
+	"like": true, "ilike": true, "match": true, "imatch": true, "isdistinct": true,
+	"cs": true, "cd": true, "ov": true, "sl": true, "sr": true, "nxr": true, "nxl": true, "adj": true,
+	"fts": true, "plfts": true, "phfts": true, "wfts": true,
+}
+
 // parseOpExpr parses a filter value (PostgREST's pOpExpr). On failure,
 // committed tells whether the parser had recognised `not.`, `in.` or `is.`:
 // for RPC reads an uncommitted failure means the parameter is an argument.
+// The common `[not.]op.value` forms skip the full parser, which records
+// every alternative it tries for its error messages.
 func parseOpExpr(raw string) (e opExpr, err *pgrsterr.Error, committed bool) {
+	if e, ok := plainOpExpr(raw); ok {
+		return e, nil, false
+	}
+	return parseOpExprFull(raw)
+}
+
+// plainOpExpr parses `[not.]op.value` for the plainOps; ok is false for
+// anything else (lists, is, quantifiers, languages, errors), which the
+// full parser handles. It gives exactly the full parser's result.
+func plainOpExpr(raw string) (opExpr, bool) {
+	var e opExpr
+	rest := raw
+	if strings.HasPrefix(rest, "not.") {
+		e.negate, rest = true, rest[4:]
+	}
+	dot := strings.IndexByte(rest, '.')
+	if dot < 0 || !plainOps[rest[:dot]] || !utf8.ValidString(raw) {
+		return opExpr{}, false
+	}
+	e.op, e.val = rest[:dot], rest[dot+1:]
+	return e, true
+}
+
+// parseOpExprFull is parseOpExpr without the fast path.
+func parseOpExprFull(raw string) (e opExpr, err *pgrsterr.Error, committed bool) {
 	in := []rune(raw)
 	what := "failed to parse filter (" + raw + ")"
 	var f failure
