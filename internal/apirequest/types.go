@@ -55,6 +55,8 @@ type Request struct {
 	Preferences Preferences
 	// Accept is the Accept header decoded into media types, in negotiation order.
 	Accept []MediaType
+	// Payload is the body of a write on a relation (ParsePayload); nil otherwise.
+	Payload *Payload
 }
 
 // EmbedOrder is the order parameter of an embedded resource:
@@ -143,4 +145,17 @@ type OrderTerm struct {
 	Desc bool
 	// Nulls is "", "first" or "last".
 	Nulls string
+}
+
+// Payload is the body of a write (POST, PATCH, PUT on a relation), checked
+// and normalised: always a JSON array of objects.
+type Payload struct {
+	// Keys are the keys of the objects, in the order of the first object;
+	// every object has the same keys unless `columns` names them.
+	Keys []string
+	// JSON is the body as a JSON array of objects, sent to PostgreSQL as
+	// one bind parameter.
+	JSON []byte
+	// Rows is the number of objects.
+	Rows int
 }

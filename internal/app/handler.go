@@ -92,6 +92,9 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	if perr != nil {
 		return response.Error(perr), version
 	}
+	if perr := parseWriteBody(req, r.Header.Get("Content-Type"), body); perr != nil {
+		return response.Error(perr), version
+	}
 	resp, perr := h.run(ctx, cfg, req, r.URL.Path, role, sc, snap.RoleSettings[role])
 	if perr != nil {
 		return response.Error(perr), version
@@ -111,6 +114,8 @@ func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.R
 		return options(req, sc)
 	case req.Kind == apirequest.TargetRoot:
 		return openapi.Respond(ctx, h.db, cfg, req, path, role, rs.Settings, sc)
+	case isWrite(req):
+		return h.mutate(ctx, cfg, req, path, role, sc, rs)
 	case req.Kind == apirequest.TargetRelation && req.Method != http.MethodGet && req.Method != http.MethodHead:
 		return nil, pgrsterr.UnsupportedMethod(req.Method)
 	}

@@ -1,0 +1,34 @@
+package pgrsterr
+
+import "fmt"
+
+// InvalidPutFilters is PGRST105 (405): PUT filters are not exactly all
+// primary key columns with `eq` (or the relation has no primary key).
+func InvalidPutFilters() *Error {
+	return newErr(405, "PGRST105", "Filters must include all and only primary key columns with 'eq' operators", nil, nil)
+}
+
+// PutRange is PGRST114 (400): PUT with limit or offset.
+func PutRange() *Error {
+	return newErr(400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT", nil, nil)
+}
+
+// PutPKMismatch is PGRST115 (400): the body's primary key values differ
+// from the ones in the URL.
+func PutPKMismatch() *Error {
+	return newErr(400, "PGRST115", "Payload values do not match URL in primary key column(s)", nil, nil)
+}
+
+// MaxAffectedExceeded is PGRST124 (400): with `handling=strict`, a write
+// touched more rows than `max-affected` allows.
+func MaxAffectedExceeded(rows int64) *Error {
+	return newErr(400, "PGRST124", "Query result exceeds max-affected preference constraint",
+		fmt.Sprintf("The query affects %d rows", rows), nil)
+}
+
+// ColumnNotFound is PGRST204 (400): a body key or `columns` entry is not a
+// column of the relation. PostgREST names the relation without its schema.
+func ColumnNotFound(table, column string) *Error {
+	return newErr(400, "PGRST204",
+		fmt.Sprintf("Could not find the '%s' column of '%s' in the schema cache", column, table), nil, nil)
+}

@@ -1,0 +1,235 @@
+package query
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+// Mutate builds the query of a write: the INSERT, UPDATE or DELETE runs in
+// the pgrst_mutation CTE, RETURNING the written rows, and the response
+// reads them like a relation (select list, embeddings), as PostgREST's
+// mutateRequestToQuery. The payload is one bind parameter unpacked with
+// json_to_recordset into the columns' own types (jsonb_to_recordset merged
+// over the column defaults for `missing=default`).
+func Mutate(mp *plan.MutatePlan, out Output) (Query, *pgrsterr.Error) {
+	if err := checkMutation(mp); err != nil {
+		return Query{}, err
+	}
+	rp := mp.Read
+	from := "pgrst_mutation AS " + ident(rp.Alias)
+	return assemble(parts{
+		with: func(b *sqlBuilder) string {
+			sql, _ := b.mutation(mp)
+			return "pgrst_mutation AS (" + sql + ")"
+		},
+		source:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
+		unpaged: func(b *sqlBuilder) (string, *pgrsterr.Error) { return unpagedNode(b, rp, from) },
+		shape:   shapeRows,
+	}, out)
+}
+
+// checkMutation validates a write's statement before it is sent: the
+// filters and logic trees must render.
+func checkMutation(mp *plan.MutatePlan) *pgrsterr.Error {
+	_, err := (&sqlBuilder{}).mutation(mp)
+	return err
+}
+
+// mutation renders the data-modifying statement of mp.
+func (b *sqlBuilder) mutation(mp *plan.MutatePlan) (string, *pgrsterr.Error) {
+	target := qi(mp.Table.QI()) + " AS " + ident(mp.Where.Alias)
+	returning := " RETURNING " + ident(mp.Where.Alias) + ".*"
+	switch mp.Kind {
+	case plan.MutateDelete:
+		where, err := b.where(mp.Where)
+		if err != nil {
+			return "", err
+		}
+		return "DELETE FROM " + target + where + returning, nil
+	case plan.MutateUpdate:
+		if len(mp.Columns) == 0 {
+			// An empty payload updates nothing.
+			return "SELECT " + ident(mp.Where.Alias) + ".* FROM " + target + " WHERE false", nil
+		}
+		sets := make([]string, len(mp.Columns))
+		for i, c := range mp.Columns {
+			sets[i] = ident(c.Name) + " = pgrst_body." + ident(c.Name)
+		}
+		body := b.recordset(mp)
+		where, err := b.where(mp.Where)
+		if err != nil {
+			return "", err
+		}
+		return "UPDATE " + target + " SET " + strings.Join(sets, ", ") +
+			" FROM (SELECT * FROM " + body + " LIMIT 1) AS pgrst_body" + where + returning, nil
+	}
+	cols := make([]string, len(mp.Columns))
+	vals := make([]string, len(mp.Columns))
+	for i, c := range mp.Columns {
+		cols[i] = ident(c.Name)
+		vals[i] = "pgrst_body." + ident(c.Name)
+	}
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO " + target)
+	if len(cols) > 0 {
+		sb.WriteString(" (" + strings.Join(cols, ", ") + ")")
+	}
+	sb.WriteString(" SELECT " + strings.Join(vals, ", ") + " FROM ")
+	if len(cols) == 0 {
+		// No columns: one row of defaults per object.
+		sb.WriteString("pg_catalog.json_array_elements(" + b.param(string(mp.Payload)) + "::json) AS pgrst_body")
+	} else {
+		sb.WriteString("(SELECT * FROM " + b.recordset(mp) + ") AS pgrst_body")
+	}
+	if mp.PutKey != nil {
+		keys := make([]string, 0, len(mp.PutKey))
+		for k := range mp.PutKey {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		conds := make([]string, len(keys))
+		for i, k := range keys {
+			conds[i] = "pgrst_body." + ident(k) + " = " + b.param(mp.PutKey[k])
+		}
+		sb.WriteString(" WHERE " + strings.Join(conds, " AND "))
+	}
+	sb.WriteString(onConflict(mp))
+	sb.WriteString(returning)
+	return sb.String(), nil
+}
+
+// recordset renders the payload as rows typed like the written columns.
+func (b *sqlBuilder) recordset(mp *plan.MutatePlan) string {
+	typed := make([]string, len(mp.Columns))
+	for i, c := range mp.Columns {
+		typed[i] = ident(c.Name) + " " + columnType(c)
+	}
+	def := ""
+	for _, c := range mp.Columns {
+		if mp.ApplyDefaults && c.Default != nil {
+			if def != "" {
+				def += ", "
+			}
+			def += b.param(c.Name) + "::text, " + *c.Default
+		}
+	}
+	payload := b.param(string(mp.Payload))
+	if def == "" {
+		return "pg_catalog.json_to_recordset(" + payload + "::json) AS _(" + strings.Join(typed, ", ") + ")"
+	}
+	// Keys present in an object override the defaults.
+	merged := "(SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(" + def + ") || pgrst_elem), '[]') " +
+		"FROM pg_catalog.jsonb_array_elements(" + payload + "::jsonb) AS pgrst_elem)"
+	return "pg_catalog.jsonb_to_recordset(" + merged + ") AS _(" + strings.Join(typed, ", ") + ")"
+}
+
+// columnType is the declared type of a column, with its typmod.
+func columnType(c schemacache.Column) string {
+	if c.NominalType != "" {
+		return c.NominalType
+	}
+	return c.Type
+}
+
+// onConflict renders the conflict clause of an upsert: DO UPDATE of the
+// written columns for merge-duplicates, DO NOTHING for ignore-duplicates
+// or when no column is written.
+func onConflict(mp *plan.MutatePlan) string {
+	if len(mp.OnConflict) == 0 {
+		return ""
+	}
+	target := make([]string, len(mp.OnConflict))
+	for i, c := range mp.OnConflict {
+		target[i] = ident(c)
+	}
+	s := " ON CONFLICT (" + strings.Join(target, ", ") + ")"
+	if mp.Resolution != "merge-duplicates" || len(mp.Columns) == 0 {
+		return s + " DO NOTHING"
+	}
+	sets := make([]string, len(mp.Columns))
+	for i, c := range mp.Columns {
+		sets[i] = ident(c.Name) + " = EXCLUDED." + ident(c.Name)
+	}
+	return s + " DO UPDATE SET " + strings.Join(sets, ", ")
+}
+
+// where renders the WHERE clause of an update or delete; "" without filters.
+func (b *sqlBuilder) where(w *plan.ReadPlan) (string, *pgrsterr.Error) {
+	var conds []string
+	for _, f := range w.Filters {
+		c, err := b.filter(w, f)
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, c)
+	}
+	for _, t := range w.Logic {
+		c, err := b.logic(w, t)
+		if err != nil {
+			return "", err
+		}
+		conds = append(conds, c)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), nil
+}
+
+// ExecuteMutation runs a write's query like Execute, then check (when not
+// nil) decides on the result before COMMIT: an error rolls the write back
+// and is returned, as PostgREST does for max-affected and PUT's key check.
+func ExecuteMutation(ctx context.Context, db Pool, s TxSettings, q Query,
+	check func(*Result) *pgrsterr.Error) (*Result, *pgrsterr.Error) {
+	if check == nil && !q.Singular {
+		return Execute(ctx, db, s, q)
+	}
+	conn, err := db.Acquire(ctx)
+	if err != nil {
+		return nil, dbError(err)
+	}
+	defer conn.Release()
+	quoted := make([]string, len(s.SearchPath))
+	for i, p := range s.SearchPath {
+		quoted[i] = ident(p)
+	}
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE")
+	sql, args := preQuery(s, strings.Join(quoted, ", "))
+	batch.Queue(sql, args...)
+	var res Result
+	var exact *int64
+	batch.Queue(q.Main.SQL, q.Main.Args...).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&exact, &res.PageTotal, &res.Body)
+	})
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		rollback(ctx, conn)
+		return nil, dbError(err)
+	}
+	var failed *pgrsterr.Error
+	if q.Singular && res.PageTotal != 1 {
+		failed = pgrsterr.NotSingular(res.PageTotal)
+	} else if check != nil {
+		failed = check(&res)
+	}
+	end := "COMMIT"
+	if failed != nil {
+		end = "ROLLBACK"
+	}
+	if _, err := conn.Exec(ctx, end); err != nil {
+		rollback(ctx, conn)
+		return nil, dbError(err)
+	}
+	if failed != nil {
+		return nil, failed
+	}
+	res.Total = total(q, exact, nil)
+	return &res, nil
+}

@@ -1,0 +1,216 @@
+package tests
+
+import (
+	"context"
+	"net/http"
+	"testing"
+)
+
+// notesSQL adds a writable table next to the sample schema.
+const notesSQL = `
+CREATE TABLE api.notes (
+  id      serial PRIMARY KEY,
+  body    text NOT NULL,
+  author_id int REFERENCES api.authors (id),
+  status  text NOT NULL DEFAULT 'draft'
+);
+CREATE TABLE api.labels (name text PRIMARY KEY, uses int NOT NULL DEFAULT 0);
+GRANT SELECT, INSERT, UPDATE, DELETE ON api.notes, api.labels TO web_anon;
+GRANT USAGE ON SEQUENCE api.notes_id_seq TO web_anon;
+`
+
+// notesEnv serves the sample schema plus api.notes and api.labels.
+func notesEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnv(t, sampleSQL(t)+notesSQL, nil)
+}
+
+// rowCount counts rows of a table through the superuser connection.
+func rowCount(t *testing.T, e *env, sql string) int {
+	t.Helper()
+	var n int
+	if err := e.db.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestInsert(t *testing.T) {
+	t.Parallel()
+	e := notesEnv(t)
+	rep := []string{"Prefer", "return=representation"}
+
+	t.Run("minimal by default", func(t *testing.T) {
+		r := e.send("POST", "/notes", `{"body":"first"}`)
+		want(t, r, 201, "", "*/*", "")
+		if n := rowCount(t, e, `SELECT count(*) FROM api.notes WHERE body = 'first'`); n != 1 {
+			t.Fatalf("rows = %d", n)
+		}
+	})
+	t.Run("representation with embedding", func(t *testing.T) {
+		r := e.send("POST", "/notes?select=body,status,authors(name)", `{"body":"x","author_id":2}`, rep...)
+		want(t, r, 201, `[{"body":"x","status":"draft","authors":{"name":"Terry Pratchett"}}]`, "*/*", "return=representation")
+		if ct := r.Header.Get("Content-Type"); ct != jsonCT {
+			t.Errorf("Content-Type = %q", ct)
+		}
+	})
+	t.Run("array with exact count", func(t *testing.T) {
+		r := e.send("POST", "/notes?select=body", `[{"body":"a"},{"body":"b"}]`,
+			"Prefer", "return=representation, count=exact")
+		want(t, r, 201, `[{"body":"a"},{"body":"b"}]`, "*/2", "return=representation, count=exact")
+	})
+	t.Run("headers-only gives Location", func(t *testing.T) {
+		r := e.send("POST", "/notes", `{"id":100,"body":"located"}`, "Prefer", "return=headers-only")
+		want(t, r, 201, "", "*/*", "return=headers-only")
+		if loc := r.Header.Get("Location"); loc != "/notes?id=eq.100" {
+			t.Errorf("Location = %q", loc)
+		}
+	})
+	t.Run("columns picks keys", func(t *testing.T) {
+		r := e.send("POST", "/notes?columns=body&select=body,status", `{"body":"c","status":"ignored"}`, rep...)
+		want(t, r, 201, `[{"body":"c","status":"draft"}]`, "*/*", "return=representation")
+	})
+	t.Run("missing null overrides defaults", func(t *testing.T) {
+		r := e.send("POST", "/labels?columns=name,uses", `[{"name":"n1"}]`)
+		if r.Status != 400 {
+			t.Fatalf("status = %d, body %s (a null for a NOT NULL column must fail)", r.Status, r.Body)
+		}
+	})
+	t.Run("missing default", func(t *testing.T) {
+		r := e.send("POST", "/labels?columns=name,uses", `[{"name":"n2"},{"name":"n3","uses":5}]`,
+			"Prefer", "missing=default, return=representation")
+		want(t, r, 201, `[{"name":"n2","uses":0},{"name":"n3","uses":5}]`, "*/*", "missing=default, return=representation")
+	})
+	t.Run("invalid json", func(t *testing.T) {
+		wantError(t, e.send("POST", "/notes", `{"body":`), 400, "PGRST102", "Empty or invalid json", "null", "null")
+		wantError(t, e.send("POST", "/notes", `42`), 400, "PGRST102", "Empty or invalid json", "", "")
+	})
+	t.Run("keys must match", func(t *testing.T) {
+		wantError(t, e.send("POST", "/notes", `[{"body":"a"},{"status":"b"}]`), 400, "PGRST102", "All object keys must match", "", "")
+	})
+	t.Run("unknown column", func(t *testing.T) {
+		wantError(t, e.send("POST", "/notes", `{"nope":1}`), 400, "PGRST204",
+			"Could not find the 'nope' column of 'notes' in the schema cache", "null", "null")
+		wantError(t, e.send("POST", "/notes?columns=body,zzz", `{"body":"a"}`), 400, "PGRST204",
+			"Could not find the 'zzz' column of 'notes' in the schema cache", "", "")
+	})
+	t.Run("empty array inserts nothing", func(t *testing.T) {
+		want(t, e.send("POST", "/notes", `[]`, "Prefer", "count=exact"), 201, "", "*/0", "count=exact")
+	})
+	t.Run("empty object uses defaults", func(t *testing.T) {
+		// body has no default: the NOT NULL violation shows the row was attempted.
+		wantError(t, e.send("POST", "/notes", `{}`), 400, "23502", "", "", "")
+	})
+	t.Run("values are parameters", func(t *testing.T) {
+		r := e.send("POST", "/notes?select=body", `{"body":"'); DROP TABLE api.notes; --"}`, rep...)
+		want(t, r, 201, `[{"body":"'); DROP TABLE api.notes; --"}]`, "*/*", "return=representation")
+	})
+}
+
+func TestUpdateDelete(t *testing.T) {
+	t.Parallel()
+	e := notesEnv(t)
+	mustExec(t, e.db, `INSERT INTO api.notes (id, body) VALUES (1, 'a'), (2, 'b'), (3, 'c')`)
+
+	t.Run("patch minimal", func(t *testing.T) {
+		r := e.send("PATCH", "/notes?id=in.(1,2)", `{"status":"done"}`)
+		want(t, r, 204, "", "0-1/*", "")
+		if n := rowCount(t, e, `SELECT count(*) FROM api.notes WHERE status = 'done'`); n != 2 {
+			t.Fatalf("updated rows = %d", n)
+		}
+	})
+	t.Run("patch representation with logic", func(t *testing.T) {
+		r := e.send("PATCH", "/notes?select=id,body&or=(id.eq.3,body.eq.zzz)", `{"body":"C"}`,
+			"Prefer", "return=representation, count=exact")
+		want(t, r, 200, `[{"id":3,"body":"C"}]`, "0-0/1", "return=representation, count=exact")
+	})
+	t.Run("patch no match", func(t *testing.T) {
+		want(t, e.send("PATCH", "/notes?id=eq.99", `{"body":"x"}`), 204, "", "*/*", "")
+	})
+	t.Run("patch empty object", func(t *testing.T) {
+		want(t, e.send("PATCH", "/notes?id=eq.1", `{}`), 204, "", "*/*", "")
+	})
+	t.Run("patch unknown column", func(t *testing.T) {
+		wantError(t, e.send("PATCH", "/notes?id=eq.1", `{"bogus":1}`), 400, "PGRST204",
+			"Could not find the 'bogus' column of 'notes' in the schema cache", "", "")
+	})
+	t.Run("max-affected strict rolls back", func(t *testing.T) {
+		r := e.send("PATCH", "/notes?id=gt.0", `{"body":"all"}`, "Prefer", "handling=strict, max-affected=1")
+		wantError(t, r, 400, "PGRST124", "Query result exceeds max-affected preference constraint", "The query affects 3 rows", "")
+		if n := rowCount(t, e, `SELECT count(*) FROM api.notes WHERE body = 'all'`); n != 0 {
+			t.Fatalf("rows changed despite the rollback: %d", n)
+		}
+	})
+	t.Run("delete representation", func(t *testing.T) {
+		r := e.send("DELETE", "/notes?id=eq.2&select=id", "", "Prefer", "return=representation")
+		want(t, r, 200, `[{"id":2}]`, "0-0/*", "return=representation")
+	})
+	t.Run("delete minimal", func(t *testing.T) {
+		want(t, e.send("DELETE", "/notes?id=eq.1", ""), 204, "", "0-0/*", "")
+		if n := rowCount(t, e, `SELECT count(*) FROM api.notes`); n != 1 {
+			t.Fatalf("rows left = %d", n)
+		}
+	})
+}
+
+func TestUpsert(t *testing.T) {
+	t.Parallel()
+	e := notesEnv(t)
+	mustExec(t, e.db, `INSERT INTO api.labels VALUES ('go', 1)`)
+
+	t.Run("merge duplicates", func(t *testing.T) {
+		r := e.send("POST", "/labels?order=name", `[{"name":"go","uses":7},{"name":"pg","uses":2}]`,
+			"Prefer", "resolution=merge-duplicates, return=representation")
+		want(t, r, 201, `[{"name":"go","uses":7},{"name":"pg","uses":2}]`, "*/*",
+			"resolution=merge-duplicates, return=representation")
+	})
+	t.Run("ignore duplicates", func(t *testing.T) {
+		r := e.send("POST", "/labels?on_conflict=name", `[{"name":"go","uses":99},{"name":"rs","uses":3}]`,
+			"Prefer", "resolution=ignore-duplicates, return=representation")
+		want(t, r, 201, `[{"name":"rs","uses":3}]`, "*/*", "resolution=ignore-duplicates, return=representation")
+		if n := rowCount(t, e, `SELECT uses FROM api.labels WHERE name = 'go'`); n != 7 {
+			t.Fatalf("uses = %d", n)
+		}
+	})
+	t.Run("duplicate without resolution", func(t *testing.T) {
+		r := e.send("POST", "/labels", `{"name":"go"}`)
+		wantError(t, r, 409, "23505", "", "", "")
+	})
+}
+
+func TestPut(t *testing.T) {
+	t.Parallel()
+	e := notesEnv(t)
+	rep := []string{"Prefer", "return=representation"}
+
+	t.Run("insert then replace", func(t *testing.T) {
+		want(t, e.send("PUT", "/labels?name=eq.new", `{"name":"new","uses":1}`), 204, "", "", "")
+		want(t, e.send("PUT", "/labels?name=eq.new", `{"name":"new","uses":2}`, rep...), 200,
+			`[{"name":"new","uses":2}]`, "", "return=representation")
+	})
+	t.Run("filters must be the primary key", func(t *testing.T) {
+		msg := "Filters must include all and only primary key columns with 'eq' operators"
+		wantError(t, e.send("PUT", "/labels?uses=eq.1", `{"name":"x"}`), 405, "PGRST105", msg, "", "")
+		wantError(t, e.send("PUT", "/labels?name=gt.a", `{"name":"x"}`), 405, "PGRST105", msg, "", "")
+		wantError(t, e.send("PUT", "/labels", `{"name":"x"}`), 405, "PGRST105", msg, "", "")
+	})
+	t.Run("no paging", func(t *testing.T) {
+		wantError(t, e.send("PUT", "/labels?name=eq.x&limit=1", `{"name":"x"}`), 400, "PGRST114",
+			"limit/offset querystring parameters are not allowed for PUT", "", "")
+	})
+	t.Run("body key must match the URL", func(t *testing.T) {
+		wantError(t, e.send("PUT", "/labels?name=eq.x", `{"name":"y","uses":1}`), 400, "PGRST115",
+			"Payload values do not match URL in primary key column(s)", "", "")
+		if n := rowCount(t, e, `SELECT count(*) FROM api.labels WHERE name IN ('x', 'y')`); n != 0 {
+			t.Fatalf("rows written = %d", n)
+		}
+	})
+}
+
+func TestWriteOnView(t *testing.T) {
+	t.Parallel()
+	e := notesEnv(t)
+	// web_anon has no write privileges on the sample tables.
+	r := e.send(http.MethodDelete, "/books?id=eq.1", "")
+	wantError(t, r, 401, "42501", "", "", "")
+}
