@@ -65,18 +65,7 @@ func Execute(ctx context.Context, db Pool, s TxSettings, q Query) (*Result, *pgr
 	}
 	defer conn.Release()
 
-	begin := "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
-	if s.ReadOnly {
-		begin = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
-	}
-	quoted := make([]string, len(s.SearchPath))
-	for i, p := range s.SearchPath {
-		quoted[i] = ident(p)
-	}
-	batch := &pgx.Batch{}
-	batch.Queue(begin)
-	sql, args := preQuery(s, strings.Join(quoted, ", "))
-	batch.Queue(sql, args...)
+	batch := beginBatch(s)
 	var (
 		res       Result
 		planned   *int64
@@ -196,6 +185,24 @@ func dbError(err error) *pgrsterr.Error {
 		return pgrsterr.ConnectionError("the request was cancelled or timed out")
 	}
 	return pgrsterr.ConnectionError(err.Error())
+}
+
+// beginBatch starts a request's pipelined batch: BEGIN (READ ONLY when
+// s.ReadOnly) and the transaction-scoped settings.
+func beginBatch(s TxSettings) *pgx.Batch {
+	begin := "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
+	if s.ReadOnly {
+		begin = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
+	}
+	quoted := make([]string, len(s.SearchPath))
+	for i, p := range s.SearchPath {
+		quoted[i] = ident(p)
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(begin)
+	sql, args := preQuery(s, strings.Join(quoted, ", "))
+	batch.Queue(sql, args...)
+	return batch
 }
 
 // preQuery is PostgREST's transaction-scoped settings statement: search

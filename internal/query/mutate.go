@@ -196,14 +196,8 @@ func ExecuteMutation(ctx context.Context, db Pool, s TxSettings, q Query,
 		return nil, dbError(err)
 	}
 	defer conn.Release()
-	quoted := make([]string, len(s.SearchPath))
-	for i, p := range s.SearchPath {
-		quoted[i] = ident(p)
-	}
-	batch := &pgx.Batch{}
-	batch.Queue("BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE")
-	sql, args := preQuery(s, strings.Join(quoted, ", "))
-	batch.Queue(sql, args...)
+	s.ReadOnly = false
+	batch := beginBatch(s)
 	var res Result
 	var exact *int64
 	batch.Queue(q.Main.SQL, q.Main.Args...).QueryRow(func(row pgx.Row) error {

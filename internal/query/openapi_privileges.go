@@ -78,15 +78,9 @@ func QueryOpenAPIAccess(ctx context.Context, db Pool, s TxSettings, schema strin
 	}
 	defer conn.Release()
 
-	quoted := make([]string, len(s.SearchPath))
-	for i, p := range s.SearchPath {
-		quoted[i] = ident(p)
-	}
 	out := &OpenAPIAccess{Privileges: privileges}
-	batch := &pgx.Batch{}
-	batch.Queue("BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY")
-	sql, args := preQuery(s, strings.Join(quoted, ", "))
-	batch.Queue(sql, args...)
+	s.ReadOnly = true
+	batch := beginBatch(s)
 	batch.Queue(openAPIAccessSQL, schema, privileges).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&out.SchemaDescription, &out.Tables, &out.Routines)
 	})
