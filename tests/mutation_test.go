@@ -2,7 +2,9 @@ package tests
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -104,6 +106,65 @@ func TestInsert(t *testing.T) {
 	t.Run("values are parameters", func(t *testing.T) {
 		r := e.send("POST", "/notes?select=body", `{"body":"'); DROP TABLE api.notes; --"}`, rep...)
 		want(t, r, 201, `[{"body":"'); DROP TABLE api.notes; --"}]`, "*/*", "return=representation")
+	})
+}
+
+// sendCSV posts a text/csv body.
+func sendCSV(t *testing.T, e *env, path, body string, headers ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.api.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "text/csv; charset=utf-8")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+func TestInsertCSV(t *testing.T) {
+	t.Parallel()
+	e := notesEnv(t)
+
+	t.Run("rows with quoting and NULL", func(t *testing.T) {
+		body := "id,body,author_id\r\n" +
+			"201,\"commas, \"\"quotes\"\"\nand a newline\",2\r\n" +
+			"202,,NULL\r\n"
+		r := sendCSV(t, e, "/notes?select=id,body,author_id,status", body,
+			"Prefer", "return=representation, count=exact")
+		want(t, r, 201, `[{"id":201,"body":"commas, \"quotes\"\nand a newline","author_id":2,"status":"draft"},`+
+			`{"id":202,"body":"","author_id":null,"status":"draft"}]`, "*/2", "return=representation, count=exact")
+		if n := rowCount(t, e, `SELECT count(*) FROM api.notes WHERE id IN (201, 202)`); n != 2 {
+			t.Fatalf("rows = %d", n)
+		}
+	})
+	t.Run("csv representation", func(t *testing.T) {
+		r := sendCSV(t, e, "/notes?select=id", "id,body\n203,x\n204,y", "Accept", "text/csv", "Prefer", "return=representation")
+		want(t, r, 201, "id\n203\n204", "*/*", "return=representation")
+		if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+			t.Errorf("Content-Type = %q", ct)
+		}
+	})
+	t.Run("NULL for a NOT NULL column fails", func(t *testing.T) {
+		wantError(t, sendCSV(t, e, "/notes", "id,body\n205,NULL\n"), 400, "23502", "", "", "")
+	})
+	t.Run("too few fields", func(t *testing.T) {
+		wantError(t, sendCSV(t, e, "/notes", "id,body\n206,a\n207"), 400, "PGRST102",
+			"All lines must have same number of fields", "", "")
+		if n := rowCount(t, e, `SELECT count(*) FROM api.notes WHERE id IN (206, 207)`); n != 0 {
+			t.Fatalf("rows = %d", n)
+		}
+	})
+	t.Run("unknown column", func(t *testing.T) {
+		wantError(t, sendCSV(t, e, "/notes", "body,nope\na,b\n"), 400, "PGRST204",
+			"Could not find the 'nope' column of 'notes' in the schema cache", "", "")
 	})
 }
 

@@ -20,7 +20,8 @@ import (
 const postgrestJSDir = "postgrestjs"
 
 // postgrestJSSQL adds what the sample schema lacks for the client's array
-// operators (contains/overlaps).
+// operators (contains/overlaps), and writable tables: api.todos and, in a
+// second exposed schema, other.todos.
 const postgrestJSSQL = `
 CREATE TABLE api.shelves (
   id     int PRIMARY KEY,
@@ -32,10 +33,28 @@ INSERT INTO api.shelves VALUES
   (2, 'Back', '{classic,used}'),
   (3, 'Window', '{new,signed,classic}');
 GRANT SELECT ON api.shelves TO web_anon;
+
+CREATE TABLE api.todos (
+  id   int PRIMARY KEY,
+  slug text NOT NULL UNIQUE,
+  task text NOT NULL,
+  done boolean NOT NULL DEFAULT false
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON api.todos TO web_anon;
+
+CREATE SCHEMA other;
+GRANT USAGE ON SCHEMA other TO web_anon;
+CREATE TABLE other.todos (
+  id   int PRIMARY KEY,
+  task text NOT NULL
+);
+INSERT INTO other.todos VALUES (1, 'elsewhere');
+GRANT SELECT, INSERT ON other.todos TO web_anon;
 `
 
 // TestPostgrestJS runs `node --test` on tests/postgrestjs/*.test.mjs with
-// API_URL pointing at a stack serving the sample schema (aggregates on).
+// API_URL pointing at a stack serving the sample schema (aggregates on)
+// and, as a second exposed schema, `other`.
 // The npm dependencies are installed by `make test` (npm ci).
 func TestPostgrestJS(t *testing.T) {
 	t.Parallel()
@@ -55,7 +74,10 @@ func TestPostgrestJS(t *testing.T) {
 		files[i] = filepath.Base(f)
 	}
 
-	e := newEnv(t, sampleSQL(t)+postgrestJSSQL, func(c *config.Config) { c.DBAggregatesEnabled = true })
+	e := newEnv(t, sampleSQL(t)+postgrestJSSQL, func(c *config.Config) {
+		c.DBAggregatesEnabled = true
+		c.DBSchemas = []string{"api", "other"}
+	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

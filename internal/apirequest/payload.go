@@ -2,7 +2,10 @@ package apirequest
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"io"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 )
@@ -59,6 +62,97 @@ func ParsePayload(req *Request, body []byte) *pgrsterr.Error {
 	}
 	req.Payload = &Payload{Keys: keys, JSON: arr, Rows: len(objs)}
 	return nil
+}
+
+// fieldsMismatch is PostgREST's PGRST102 message for a CSV body whose rows
+// do not all have the same fields.
+const fieldsMismatch = "All lines must have same number of fields"
+
+// ParseCSVPayload reads a text/csv body of a write into req.Payload as the
+// JSON array PostgREST turns it into: the first line names the columns and
+// each following line is an object of those columns. Every value is a
+// string except the unquoted or quoted literal NULL, which is null; an
+// empty field is the empty string. As PostgREST (which pairs a line's
+// fields with the header's names), fields past the header's count are
+// dropped, a repeated name keeps its last field, and every line must give
+// the columns the first line gives, else PGRST102 "All lines must have
+// same number of fields". Quoting follows RFC 4180 and empty lines are
+// skipped. A header with no lines is no rows. The `columns` parameter does
+// not apply to CSV.
+func ParseCSVPayload(req *Request, body []byte) *pgrsterr.Error {
+	r := csv.NewReader(bytes.NewReader(body))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return pgrsterr.InvalidBody("parse error (not enough input)")
+	}
+	if err != nil {
+		return pgrsterr.InvalidBody("parse error (" + err.Error() + ")")
+	}
+	var keys []string
+	var arr bytes.Buffer
+	arr.WriteByte('[')
+	rows := 0
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return pgrsterr.InvalidBody("parse error (" + err.Error() + ")")
+		}
+		rowKeys, obj := csvObject(header, rec)
+		switch {
+		case rows == 0:
+			keys = rowKeys
+		case !sameKeys(keys, rowKeys):
+			return pgrsterr.InvalidBody(fieldsMismatch)
+		}
+		if rows > 0 {
+			arr.WriteByte(',')
+		}
+		arr.Write(obj)
+		rows++
+	}
+	arr.WriteByte(']')
+	if keys == nil {
+		keys = []string{}
+	}
+	req.Payload = &Payload{Keys: keys, JSON: arr.Bytes(), Rows: rows}
+	return nil
+}
+
+// csvObject pairs a CSV line's fields with the header's names and returns
+// the names it gives, in header order, and the line as a JSON object.
+func csvObject(header, rec []string) (keys []string, obj []byte) {
+	n := min(len(header), len(rec))
+	last := make(map[string]int, n)
+	keys = make([]string, 0, n)
+	for i := range n {
+		if _, seen := last[header[i]]; !seen {
+			keys = append(keys, header[i])
+		}
+		last[header[i]] = i
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(k)
+		b.Write(name)
+		b.WriteByte(':')
+		v := rec[last[k]]
+		if v == "NULL" {
+			b.WriteString("null")
+			continue
+		}
+		val, _ := json.Marshal(v)
+		b.Write(val)
+	}
+	b.WriteByte('}')
+	return keys, b.Bytes()
 }
 
 // objectKeys returns the keys of a JSON object in document order (the

@@ -1,7 +1,9 @@
 package apirequest
 
 import (
+	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -44,6 +46,69 @@ func TestParsePayload(t *testing.T) {
 			}
 			if c.json != "" && string(req.Payload.JSON) != c.json {
 				t.Errorf("json = %s, want %s", req.Payload.JSON, c.json)
+			}
+		})
+	}
+}
+
+func TestParseCSVPayload(t *testing.T) {
+	cases := []struct {
+		name, body string
+		columns    []string
+		keys       []string
+		json       string
+		rows       int
+		err        string
+	}{
+		{name: "rows", body: "id,name\n1,Xenix\n2,Windows NT\n", keys: []string{"id", "name"},
+			json: `[{"id":"1","name":"Xenix"},{"id":"2","name":"Windows NT"}]`, rows: 2},
+		{name: "crlf without final newline", body: "a,b\r\n1,2\r\n3,4", keys: []string{"a", "b"},
+			json: `[{"a":"1","b":"2"},{"a":"3","b":"4"}]`, rows: 2},
+		{name: "NULL is null, empty is empty string", body: "a,b,c\nNULL,,\"NULL\"\n", keys: []string{"a", "b", "c"},
+			json: `[{"a":null,"b":"","c":null}]`, rows: 1},
+		{name: "null in another case is text", body: "a\nnull\n", keys: []string{"a"}, json: `[{"a":"null"}]`, rows: 1},
+		{name: "quoted commas, quotes and newlines", body: "a,b\n\"x,y\",\"he said \"\"hi\"\"\"\n\"line\nbreak\",z\n",
+			keys: []string{"a", "b"}, json: `[{"a":"x,y","b":"he said \"hi\""},{"a":"line\nbreak","b":"z"}]`, rows: 2},
+		{name: "spaces are data", body: "a\n x \n", keys: []string{"a"}, json: `[{"a":" x "}]`, rows: 1},
+		{name: "empty lines skipped", body: "a\n\nx\n\n", keys: []string{"a"}, json: `[{"a":"x"}]`, rows: 1},
+		{name: "header only", body: "a,b\n", keys: []string{}, json: `[]`, rows: 0},
+		{name: "extra fields dropped", body: "a,b\n1,2,3\n", keys: []string{"a", "b"}, json: `[{"a":"1","b":"2"}]`, rows: 1},
+		{name: "repeated name keeps the last field", body: "a,a\n1,2\n", keys: []string{"a"}, json: `[{"a":"2"}]`, rows: 1},
+		{name: "columns do not apply", body: "a,b\n1,2\n", columns: []string{"a"}, keys: []string{"a", "b"},
+			json: `[{"a":"1","b":"2"}]`, rows: 1},
+		{name: "too few fields", body: "a,b\nfoo,bar\nbaz", err: "All lines must have same number of fields"},
+		{name: "first line short", body: "a,b\nfoo\nbar,baz\n", err: "All lines must have same number of fields"},
+		{name: "empty", body: "", err: "parse error (not enough input)"},
+		{name: "bare quote", body: "a\nx\"y\n", err: "parse error ("},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := &Request{Columns: c.columns}
+			err := ParseCSVPayload(req, []byte(c.body))
+			if c.err != "" {
+				if err == nil || err.Code != "PGRST102" || !strings.HasPrefix(err.Message, c.err) {
+					t.Fatalf("err = %v, want PGRST102 %q", err, c.err)
+				}
+				if req.Payload != nil {
+					t.Fatalf("payload set on error: %+v", req.Payload)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := req.Payload
+			if !reflect.DeepEqual(p.Keys, c.keys) {
+				t.Errorf("keys = %q, want %q", p.Keys, c.keys)
+			}
+			if string(p.JSON) != c.json {
+				t.Errorf("json = %s, want %s", p.JSON, c.json)
+			}
+			if !json.Valid(p.JSON) {
+				t.Errorf("json %s is not valid", p.JSON)
+			}
+			if p.Rows != c.rows {
+				t.Errorf("rows = %d, want %d", p.Rows, c.rows)
 			}
 		})
 	}

@@ -27,8 +27,7 @@ func isWrite(req *apirequest.Request) bool {
 }
 
 // parseWriteBody reads the payload of POST, PATCH and PUT on a relation:
-// JSON (no Content-Type counts as JSON); CSV is not supported; any other
-// type is PGRST102.
+// JSON (no Content-Type counts as JSON) or CSV; any other type is PGRST102.
 func parseWriteBody(req *apirequest.Request, contentType string, body []byte) *pgrsterr.Error {
 	if !isWrite(req) || req.Method == http.MethodDelete {
 		return nil
@@ -37,7 +36,7 @@ func parseWriteBody(req *apirequest.Request, contentType string, body []byte) *p
 		mt, _, err := mime.ParseMediaType(contentType)
 		switch {
 		case err == nil && mt == "text/csv":
-			return pgrsterr.NotImplemented("text/csv request bodies")
+			return apirequest.ParseCSVPayload(req, body)
 		case err != nil || (mt != "application/json" && mt != "application/vnd.pgrst.object+json"):
 			return pgrsterr.InvalidBody("Content-Type not acceptable: " + contentType)
 		}

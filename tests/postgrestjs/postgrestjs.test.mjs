@@ -1,7 +1,8 @@
 // End-to-end tests of the API driven by @supabase/postgrest-js, the client
 // supabase-js uses. Run by TestPostgrestJS (tests/postgrestjs_test.go), which
 // starts a stack on localdev/sample_schema.sql plus api.shelves (a text[]
-// column), with aggregates enabled, and passes its address in API_URL.
+// column) and the writable api.todos and other.todos (schemas api and
+// other exposed), with aggregates enabled, and passes its address in API_URL.
 //
 // Expectations are PostgREST 13's responses as the client reports them:
 // { error, data, count, status, statusText }.
@@ -523,7 +524,7 @@ describe('schemas', () => {
       code: 'PGRST106',
       details: null,
       hint: null,
-      message: 'The schema must be one of the following: api',
+      message: 'The schema must be one of the following: api, other',
     })
   })
 })
@@ -600,5 +601,132 @@ describe('errors', () => {
       })
       return true
     })
+  })
+})
+
+// Writes on api.todos (id, slug UNIQUE, task, done DEFAULT false) and
+// other.todos, which start empty and with one row. The tests build on each
+// other in order.
+describe('insert, upsert, update and delete', () => {
+  const created = { status: 201, statusText: 'Created' }
+  const todos = (op, value) =>
+    api.from('todos').select('id, slug, task, done').filter('id', op, value).order('id')
+
+  test('insert one row with select', async () => {
+    const res = await api.from('todos').insert({ id: 1, slug: 'a', task: 'write' }).select()
+    sent('POST', '/todos?select=*')
+    ok(res, [{ id: 1, slug: 'a', task: 'write', done: false }], created)
+    same(header('Preference-Applied'), 'return=representation', 'Preference-Applied')
+    same(header('Content-Range'), '*/*', 'Content-Range')
+  })
+
+  test('bulk insert without select', async () => {
+    const res = await api.from('todos').insert([
+      { id: 2, slug: 'b', task: 'read' },
+      { id: 3, slug: 'c', task: 'test' },
+    ])
+    sent('POST', '/todos?columns="id","slug","task"')
+    ok(res, null, created)
+    ok(await api.from('todos').select('id').in('id', [2, 3]).order('id'), ids(2, 3))
+  })
+
+  test('bulk insert of different keys fills the missing ones with null', async () => {
+    const res = await api.from('todos').insert([
+      { id: 4, slug: 'd', task: 'x', done: true },
+      { id: 5, slug: 'e', task: 'y' },
+    ])
+    sent('POST', '/todos?columns="id","slug","task","done"')
+    same(res.status, 400, 'status')
+    same(res.error?.code, '23502', 'error code')
+    ok(await api.from('todos').select('id').in('id', [4, 5]), [])
+  })
+
+  test('bulk insert with defaultToNull false uses the defaults', async () => {
+    const res = await api.from('todos')
+      .insert([{ id: 4, slug: 'd', task: 'x', done: true }, { id: 5, slug: 'e', task: 'y' }], { defaultToNull: false })
+      .select('id, done')
+    sent('POST', '/todos?columns="id","slug","task","done"&select=id,done')
+    res.data?.sort((a, b) => a.id - b.id)
+    ok(res, [{ id: 4, done: true }, { id: 5, done: false }], created)
+    same(header('Preference-Applied'), 'missing=default, return=representation', 'Preference-Applied')
+  })
+
+  test('insert with an exact count', async () => {
+    const res = await api.from('todos').insert({ id: 6, slug: 'f', task: 'count' }, { count: 'exact' })
+    sent('POST', '/todos')
+    ok(res, null, { ...created, count: 1 })
+    same(header('Content-Range'), '*/1', 'Content-Range')
+  })
+
+  test('upsert with onConflict updates and inserts', async () => {
+    const res = await api.from('todos')
+      .upsert([{ id: 1, slug: 'a', task: 'rewrite' }, { id: 7, slug: 'g', task: 'new' }], { onConflict: 'slug' })
+      .select('id, task')
+    sent('POST', '/todos?on_conflict=slug&columns="id","slug","task"&select=id,task')
+    res.data?.sort((a, b) => a.id - b.id)
+    ok(res, [{ id: 1, task: 'rewrite' }, { id: 7, task: 'new' }], created)
+    same(header('Preference-Applied'), 'resolution=merge-duplicates, return=representation', 'Preference-Applied')
+  })
+
+  test('upsert with ignoreDuplicates returns only the inserted rows', async () => {
+    const res = await api.from('todos')
+      .upsert([{ id: 1, slug: 'a', task: 'ignored' }, { id: 8, slug: 'h', task: 'kept' }],
+        { onConflict: 'slug', ignoreDuplicates: true })
+      .select('id, task')
+    sent('POST', '/todos?on_conflict=slug&columns="id","slug","task"&select=id,task')
+    ok(res, [{ id: 8, task: 'kept' }], created)
+    same(header('Preference-Applied'), 'resolution=ignore-duplicates, return=representation', 'Preference-Applied')
+    ok(await todos('in', '(1,8)'), [
+      { id: 1, slug: 'a', task: 'rewrite', done: false },
+      { id: 8, slug: 'h', task: 'kept', done: false },
+    ])
+  })
+
+  test('update with a filter and select', async () => {
+    const res = await api.from('todos').update({ done: true }).eq('id', 7).select('id, done')
+    sent('PATCH', '/todos?id=eq.7&select=id,done')
+    ok(res, [{ id: 7, done: true }])
+    same(header('Content-Range'), '0-0/*', 'Content-Range')
+  })
+
+  test('update with an exact count and no select', async () => {
+    const res = await api.from('todos').update({ task: 'bulk' }, { count: 'exact' }).in('id', [2, 3])
+    sent('PATCH', '/todos?id=in.(2,3)')
+    ok(res, null, { count: 2, status: 204, statusText: 'No Content' })
+  })
+
+  test('delete with a filter', async () => {
+    const res = await api.from('todos').delete().eq('id', 8)
+    sent('DELETE', '/todos?id=eq.8')
+    ok(res, null, { status: 204, statusText: 'No Content' })
+    ok(await todos('eq', 8), [])
+  })
+
+  test('delete with select', async () => {
+    const res = await api.from('todos').delete().eq('slug', 'f').select('id')
+    sent('DELETE', '/todos?slug=eq.f&select=id')
+    ok(res, ids(6))
+  })
+
+  test('insert into another schema', async () => {
+    const res = await api.schema('other').from('todos').insert({ id: 2, task: 'there' }).select()
+    sent('POST', '/todos?select=*')
+    same(last.headers['content-profile'], 'other', 'Content-Profile')
+    ok(res, [{ id: 2, task: 'there' }], created)
+    same(header('Content-Profile'), 'other', 'response Content-Profile')
+    ok(await api.schema('other').from('todos').select('id').order('id'), ids(1, 2))
+    ok(await api.from('todos').select('id').eq('id', 2), ids(2))
+  })
+
+  test('unknown column is PGRST204', async () => {
+    const res = await api.from('todos').insert({ id: 9, nope: 1 })
+    sent('POST', '/todos')
+    fails(res, 400, 'Bad Request', {
+      code: 'PGRST204',
+      details: null,
+      hint: null,
+      message: "Could not find the 'nope' column of 'todos' in the schema cache",
+    })
+    ok(await todos('eq', 9), [])
   })
 })
