@@ -276,7 +276,9 @@ func TestTwoWorkersOneLeader(t *testing.T) {
 	r = standby.waitBuild("startup", 5*time.Second)
 	t.Logf("old leader stopped listening %v after losing the lease; new leader's startup build finished after %v",
 		stepped, r.Finished.Sub(start))
-	if stepped > ttl {
+	// Loss is noticed at the next renewal (a third of the TTL); the slack
+	// covers closing the connection on a loaded machine.
+	if stepped > ttl+ttl/2 {
 		t.Errorf("the old leader kept listening %v after losing its lease (TTL %v)", stepped, ttl)
 	}
 	if h := holder(t, store); !strings.HasPrefix(h, standby.id+"/") {
