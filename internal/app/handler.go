@@ -123,14 +123,8 @@ func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.R
 	if err != nil {
 		return nil, err
 	}
-	settings := query.TxSettings{
-		Role:         role,
-		RoleSettings: rs.Settings,
-		SearchPath:   append([]string{req.Schema}, cfg.DBExtraSearchPath...),
-		Method:       req.Method,
-		Path:         path,
-		ReadOnly:     true,
-	}
+	settings := txSettings(cfg, req, path, role, rs)
+	settings.ReadOnly = true
 	// Negotiation, then strict preferences, come after planning (PostgREST's Plan).
 	media, err := apirequest.Negotiate(req.Accept, cfg.DBPlanEnabled)
 	if err != nil {
@@ -186,4 +180,17 @@ func (h *Handler) configFor(version int64, snap *schemacache.Snapshot) *config.C
 	}
 	h.effVer, h.effective = version, eff
 	return eff
+}
+
+// txSettings are the transaction-scoped settings of a request: its role
+// and the role's settings, the selected schema followed by
+// db-extra-search-path, and request.method / request.path.
+func txSettings(cfg *config.Config, req *apirequest.Request, path, role string, rs config.RoleSettings) query.TxSettings {
+	return query.TxSettings{
+		Role:         role,
+		RoleSettings: rs.Settings,
+		SearchPath:   append([]string{req.Schema}, cfg.DBExtraSearchPath...),
+		Method:       req.Method,
+		Path:         path,
+	}
 }

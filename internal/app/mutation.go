@@ -78,13 +78,7 @@ func (h *Handler) mutate(ctx context.Context, cfg *config.Config, req *apireques
 	if err != nil {
 		return nil, err
 	}
-	settings := query.TxSettings{
-		Role:         role,
-		RoleSettings: rs.Settings,
-		SearchPath:   append([]string{req.Schema}, cfg.DBExtraSearchPath...),
-		Method:       req.Method,
-		Path:         path,
-	}
+	settings := txSettings(cfg, req, path, role, rs)
 	res, err := query.ExecuteMutation(ctx, h.db, settings, q, mutationCheck(req, mp))
 	if err != nil {
 		return nil, err
