@@ -297,13 +297,15 @@ func TestReaderDoesNotRefetchABadVersion(t *testing.T) {
 func TestReaderRevalidateEvery(t *testing.T) {
 	s, _ := newStore(t)
 	v1 := publishBlob(t, s, cacheBlob(t, "a"))
-	r := cachestore.NewReaderWithOptions(s, cachestore.ReaderOptions{RevalidateEvery: 300 * time.Millisecond})
+	// A window far longer than a publish, so a loaded machine cannot close it early.
+	const window = 1500 * time.Millisecond
+	r := cachestore.NewReaderWithOptions(s, cachestore.ReaderOptions{RevalidateEvery: window})
 	current(t, r)
 	v2 := publishBlob(t, s, cacheBlob(t, "b"))
 	if _, v := current(t, r); v != v1 {
 		t.Fatalf("within the revalidation window: v%d, want the memoised v%d", v, v1)
 	}
-	time.Sleep(350 * time.Millisecond)
+	time.Sleep(window + 50*time.Millisecond)
 	if _, v := current(t, r); v != v2 {
 		t.Fatalf("after the window: v%d, want v%d", v, v2)
 	}
