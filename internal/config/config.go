@@ -64,6 +64,12 @@ type Config struct {
 	// DBPlanEnabled allows the application/vnd.pgrst.plan media type
 	// (PGRST_DB_PLAN_ENABLED or pgrst.db_plan_enabled, default false).
 	DBPlanEnabled bool
+	// DBHoistedTxSettings names the settings a function's SET clauses may
+	// apply to the transaction that calls it (PGRST_DB_HOISTED_TX_SETTINGS
+	// or pgrst.db_hoisted_tx_settings, comma list, default
+	// [DefaultHoistedTxSettings]). The schema cache records, per routine,
+	// which of its SET clauses these are.
+	DBHoistedTxSettings []string
 	// OpenAPIMode is follow-privileges, ignore-privileges or disabled
 	// (PGRST_OPENAPI_MODE or pgrst.openapi_mode, default follow-privileges).
 	OpenAPIMode string

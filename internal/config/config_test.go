@@ -108,3 +108,25 @@ func TestFromEnvAdminPortMustDifferFromServerPort(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestFromEnvHoistedTxSettings(t *testing.T) {
+	def := "statement_timeout|plan_filter.statement_cost_limit|default_transaction_isolation"
+	for val, want := range map[string]string{
+		"":                               def,
+		" , ":                            def,
+		" work_mem , statement_timeout ": "work_mem|statement_timeout",
+		"search_path":                    "search_path",
+	} {
+		c := mustFromEnv(t, map[string]string{"PGRST_DB_HOISTED_TX_SETTINGS": val})
+		if got := strings.Join(c.DBHoistedTxSettings, "|"); got != want {
+			t.Errorf("PGRST_DB_HOISTED_TX_SETTINGS=%q: DBHoistedTxSettings = %q, want %q", val, got, want)
+		}
+	}
+	// The default is a fresh slice each time: changing one config's list
+	// leaves the next one alone.
+	a := mustFromEnv(t, nil)
+	a.DBHoistedTxSettings[0] = "changed"
+	if b := mustFromEnv(t, nil); strings.Join(b.DBHoistedTxSettings, "|") != def {
+		t.Errorf("default list shared between configs: %v", b.DBHoistedTxSettings)
+	}
+}

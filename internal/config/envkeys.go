@@ -30,6 +30,7 @@ func (c *Config) readInDBKeys(getenv func(string) string) []error {
 	if c.DBPlanEnabled, err = parseBool(getenv("PGRST_DB_PLAN_ENABLED"), false); err != nil {
 		errs = append(errs, fmt.Errorf("PGRST_DB_PLAN_ENABLED: %w", err))
 	}
+	c.DBHoistedTxSettings = parseHoisted(getenv("PGRST_DB_HOISTED_TX_SETTINGS"))
 	if err := checkOpenAPIMode(c.OpenAPIMode); err != nil {
 		errs = append(errs, fmt.Errorf("PGRST_OPENAPI_MODE: %w", err))
 	}
@@ -69,6 +70,23 @@ func parseMaxRows(v string) (int, error) {
 		return 0, fmt.Errorf("%q is not a non-negative number", v)
 	}
 	return n, nil
+}
+
+// DefaultHoistedTxSettings returns PostgREST's default db-hoisted-tx-settings,
+// a new slice on each call so callers may keep or change it.
+func DefaultHoistedTxSettings() []string {
+	return []string{"statement_timeout", "plan_filter.statement_cost_limit", "default_transaction_isolation"}
+}
+
+// parseHoisted reads a db-hoisted-tx-settings list. A value naming no
+// setting (blank, or only commas) means the default, as an empty value does
+// for the other in-database keys; a list matching nothing can be had by
+// naming a setting no function sets.
+func parseHoisted(v string) []string {
+	if l := splitList(v); len(l) > 0 {
+		return l
+	}
+	return DefaultHoistedTxSettings()
 }
 
 // checkOpenAPIMode accepts the three openapi-mode values PostgREST knows.

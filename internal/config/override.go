@@ -19,8 +19,8 @@ var secretDBSettings = map[string]bool{"jwt_secret": true}
 // by [QueryDBSettings], keys without "pgrst.") overriding the environment,
 // PostgREST's precedence in-db > env. It applies db_schemas, db_anon_role,
 // db_extra_search_path, db_max_rows, db_aggregates_enabled,
-// db_plan_enabled, openapi_mode, openapi_server_proxy_uri and
-// db_pre_config, and stores every
+// db_plan_enabled, db_hoisted_tx_settings, openapi_mode,
+// openapi_server_proxy_uri and db_pre_config, and stores every
 // whitelisted key of s (see [DBSettingsNames]) in DBSettings for later use;
 // other keys are ignored. c is not modified.
 //
@@ -32,6 +32,7 @@ func (c *Config) WithDBSettings(s map[string]string) (*Config, error) {
 	n := *c
 	n.DBSchemas = slices.Clone(c.DBSchemas)
 	n.DBExtraSearchPath = slices.Clone(c.DBExtraSearchPath)
+	n.DBHoistedTxSettings = slices.Clone(c.DBHoistedTxSettings)
 	n.DBSettings = map[string]string{}
 	for _, key := range DBSettingsNames {
 		if v, ok := s[key]; ok {
@@ -70,6 +71,8 @@ func (c *Config) applyDBSetting(key, v string) error {
 		c.DBAggregatesEnabled, err = parseBool(v, false)
 	case "db_plan_enabled":
 		c.DBPlanEnabled, err = parseBool(v, false)
+	case "db_hoisted_tx_settings":
+		c.DBHoistedTxSettings = parseHoisted(v)
 	case "openapi_mode":
 		v = or(v, "follow-privileges")
 		if err = checkOpenAPIMode(v); err == nil {
@@ -92,10 +95,11 @@ func (c *Config) applyDBSetting(key, v string) error {
 // Fingerprint returns 16 hex digits (the start of a SHA-256) identifying the
 // effective settings that shape the schema cache and request handling:
 // DBSchemas, DBAnonRole, DBExtraSearchPath, DBMaxRows, DBAggregatesEnabled,
-// DBPlanEnabled, OpenAPIMode and the DBSettings map except jwt_secret. It
-// is stable across processes for equal settings, and does not cover
-// secrets or connection settings (DBURI and its password, RedisURL), ports,
-// logging or cache store tuning.
+// DBPlanEnabled, DBHoistedTxSettings (it decides which function settings
+// the cache records), OpenAPIMode and the DBSettings map except
+// jwt_secret. It is stable across processes for equal settings, and does
+// not cover secrets or connection settings (DBURI and its password,
+// RedisURL), ports, logging or cache store tuning.
 func (c *Config) Fingerprint() string {
 	settings := map[string]string{}
 	for k, v := range c.DBSettings {
@@ -111,10 +115,11 @@ func (c *Config) Fingerprint() string {
 		MaxRows         int
 		Aggregates      bool
 		Plan            bool
+		Hoisted         []string
 		OpenAPIMode     string
 		DBSettings      map[string]string
 	}{nilIfEmpty(c.DBSchemas), c.DBAnonRole, nilIfEmpty(c.DBExtraSearchPath), c.DBMaxRows,
-		c.DBAggregatesEnabled, c.DBPlanEnabled, c.OpenAPIMode, settings})
+		c.DBAggregatesEnabled, c.DBPlanEnabled, nilIfEmpty(c.DBHoistedTxSettings), c.OpenAPIMode, settings})
 	if err != nil {
 		panic(err) // strings, ints and bools always encode
 	}

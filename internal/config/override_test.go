@@ -59,6 +59,41 @@ func TestWithDBSettingsOverridesEnvironment(t *testing.T) {
 	}
 }
 
+func TestWithDBSettingsHoistedTxSettings(t *testing.T) {
+	base := mustFromEnv(t, map[string]string{"PGRST_DB_HOISTED_TX_SETTINGS": "work_mem"})
+	c, err := base.WithDBSettings(map[string]string{"db_hoisted_tx_settings": " statement_timeout, search_path "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.DBHoistedTxSettings, "|"); got != "statement_timeout|search_path" {
+		t.Errorf("in-db list: DBHoistedTxSettings = %q", got)
+	}
+	if got := strings.Join(base.DBHoistedTxSettings, "|"); got != "work_mem" {
+		t.Errorf("receiver modified: DBHoistedTxSettings = %q", got)
+	}
+	// Not set in the database: the environment's list.
+	c, err = base.WithDBSettings(map[string]string{"db_anon_role": "anon"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.DBHoistedTxSettings, "|"); got != "work_mem" {
+		t.Errorf("unset in-db key: DBHoistedTxSettings = %q, want the environment's", got)
+	}
+	c.DBHoistedTxSettings[0] = "changed"
+	if base.DBHoistedTxSettings[0] != "work_mem" {
+		t.Error("WithDBSettings shares the list with its receiver")
+	}
+	// Empty in the database: PostgREST's default, not the environment's.
+	c, err = base.WithDBSettings(map[string]string{"db_hoisted_tx_settings": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(c.DBHoistedTxSettings, "|"),
+		"statement_timeout|plan_filter.statement_cost_limit|default_transaction_isolation"; got != want {
+		t.Errorf("empty in-db value: DBHoistedTxSettings = %q, want %q", got, want)
+	}
+}
+
 func TestWithDBSettingsEmptyMeansDefault(t *testing.T) {
 	base := mustFromEnv(t, map[string]string{
 		"PGRST_DB_SCHEMAS":      "env",
@@ -126,6 +161,7 @@ func TestFingerprint(t *testing.T) {
 	changes := map[string]*Config{}
 	changes["env schemas"] = mustFromEnv(t, map[string]string{"PGRST_DB_SCHEMAS": "api"})
 	changes["schema order"] = mustFromEnv(t, map[string]string{"PGRST_DB_SCHEMAS": "b,a"})
+	changes["env hoisted"] = mustFromEnv(t, map[string]string{"PGRST_DB_HOISTED_TX_SETTINGS": "work_mem"})
 	for name, s := range map[string]map[string]string{
 		"in-db schemas": {"db_schemas": "api"},
 		"anon role":     {"db_anon_role": "anon"},
@@ -134,6 +170,7 @@ func TestFingerprint(t *testing.T) {
 		"plan":          {"db_plan_enabled": "true"},
 		"openapi":       {"openapi_mode": "disabled"},
 		"search path":   {"db_extra_search_path": "ext"},
+		"hoisted":       {"db_hoisted_tx_settings": "statement_timeout"},
 		"other setting": {"server_trace_header": "X-Request-Id"},
 	} {
 		c, err := base.WithDBSettings(s)

@@ -333,7 +333,7 @@ func (r *reader) rel(rel *Relationship) {
 }
 
 func (r *reader) routine(rt *Routine) {
-	if !r.fields(7, "routine") {
+	if !r.fields(9, "routine") {
 		return
 	}
 	rt.Schema, rt.Name, rt.Description = r.str(), r.str(), r.str()
@@ -349,4 +349,13 @@ func (r *reader) routine(rt *Routine) {
 		rt.Return = ReturnType{SetOf: r.boolean(), Type: r.qi(), Composite: r.boolean()}
 	}
 	rt.Volatility, rt.HasVariadic = Volatility(r.str()), r.boolean()
+	rt.IsolationLevel = r.str()
+	if n := r.arr(); n > 0 {
+		rt.Settings = make([]Setting, n)
+		for i := range rt.Settings {
+			if r.fields(2, "setting") {
+				rt.Settings[i] = Setting{Name: r.str(), Value: r.str()}
+			}
+		}
+	}
 }

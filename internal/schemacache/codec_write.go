@@ -19,8 +19,9 @@ import (
 //	column   = [name, description, nullable, type, nominalType, maxLen|nil, default|nil, enum]
 //	rel      = [table, foreignTable, isSelf, cardinality, constraint, columns, isParent, junction|nil, function|nil, toOne]
 //	junction = [table, constraint1, constraint2, colsSource, colsTarget]
-//	routine  = [schema, name, description, params, return, volatility, hasVariadic]
+//	routine  = [schema, name, description, params, return, volatility, hasVariadic, isolationLevel, settings]
 //	param    = [name, type, required, variadic]
+//	setting  = [name, value]
 //	return   = [setOf, type, composite]
 //	qi       = [schema, name];  pair = [col, fcol];  role = [settings map, isolationLevel]
 
@@ -187,7 +188,7 @@ func (w *writer) rel(r *Relationship) {
 }
 
 func (w *writer) routine(r *Routine) {
-	w.arr(7)
+	w.arr(9)
 	w.str(r.Schema)
 	w.str(r.Name)
 	w.str(r.Description)
@@ -205,6 +206,13 @@ func (w *writer) routine(r *Routine) {
 	w.boolean(r.Return.Composite)
 	w.str(string(r.Volatility))
 	w.boolean(r.HasVariadic)
+	w.str(r.IsolationLevel)
+	w.arr(len(r.Settings))
+	for _, st := range r.Settings {
+		w.arr(2)
+		w.str(st.Name)
+		w.str(st.Value)
+	}
 }
 
 // roleSettingsMap is the type of Snapshot.RoleSettings.

@@ -50,8 +50,13 @@ func sampleCache() *sc.SchemaCache {
 		Routines: []sc.Routine{
 			{Schema: "api", Name: "over", Volatility: sc.Volatile, Return: sc.ReturnType{Type: sc.QI{Schema: "pg_catalog", Name: "text"}}},
 			{Schema: "api", Name: "over", Description: "one", Volatility: sc.Stable,
-				Params: []sc.RoutineParam{{Name: "a", Type: "integer", Required: true}},
-				Return: sc.ReturnType{SetOf: true, Composite: true, Type: sc.QI{Schema: "api", Name: "books"}}},
+				Params:         []sc.RoutineParam{{Name: "a", Type: "integer", Required: true}},
+				Return:         sc.ReturnType{SetOf: true, Composite: true, Type: sc.QI{Schema: "api", Name: "books"}},
+				IsolationLevel: "repeatable read",
+				Settings: []sc.Setting{
+					{Name: "statement_timeout", Value: "5s"},
+					{Name: "plan_filter.statement_cost_limit", Value: "1e+06"},
+				}},
 			{Schema: "api", Name: "sum_all", Volatility: sc.Immutable, HasVariadic: true,
 				Params: []sc.RoutineParam{{Name: "nums", Type: "integer[]", Variadic: true}},
 				Return: sc.ReturnType{Type: sc.QI{Schema: "pg_catalog", Name: "void"}}},
@@ -132,7 +137,15 @@ func TestDecodeIndexes(t *testing.T) {
 	}
 	ov := got.Overloads(sc.QI{Schema: "api", Name: "over"})
 	if len(ov) != 2 || len(ov[0].Params) != 0 || len(ov[1].Params) != 1 || ov[1].Description != "one" {
-		t.Errorf("Overloads(api.over) = %+v", ov)
+		t.Fatalf("Overloads(api.over) = %+v", ov)
+	}
+	// Function settings survive in order; none decode as nil.
+	wantSettings := []sc.Setting{{Name: "statement_timeout", Value: "5s"}, {Name: "plan_filter.statement_cost_limit", Value: "1e+06"}}
+	if ov[1].IsolationLevel != "repeatable read" || !reflect.DeepEqual(ov[1].Settings, wantSettings) {
+		t.Errorf("api.over(a) isolation %q, settings %+v", ov[1].IsolationLevel, ov[1].Settings)
+	}
+	if ov[0].IsolationLevel != "" || ov[0].Settings != nil {
+		t.Errorf("api.over() isolation %q, settings %#v; want none", ov[0].IsolationLevel, ov[0].Settings)
 	}
 	if ov := got.Overloads(sc.QI{Schema: "api", Name: "sum_all"}); len(ov) != 1 || !ov[0].Return.IsVoid() {
 		t.Errorf("Overloads(api.sum_all) = %+v", ov)

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 )
 
 // Beginner starts transactions: *pgx.Conn and *pgxpool.Pool both are.
@@ -18,6 +21,10 @@ type Beginner interface {
 type LoadOptions struct {
 	// Schemas are the exposed schemas (db-schemas).
 	Schemas []string
+	// HoistedTxSettings are the setting names (db-hoisted-tx-settings) whose
+	// function SET clauses go into Routine.Settings. nil means
+	// config.DefaultHoistedTxSettings; an empty, non-nil list hoists none.
+	HoistedTxSettings []string
 	// SleepMs, when positive, makes the load sleep this long inside its
 	// transaction (PostgREST's internal-schema-cache-query-sleep), for tests.
 	SleepMs int
@@ -81,7 +88,9 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 				return err
 			})
 		},
-		func() error { return step("funcs", func() error { return loadRoutines(ctx, tx, schemas, sc) }) },
+		func() error {
+			return step("funcs", func() error { return loadRoutines(ctx, tx, schemas, hoistedNames(opts.HoistedTxSettings), sc) })
+		},
 		func() error {
 			return step("comprels", func() (err error) { computed, err = loadComputedRels(ctx, tx, schemas, sc); return err })
 		},
@@ -216,22 +225,38 @@ func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCac
 	return names, rows.Err()
 }
 
-func loadRoutines(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache) error {
-	rows, err := tx.Query(ctx, routinesQuery, schemas)
+// hoistedNames is the $2 of routinesQuery: the db-hoisted-tx-settings
+// names, or the default ones for nil, lower-cased to compare with the
+// lower-cased names of proconfig.
+func hoistedNames(names []string) []string {
+	if names == nil {
+		names = config.DefaultHoistedTxSettings()
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.ToLower(strings.TrimSpace(n))
+	}
+	return out
+}
+
+func loadRoutines(ctx context.Context, tx pgx.Tx, schemas, hoisted []string, sc *SchemaCache) error {
+	rows, err := tx.Query(ctx, routinesQuery, schemas, hoisted)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r Routine
-		var names, modes, types []string
+		var names, modes, types, settings []string
 		var nargs, ndefaults int16
 		var vol string
 		if err := rows.Scan(&r.Schema, &r.Name, &r.Description, &names, &modes, &types, &nargs, &ndefaults,
-			&r.Return.SetOf, &r.Return.Type.Schema, &r.Return.Type.Name, &r.Return.Composite, &vol, &r.HasVariadic); err != nil {
+			&r.Return.SetOf, &r.Return.Type.Schema, &r.Return.Type.Name, &r.Return.Composite, &vol, &r.HasVariadic,
+			&r.IsolationLevel, &settings); err != nil {
 			return err
 		}
 		r.Volatility = Volatility(vol)
+		r.Settings = parseSettings(settings)
 		params, ok := inputParams(names, modes, types, int(nargs), int(ndefaults))
 		if !ok {
 			continue
@@ -240,6 +265,20 @@ func loadRoutines(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCa
 		sc.Routines = append(sc.Routines, r)
 	}
 	return rows.Err()
+}
+
+// parseSettings splits proconfig entries ("name=value") into Settings; nil
+// for none, as a decoded cache has it.
+func parseSettings(entries []string) []Setting {
+	if len(entries) == 0 {
+		return nil
+	}
+	out := make([]Setting, len(entries))
+	for i, e := range entries {
+		name, value, _ := strings.Cut(e, "=")
+		out[i] = Setting{Name: name, Value: value}
+	}
+	return out
 }
 
 // inputParams picks the input parameters out of all arguments (modes i, b, v;

@@ -453,6 +453,133 @@ func TestLoadRoutines(t *testing.T) {
 	})
 }
 
+// unnamedSQL declares functions whose input parameters lack names.
+const unnamedSQL = `
+CREATE SCHEMA api;
+CREATE DOMAIN api.txt AS text;
+CREATE FUNCTION api.body_text(text) RETURNS text LANGUAGE sql AS $$ SELECT $1 $$;
+CREATE FUNCTION api.body_xml(xml) RETURNS xml LANGUAGE sql AS $$ SELECT $1 $$;
+CREATE FUNCTION api.body_bytea(bytea) RETURNS bytea LANGUAGE sql AS $$ SELECT $1 $$;
+CREATE FUNCTION api.body_json(json) RETURNS json LANGUAGE sql AS $$ SELECT $1 $$;
+CREATE FUNCTION api.body_jsonb(jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT $1 $$;
+-- OUT parameters are not inputs: still one unnamed text input.
+CREATE FUNCTION api.body_out(text, OUT n integer) LANGUAGE sql AS $$ SELECT length($1) $$;
+CREATE FUNCTION api.unnamed_int(integer) RETURNS integer LANGUAGE sql AS $$ SELECT $1 $$;
+CREATE FUNCTION api.unnamed_varchar(varchar) RETURNS text LANGUAGE sql AS $$ SELECT $1 $$;
+CREATE FUNCTION api.unnamed_array(text[]) RETURNS text LANGUAGE sql AS $$ SELECT $1[1] $$;
+CREATE FUNCTION api.unnamed_domain(api.txt) RETURNS text LANGUAGE sql AS $$ SELECT $1 $$;
+CREATE FUNCTION api.two_unnamed(text, text) RETURNS text LANGUAGE sql AS $$ SELECT $1 || $2 $$;
+`
+
+// A function with a single unnamed parameter of a type a whole request body
+// can be passed as stays in the cache, as in PostgREST; other unnamed
+// parameters make it uncallable by name, so it is dropped.
+func TestLoadRoutinesSingleUnnamedParam(t *testing.T) {
+	cache, err := sc.Load(context.Background(), newDB(t, unnamedSQL), sc.LoadOptions{Schemas: []string{"api"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"body_bytea", "body_json", "body_jsonb", "body_out", "body_text", "body_xml"}
+	if got := cache.RoutineNames("api"); !reflect.DeepEqual(got, want) {
+		t.Errorf("RoutineNames(api) = %v\nwant %v", got, want)
+	}
+	for name, typ := range map[string]string{
+		"body_text": "text", "body_xml": "xml", "body_bytea": "bytea", "body_json": "json", "body_jsonb": "jsonb",
+		"body_out": "text",
+	} {
+		ov := cache.Overloads(api(name))
+		wantParams := []sc.RoutineParam{{Name: "", Type: typ, Required: true}}
+		if len(ov) != 1 || !reflect.DeepEqual(ov[0].Params, wantParams) {
+			t.Errorf("Overloads(api.%s) = %+v, want one with params %+v", name, ov, wantParams)
+		}
+	}
+}
+
+// settingsSQL declares functions with SET clauses. plan_filter.* and
+// myapp.* are placeholder settings, which PostgreSQL accepts without the
+// extension that would define them.
+const settingsSQL = `
+CREATE SCHEMA api;
+CREATE FUNCTION api.tuned() RETURNS integer LANGUAGE sql
+  SET statement_timeout = '5s' SET default_transaction_isolation = 'serializable' SET work_mem = '1MB'
+  AS $$ SELECT 1 $$;
+CREATE FUNCTION api.costly() RETURNS integer LANGUAGE sql
+  SET plan_filter.statement_cost_limit = '1e6'
+  SET myapp.statement_timeout_note = 'off'
+  SET default_transaction_isolation = 'REPEATABLE READ'
+  SET statement_timeout = '2s'
+  AS $$ SELECT 1 $$;
+CREATE FUNCTION api.plain() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;
+`
+
+func TestLoadRoutineSettings(t *testing.T) {
+	conn := newDB(t, settingsSQL)
+	load := func(t *testing.T, hoisted []string) *sc.SchemaCache {
+		t.Helper()
+		cache, err := sc.Load(context.Background(), conn, sc.LoadOptions{Schemas: []string{"api"}, HoistedTxSettings: hoisted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cache
+	}
+	check := func(t *testing.T, cache *sc.SchemaCache, name, iso string, settings []sc.Setting) {
+		t.Helper()
+		ov := cache.Overloads(api(name))
+		if len(ov) != 1 {
+			t.Fatalf("%d overloads of api.%s, want 1", len(ov), name)
+		}
+		if ov[0].IsolationLevel != iso {
+			t.Errorf("api.%s: IsolationLevel = %q, want %q", name, ov[0].IsolationLevel, iso)
+		}
+		if !reflect.DeepEqual(ov[0].Settings, settings) {
+			t.Errorf("api.%s: Settings = %#v, want %#v", name, ov[0].Settings, settings)
+		}
+	}
+	set := func(kv ...string) []sc.Setting {
+		var out []sc.Setting
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, sc.Setting{Name: kv[i], Value: kv[i+1]})
+		}
+		return out
+	}
+
+	t.Run("default hoisted list", func(t *testing.T) {
+		cache := load(t, nil)
+		// work_mem is not hoisted by default; the isolation level is a
+		// field of its own, never a setting.
+		check(t, cache, "tuned", "serializable", set("statement_timeout", "5s"))
+		// Settings keep proconfig order; names match whole, so a setting
+		// merely containing a hoisted name (which PostgREST's regular
+		// expression would take) is left out.
+		check(t, cache, "costly", "repeatable read",
+			set("plan_filter.statement_cost_limit", "1e6", "statement_timeout", "2s"))
+		check(t, cache, "plain", "", nil)
+	})
+	t.Run("custom hoisted list", func(t *testing.T) {
+		cache := load(t, []string{"work_mem", " MyApp.Statement_Timeout_Note "})
+		check(t, cache, "tuned", "serializable", set("work_mem", "1MB"))
+		check(t, cache, "costly", "repeatable read", set("myapp.statement_timeout_note", "off"))
+	})
+	t.Run("nothing hoisted", func(t *testing.T) {
+		// The isolation level does not depend on the hoisted list.
+		cache := load(t, []string{})
+		check(t, cache, "tuned", "serializable", nil)
+		check(t, cache, "costly", "repeatable read", nil)
+	})
+	t.Run("round trip", func(t *testing.T) {
+		cache := load(t, nil)
+		blob, err := sc.Encode(cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := sc.Decode(blob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, got, "tuned", "serializable", set("statement_timeout", "5s"))
+	})
+}
+
 func TestLoadTimingsAndVersion(t *testing.T) {
 	conn := newDB(t, fixtureSQL)
 	var logBuf bytes.Buffer

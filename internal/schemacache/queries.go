@@ -3,9 +3,10 @@ package schemacache
 // The catalog queries of a schema cache load. They run in one read-only
 // transaction with an empty search_path, so every regclass/format_type
 // rendering comes out schema-qualified (as PostgREST's `set local schema ''`).
-// $1 is always the exposed schemas as text[]; unlike PostgREST, which reads
-// every relation and foreign key of the database and filters in memory, each
-// query is restricted to the exposed schemas at the source.
+// $1 is always the exposed schemas as text[] (routinesQuery also takes the
+// hoisted setting names as $2); unlike PostgREST, which reads every relation
+// and foreign key of the database and filters in memory, each query is
+// restricted to the exposed schemas at the source.
 
 // tablesQuery lists the relations of the exposed schemas with their
 // capabilities and primary key columns (sorted by name, as PostgREST).
@@ -116,6 +117,16 @@ ORDER BY k.conrelid, k.conname`
 // aggregates, window or trigger functions) with every argument's name, mode
 // and type; which arguments are inputs and whether the function is callable
 // is decided in Go.
+//
+// It also reads the function's SET clauses (proconfig, "name=value" texts):
+// the lower-cased default_transaction_isolation value, and the other
+// entries whose name is one of $2, the lower-cased db-hoisted-tx-settings,
+// in proconfig order. PostgREST instead keeps the entries whose whole text
+// matches one of the names as an unanchored regular expression
+// (`setting ~ ANY($2)`), so "statement_timeout" would also hoist
+// "x.statement_timeout_y=1", "." matches any character, and a value could
+// match; comparing names keeps the intent without those accidents.
+// Names compare case-insensitively, as PostgreSQL's setting names do.
 const routinesQuery = `
 SELECT n.nspname, p.proname, coalesce(d.description, ''),
        coalesce(p.proargnames, '{}') AS arg_names,
@@ -128,7 +139,13 @@ SELECT n.nspname, p.proname, coalesce(d.description, ''),
        coalesce(rc.relname, rt.typname) AS ret_name,
        (rt.typtype = 'c' OR coalesce(p.proargmodes::text[] && '{t,b,o}', false)) AS ret_composite,
        p.provolatile::text,
-       p.provariadic <> 0 AS has_variadic
+       p.provariadic <> 0 AS has_variadic,
+       coalesce((SELECT lower(substr(c, strpos(c, '=') + 1)) FROM unnest(p.proconfig) c
+                 WHERE lower(split_part(c, '=', 1)) = 'default_transaction_isolation'), '') AS isolation_level,
+       array(SELECT c FROM unnest(p.proconfig) WITH ORDINALITY u(c, i)
+             WHERE lower(split_part(c, '=', 1)) = ANY ($2::text[])
+               AND lower(split_part(c, '=', 1)) <> 'default_transaction_isolation'
+             ORDER BY i) AS settings
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_type t0 ON t0.oid = p.prorettype

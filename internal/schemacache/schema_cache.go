@@ -168,6 +168,25 @@ type Routine struct {
 	Return      ReturnType
 	Volatility  Volatility
 	HasVariadic bool
+	// IsolationLevel is the lower-cased value of the function's
+	// `SET default_transaction_isolation` clause, such as "serializable"
+	// or "repeatable read", and "" without one (PostgREST's pdIsoLvl). A
+	// call begins its transaction at this level, whatever the hoisted
+	// settings: SET on the function itself would come too late to change it.
+	IsolationLevel string
+	// Settings are the function's other SET clauses (pg_proc.proconfig)
+	// naming a setting of db-hoisted-tx-settings, in proconfig order
+	// (PostgREST's pdFuncSettings); a call applies them to its transaction
+	// before running the function. default_transaction_isolation is never
+	// among them: it is IsolationLevel.
+	Settings []Setting
+}
+
+// Setting is one `SET name = value` clause of a function, as PostgreSQL
+// stores it in pg_proc.proconfig: Value is the text after the first "=".
+type Setting struct {
+	Name  string
+	Value string
 }
 
 // QI returns the routine's qualified identifier.
