@@ -51,6 +51,7 @@ func (b *Builder) Build(ctx context.Context, trigger string) Rebuild {
 	cfg, dbSettings, roleSettings := b.readDBConfig(ctx, logger)
 	sc, err := schemacache.Load(ctx, b.DB, schemacache.LoadOptions{
 		Schemas: cfg.DBSchemas, SleepMs: cfg.SchemaCacheQuerySleepMs, Logger: logger,
+		HoistedTxSettings: cfg.DBHoistedTxSettings,
 	})
 	if err != nil {
 		return finish(err)

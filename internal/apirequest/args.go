@@ -28,12 +28,32 @@ func stringArgs(names []string, vals map[string][]string) map[string]json.RawMes
 	return args
 }
 
-// parseRPCBody sets Args from the body of POST /rpc/fn: the keys of a JSON
-// object with their raw values, or the fields of a form-urlencoded body.
-// An empty body means no arguments. Anything else is PGRST102; arrays
-// (bulk calls) are not supported yet.
+// parseRPCBody reads the body of POST /rpc/fn, as PostgREST's payload
+// rules for routines:
+//   - a JSON object: its keys with their raw values become Args; with
+//     `Prefer: params=single-object` any JSON value is kept whole in
+//     RawBody instead, for a routine taking one json or jsonb parameter;
+//   - form-urlencoded fields become Args as strings;
+//   - text/plain, text/xml and application/octet-stream bodies are kept in
+//     RawBody, for a routine with a single unnamed text, xml or bytea
+//     parameter.
+//
+// A JSON object body is also kept in RawBody, for the fallback to a single
+// unnamed json or jsonb parameter. An empty JSON body means no arguments
+// (and an empty object for such a parameter).
+// Other JSON and other media types are PGRST102; arrays (bulk calls) are
+// not supported.
 func parseRPCBody(req *Request, contentType string, body []byte) *pgrsterr.Error {
-	if mt, _, err := mime.ParseMediaType(contentType); err == nil && mt == "application/x-www-form-urlencoded" {
+	mt := "application/json"
+	if contentType != "" {
+		var err error
+		if mt, _, err = mime.ParseMediaType(contentType); err != nil {
+			return pgrsterr.InvalidBody("Content-Type not acceptable: " + contentType)
+		}
+	}
+	req.Args = map[string]json.RawMessage{}
+	switch mt {
+	case "application/x-www-form-urlencoded":
 		var names []string
 		vals := map[string][]string{}
 		for _, p := range splitQuery(string(body)) {
@@ -44,9 +64,22 @@ func parseRPCBody(req *Request, contentType string, body []byte) *pgrsterr.Error
 		}
 		req.Args = stringArgs(names, vals)
 		return nil
+	case "text/plain", "text/xml", "application/octet-stream":
+		req.RawBody = &RawBody{Type: rawBodyTypes[mt], Data: body}
+		return nil
+	case "application/json", "application/vnd.pgrst.object+json":
+	default:
+		return pgrsterr.InvalidBody("Content-Type not acceptable: " + contentType)
 	}
 	if len(body) == 0 {
-		req.Args = map[string]json.RawMessage{}
+		req.RawBody = &RawBody{Type: "json"}
+		return nil
+	}
+	if req.Preferences.Params == "single-object" {
+		if !json.Valid(body) {
+			return pgrsterr.InvalidBody(invalidJSON)
+		}
+		req.RawBody = &RawBody{Type: "json", Data: body}
 		return nil
 	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
@@ -55,5 +88,14 @@ func parseRPCBody(req *Request, contentType string, body []byte) *pgrsterr.Error
 		return pgrsterr.InvalidBody(invalidJSON)
 	}
 	req.Args = obj
+	req.RawBody = &RawBody{Type: "json", Data: body}
 	return nil
+}
+
+// rawBodyTypes maps a raw body's media type to the parameter type that
+// receives it.
+var rawBodyTypes = map[string]string{
+	"text/plain":               "text",
+	"text/xml":                 "xml",
+	"application/octet-stream": "bytea",
 }

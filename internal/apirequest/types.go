@@ -57,6 +57,18 @@ type Request struct {
 	Accept []MediaType
 	// Payload is the body of a write on a relation (ParsePayload); nil otherwise.
 	Payload *Payload
+	// RawBody is the body of POST /rpc/fn as sent, for a routine taking it
+	// as its only argument; nil for form bodies and other methods.
+	RawBody *RawBody
+}
+
+// RawBody is a routine call's body passed whole to a single parameter.
+type RawBody struct {
+	// Type is the parameter type the body fits: json (json or jsonb),
+	// text, xml or bytea.
+	Type string
+	// Data is the body bytes.
+	Data []byte
 }
 
 // EmbedOrder is the order parameter of an embedded resource:

@@ -45,3 +45,16 @@ func InvalidPreferences(prefs []string) *Error {
 	return newErr(400, "PGRST122", "Invalid preferences given with handling=strict",
 		"Invalid preferences: "+strings.Join(prefs, ", "), nil)
 }
+
+// InvalidGucHeaders is PGRST111 (500): the response.headers setting left
+// by the statement is not a JSON array of one-key objects with string values.
+func InvalidGucHeaders() *Error {
+	return newErr(500, "PGRST111",
+		"response.headers guc must be a JSON array composed of objects with a single key and a string value", nil, nil)
+}
+
+// InvalidGucStatus is PGRST112 (500): the response.status setting left by
+// the statement is not a status code.
+func InvalidGucStatus() *Error {
+	return newErr(500, "PGRST112", "response.status guc must be a valid status code", nil, nil)
+}

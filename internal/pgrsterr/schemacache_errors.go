@@ -48,18 +48,22 @@ func AmbiguousEmbedding(parent, child string, candidates []AmbiguousRelationship
 
 // FunctionNotFound is PGRST202 (404): no routine with this name accepts
 // these argument names. args are the argument names; they are listed
-// sorted, as PostgREST 13 does. jsonBody says the arguments came as a JSON
-// body, which a single unnamed json/jsonb parameter could also have taken:
-// the details then say so, as PostgREST's do for such requests. Message,
-// details and hint follow PostgREST 13 and the seed documents (the seed's
-// reload hint when no close name is found).
-func FunctionNotFound(schema, name string, args []string, jsonBody bool, suggestion string) *Error {
+// sorted, as PostgREST 13 does. bodyType is the single unnamed parameter
+// type the request's body could also have gone to: "json" for a JSON body
+// (the details add "or with a single unnamed json/jsonb parameter"),
+// "text", "xml" or "bytea" for a raw body (then only that is searched
+// for), "" for none. Message, details and hint follow PostgREST 13 and the
+// seed documents (the seed's reload hint when no close name is found).
+func FunctionNotFound(schema, name string, args []string, bodyType, suggestion string) *Error {
 	sorted := append([]string(nil), args...)
 	sort.Strings(sorted)
 	list := strings.Join(sorted, ", ")
 	msg := fmt.Sprintf("Could not find the function %s.%s(%s) in the schema cache", schema, name, list)
 	params := " without parameters"
 	switch {
+	case bodyType != "" && bodyType != "json":
+		msg = fmt.Sprintf("Could not find the function %s.%s in the schema cache", schema, name)
+		params = " with a single unnamed " + bodyType + " parameter"
 	case len(sorted) == 0:
 		msg = fmt.Sprintf("Could not find the function %s.%s without parameters in the schema cache", schema, name)
 	case len(sorted) == 1:
@@ -67,7 +71,7 @@ func FunctionNotFound(schema, name string, args []string, jsonBody bool, suggest
 	default:
 		params = " with parameters " + list
 	}
-	if jsonBody {
+	if bodyType == "json" {
 		params += " or with a single unnamed json/jsonb parameter"
 	}
 	details := fmt.Sprintf("Searched for the function %s.%s%s, but no matches were found in the schema cache.", schema, name, params)

@@ -1,8 +1,11 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -11,35 +14,47 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
-// planCall resolves /rpc/{fn} to one overload, as PostgREST's findProc: an
-// overload fits when every required parameter is given and every argument
-// names a parameter. One fit is called; several are PGRST203. With none, a
-// POST falls back to an overload taking a single unnamed json/jsonb
-// parameter, which receives the whole body; otherwise PGRST202.
+// planCall resolves /rpc/{fn} to one overload, as PostgREST's findProc.
+// With `Prefer: params=single-object` on POST, the overloads with one
+// json/jsonb parameter fit. Otherwise an overload fits when every required
+// parameter is given and every argument names a parameter (a routine
+// without parameters does not take a raw text, xml or bytea body). One fit
+// is called; several are PGRST203. With none, a POST falls back to the
+// overloads with a single unnamed parameter of the body's type (json or
+// jsonb for JSON), which receive the whole body; otherwise PGRST202.
 func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, *pgrsterr.Error) {
 	qi := schemacache.QI{Schema: req.Schema, Name: req.Name}
 	overloads := sc.Overloads(qi)
-	var fits []*schemacache.Routine
-	for _, r := range overloads {
-		if fitsArgs(r, req.Args) {
-			fits = append(fits, r)
-		}
+	raw := req.RawBody
+	if req.Method != http.MethodPost {
+		raw = nil
 	}
-	args := req.Args
-	if len(fits) == 0 && req.Method == "POST" {
-		for _, r := range overloads {
-			if len(r.Params) == 1 && r.Params[0].Name == "" && (r.Params[0].Type == "json" || r.Params[0].Type == "jsonb") {
+	singleObject := raw != nil && req.Preferences.Params == "single-object"
+	rawOnly := raw != nil && raw.Type != "json"
+	var fits, whole []*schemacache.Routine
+	for _, r := range overloads {
+		switch {
+		case singleObject:
+			if len(r.Params) == 1 && isJSON(r.Params[0].Type) {
 				fits = append(fits, r)
 			}
+		case len(r.Params) == 0 && !rawOnly && len(req.Args) == 0, len(r.Params) > 0 && fitsArgs(r, req.Args):
+			fits = append(fits, r)
+		case raw != nil && takesBody(r, raw.Type):
+			whole = append(whole, r)
 		}
-		if len(fits) == 1 {
-			body, _ := json.Marshal(req.Args)
-			args = map[string]json.RawMessage{"": body}
-		}
+	}
+	byBody := singleObject
+	if len(fits) == 0 && len(whole) > 0 {
+		fits, byBody = whole, true
 	}
 	switch {
 	case len(fits) == 0:
-		return nil, pgrsterr.FunctionNotFound(req.Schema, req.Name, argNames(req.Args), req.Method == "POST", suggestRoutine(sc, req.Schema, req.Name, overloads))
+		bodyType := ""
+		if raw != nil {
+			bodyType = raw.Type
+		}
+		return nil, pgrsterr.FunctionNotFound(req.Schema, req.Name, argNames(req.Args), bodyType, suggestRoutine(sc, req.Schema, req.Name, overloads))
 	case len(fits) > 1:
 		sigs := make([]string, len(fits))
 		for i, r := range fits {
@@ -47,11 +62,18 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 		}
 		return nil, pgrsterr.AmbiguousFunction(sigs)
 	}
+	args := req.Args
+	if !byBody {
+		args = variadicArrays(fits[0], args)
+	}
 	r := fits[0]
 	cp := &CallPlan{
 		Routine:  r,
 		Args:     args,
 		ReadOnly: req.Method != "POST" || r.Volatility != schemacache.Volatile,
+	}
+	if byBody {
+		cp.Whole = raw
 	}
 	if r.Return.SetOf && !r.Return.Composite {
 		cp.Limit, cp.Offset = req.Limit, req.Offset
@@ -92,6 +114,39 @@ func (b *builder) fieldsOnly(alias string, sel []apirequest.SelectItem) (*ReadPl
 		rp.Fields = append(rp.Fields, field(it))
 	}
 	return rp, nil
+}
+
+// isJSON reports whether a parameter type is json or jsonb.
+func isJSON(typ string) bool { return typ == "json" || typ == "jsonb" }
+
+// takesBody reports whether r has a single unnamed parameter that takes a
+// body of bodyType (json: json or jsonb).
+func takesBody(r *schemacache.Routine, bodyType string) bool {
+	if len(r.Params) != 1 || r.Params[0].Name != "" {
+		return false
+	}
+	if bodyType == "json" {
+		return isJSON(r.Params[0].Type)
+	}
+	return r.Params[0].Type == bodyType
+}
+
+// variadicArrays wraps a single value given to a variadic parameter in an
+// array, as PostgREST passes `?v=1` to `VARIADIC v int[]`.
+func variadicArrays(r *schemacache.Routine, args map[string]json.RawMessage) map[string]json.RawMessage {
+	for _, p := range r.Params {
+		v, ok := args[p.Name]
+		if !p.Variadic || !ok {
+			continue
+		}
+		if t := bytes.TrimLeft(v, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+			continue
+		}
+		out := maps.Clone(args)
+		out[p.Name] = append(append(json.RawMessage("["), v...), ']')
+		return out
+	}
+	return args
 }
 
 func fitsArgs(r *schemacache.Routine, args map[string]json.RawMessage) bool {

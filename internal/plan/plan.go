@@ -80,8 +80,14 @@ type Embed struct {
 // CallPlan calls a routine.
 type CallPlan struct {
 	Routine *schemacache.Routine
-	// Args are the given arguments by parameter name, as raw JSON values.
+	// Args are the given arguments by parameter name, as raw JSON values;
+	// unused when Whole is set. A variadic argument is always a JSON array.
 	Args map[string]json.RawMessage
+	// Whole is the request body passed as the routine's only argument,
+	// positionally: a single unnamed json, jsonb, text, xml or bytea
+	// parameter, or any one json/jsonb parameter with
+	// `Prefer: params=single-object`. nil for a call by named arguments.
+	Whole *apirequest.RawBody
 	// ReadOnly is true when the call runs in a READ ONLY transaction: GET and
 	// HEAD always, POST for stable and immutable routines (PostgREST).
 	ReadOnly bool

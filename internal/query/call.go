@@ -1,24 +1,32 @@
 package query
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"sort"
 	"strings"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
-// callExpr renders the routine call with named arguments and, when there
-// are any, the `json_to_record(...) AS _pgrst_args(...), LATERAL` prefix of
-// the FROM clause providing them.
-func (b *sqlBuilder) callExpr(r *schemacache.Routine, args map[string]json.RawMessage) (call, fromArgs string) {
+// callExpr renders the call of cp's routine. The whole body goes in as
+// one positional bind parameter cast to the parameter's type (bytea in
+// hex input form). Named arguments come with the
+// `json_to_record(...) AS _pgrst_args(...), LATERAL` prefix of the FROM
+// clause providing them.
+func (b *sqlBuilder) callExpr(cp *plan.CallPlan) (call, fromArgs string) {
+	r, args := cp.Routine, cp.Args
 	fn := qi(r.QI())
-	if len(r.Params) == 1 && r.Params[0].Name == "" {
-		body := args[""]
-		if body == nil {
-			body = json.RawMessage("{}")
+	if w := cp.Whole; w != nil {
+		val := string(w.Data)
+		switch {
+		case w.Type == "bytea":
+			val = `\x` + hex.EncodeToString(w.Data)
+		case len(w.Data) == 0 && w.Type == "json":
+			val = "{}"
 		}
-		return fn + "(" + b.param(string(body)) + "::" + r.Params[0].Type + ")", ""
+		return fn + "(" + b.param(val) + "::" + r.Params[0].Type + ")", ""
 	}
 	var given []schemacache.RoutineParam
 	for _, p := range r.Params {

@@ -43,6 +43,20 @@ type Result struct {
 	// Body is the body text, nil when the statement produced none (void
 	// routine). For a plan it is the EXPLAIN output, one line per row.
 	Body *string
+	// GucHeaders is the response.headers setting left by the statement
+	// (a JSON array of one-key objects, unchecked); nil when unset.
+	GucHeaders *string
+	// GucStatus is the response.status setting (unchecked text); nil when unset.
+	GucStatus *string
+	// Inserted counts the rows an upsert or PUT inserted rather than
+	// updated; nil for other statements.
+	Inserted *int64
+}
+
+// scanMain reads the one row of a main statement into res; exact
+// receives total_result_set.
+func scanMain(row pgx.Row, res *Result, exact **int64) error {
+	return row.Scan(exact, &res.PageTotal, &res.Body, &res.GucHeaders, &res.GucStatus, &res.Inserted)
 }
 
 // Pool hands out connections: *pgxpool.Pool.
@@ -87,7 +101,7 @@ func Execute(ctx context.Context, db Pool, s TxSettings, q Query) (*Result, *pgr
 		})
 	} else {
 		batch.Queue(q.Main.SQL, q.Main.Args...).QueryRow(func(row pgx.Row) error {
-			return row.Scan(&exactRows, &res.PageTotal, &res.Body)
+			return scanMain(row, &res, &exactRows)
 		})
 	}
 	if q.CountPlan != nil {

@@ -29,9 +29,10 @@ func Mutate(mp *plan.MutatePlan, out Output) (Query, *pgrsterr.Error) {
 			sql, _ := b.mutation(mp)
 			return "pgrst_mutation AS (" + sql + ")"
 		},
-		source:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
-		unpaged: func(b *sqlBuilder) (string, *pgrsterr.Error) { return unpagedNode(b, rp, from) },
-		shape:   shapeRows,
+		source:   func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
+		unpaged:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return unpagedNode(b, rp, from) },
+		shape:    shapeRows,
+		inserted: countsInserted(mp),
 	}, out)
 }
 
@@ -88,16 +89,21 @@ func (b *sqlBuilder) mutation(mp *plan.MutatePlan) (string, *pgrsterr.Error) {
 	} else {
 		sb.WriteString("(SELECT * FROM " + b.recordset(mp) + ") AS pgrst_body")
 	}
+	var conds []string
 	if mp.PutKey != nil {
 		keys := make([]string, 0, len(mp.PutKey))
 		for k := range mp.PutKey {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		conds := make([]string, len(keys))
-		for i, k := range keys {
-			conds[i] = "pgrst_body." + ident(k) + " = " + b.param(mp.PutKey[k])
+		for _, k := range keys {
+			conds = append(conds, "pgrst_body."+ident(k)+" = "+b.param(mp.PutKey[k]))
 		}
+	}
+	if countsInserted(mp) {
+		conds = append(conds, insertedBump)
+	}
+	if len(conds) > 0 {
 		sb.WriteString(" WHERE " + strings.Join(conds, " AND "))
 	}
 	sb.WriteString(onConflict(mp))
@@ -157,7 +163,30 @@ func onConflict(mp *plan.MutatePlan) string {
 	for i, c := range mp.Columns {
 		sets[i] = ident(c.Name) + " = EXCLUDED." + ident(c.Name)
 	}
-	return s + " DO UPDATE SET " + strings.Join(sets, ", ")
+	return s + " DO UPDATE SET " + strings.Join(sets, ", ") + " WHERE " + insertedDrop
+}
+
+// The inserted-row count of an upsert, as PostgREST keeps it: every row
+// offered to the INSERT adds one to the transaction-local pgrst.inserted
+// and every row that conflicts and is updated takes one away, so what is
+// left counts the rows inserted. Unlike `xmax = 0` in RETURNING, it works
+// on views too. The comparisons only keep the calls valid conditions: the
+// counter never reaches the compared value at that point.
+const (
+	insertedBump = "pg_catalog.set_config('pgrst.inserted', (coalesce(nullif(" +
+		"pg_catalog.current_setting('pgrst.inserted', true), '')::int, 0) + 1)::text, true) <> '0'"
+	insertedDrop = "pg_catalog.set_config('pgrst.inserted', (coalesce(nullif(" +
+		"pg_catalog.current_setting('pgrst.inserted', true), '')::int, 0) - 1)::text, true) <> '-1'"
+	// insertedCount reads the counter in the outer statement.
+	insertedCount = "nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::bigint"
+)
+
+// countsInserted reports whether a write tells inserted rows from updated
+// ones, which decides between 201 and 200: a merging upsert or PUT, as
+// PostgREST (ignore-duplicates never updates, so it is always 201).
+func countsInserted(mp *plan.MutatePlan) bool {
+	return mp.Kind == plan.MutateInsert && len(mp.OnConflict) > 0 &&
+		mp.Resolution == "merge-duplicates" && len(mp.Columns) > 0
 }
 
 // where renders the WHERE clause of an update or delete; "" without filters.
@@ -201,7 +230,7 @@ func ExecuteMutation(ctx context.Context, db Pool, s TxSettings, q Query,
 	var res Result
 	var exact *int64
 	batch.Queue(q.Main.SQL, q.Main.Args...).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&exact, &res.PageTotal, &res.Body)
+		return scanMain(row, &res, &exact)
 	})
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		rollback(ctx, conn)

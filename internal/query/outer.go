@@ -34,7 +34,8 @@ type Output struct {
 // Query is what the transaction of one request runs.
 type Query struct {
 	// Main is the main statement: one row (total_result_set, page_total,
-	// body), or the EXPLAIN output rows when Plan is set.
+	// body, response_headers, response_status, response_inserted), or the
+	// EXPLAIN output rows when Plan is set.
 	Main Statement
 	// CountPlan is `EXPLAIN (FORMAT JSON)` of the unpaged rows, whose
 	// "Plan Rows" is the planned and estimated count; nil otherwise.
@@ -73,6 +74,8 @@ type parts struct {
 	// source is never paged (scalar results).
 	unpaged func(b *sqlBuilder) (string, *pgrsterr.Error)
 	shape   shape
+	// inserted marks a write that counts its inserted rows (countsInserted).
+	inserted bool
 }
 
 // Read builds the query for a read plan.
@@ -100,7 +103,7 @@ func unpagedNode(b *sqlBuilder, rp *plan.ReadPlan, from string) (string, *pgrste
 func Call(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
 	r := cp.Routine
 	callFrom := func(b *sqlBuilder, alias string) string {
-		call, fromArgs := b.callExpr(r, cp.Args)
+		call, fromArgs := b.callExpr(cp)
 		return fromArgs + call + " AS " + ident(alias)
 	}
 	if !r.Return.Composite {
@@ -178,9 +181,14 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 		ctes = append(ctes, "pgrst_source_count AS ("+cnt+")")
 		total = "(SELECT pg_catalog.count(*) FROM pgrst_source_count)"
 	}
+	inserted := "NULL::bigint"
+	if p.inserted {
+		inserted = insertedCount
+	}
 	sql := "WITH " + strings.Join(ctes, ", ") + " SELECT " + total + " AS total_result_set, " +
-		"pg_catalog.count(_postgrest_t)::bigint AS page_total, " + body(p.shape, out) + " AS body " +
-		"FROM (SELECT * FROM pgrst_source) AS _postgrest_t"
+		"pg_catalog.count(_postgrest_t)::bigint AS page_total, " + body(p.shape, out) + " AS body, " +
+		gucHeaders + " AS response_headers, " + gucStatus + " AS response_status, " +
+		inserted + " AS response_inserted FROM (SELECT * FROM pgrst_source) AS _postgrest_t"
 	if q.Plan {
 		sql = explain(out.Media) + sql
 	}
@@ -205,6 +213,13 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 	}
 	return q, nil
 }
+
+// The response GUCs a routine or trigger may set, read after the rows as
+// PostgREST does (nullif: a GUC once set in a session reads ” after).
+const (
+	gucHeaders = "nullif(pg_catalog.current_setting('response.headers', true), '')"
+	gucStatus  = "nullif(pg_catalog.current_setting('response.status', true), '')"
+)
 
 // explain is the EXPLAIN prefix of a plan media type.
 func explain(m apirequest.MediaType) string {

@@ -30,12 +30,18 @@ type MutationOutcome struct {
 }
 
 // Mutation is the response to a write, as PostgREST's actionResponse for
-// mutations: 201 for POST; 200 with return=representation, else 204, for
-// PATCH, PUT and DELETE. The body is sent only with return=representation;
+// mutations: 201 for POST (200 for a merging upsert that inserted no row);
+// 200 with return=representation, else 204, for PATCH, PUT and DELETE (201
+// for a PUT that inserted its row). The body is sent only with return=representation;
 // return=headers-only on POST gives a Location header when exactly one row
 // was inserted. Content-Range is `*/total` for POST and `first-last/total`
-// for PATCH and DELETE (`*` without an exact count).
+// for PATCH and DELETE (`*` without an exact count). The response.status
+// and response.headers settings then apply (withGUCs).
 func Mutation(o MutationOutcome) *Response {
+	return withGUCs(mutation(o), o.Result)
+}
+
+func mutation(o MutationOutcome) *Response {
 	h := http.Header{}
 	res := o.Result
 	total := "*"
@@ -46,6 +52,10 @@ func Mutation(o MutationOutcome) *Response {
 	switch o.Method {
 	case http.MethodPost:
 		status = http.StatusCreated
+		if res.Inserted != nil && *res.Inserted <= 0 {
+			// A merging upsert that only updated, as PostgREST.
+			status = http.StatusOK
+		}
 		h.Set("Content-Range", "*/"+total)
 		if o.Prefs.Return == "headers-only" && res.PageTotal == 1 && res.Body != nil {
 			if loc := location(o.Table, *res.Body); loc != "" {
@@ -67,6 +77,9 @@ func Mutation(o MutationOutcome) *Response {
 	}
 	if status == http.StatusNoContent {
 		status = http.StatusOK
+		if o.Method == http.MethodPut && res.Inserted != nil && *res.Inserted > 0 {
+			status = http.StatusCreated
+		}
 	}
 	h.Set("Content-Type", o.Media.ContentType())
 	return withBody(o.Method, &Response{Status: status, Headers: h}, res.Body)

@@ -65,8 +65,13 @@ type Outcome struct {
 // 416 with the PGRST103 body when the offset is past a known total, and
 // Preference-Applied with the honoured preferences. A void routine gives
 // 204 without a body; a plan (application/vnd.pgrst.plan) is 200 with the
-// EXPLAIN output only.
+// EXPLAIN output only. The response.status and response.headers settings
+// then override status and headers (withGUCs).
 func Read(o Outcome) *Response {
+	return withGUCs(read(o), o.Result)
+}
+
+func read(o Outcome) *Response {
 	h := http.Header{}
 	res := o.Result
 	if o.Media.Kind == apirequest.MediaPlan {
