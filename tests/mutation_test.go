@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 )
 
 // notesSQL adds a writable table next to the sample schema.
@@ -225,6 +227,18 @@ func TestUpsert(t *testing.T) {
 		want(t, r, 201, `[{"name":"go","uses":7},{"name":"pg","uses":2}]`, "*/*",
 			"resolution=merge-duplicates, return=representation")
 	})
+	t.Run("merge that only updates is 200", func(t *testing.T) {
+		r := e.send("POST", "/labels", `[{"name":"go","uses":8},{"name":"pg","uses":3}]`,
+			"Prefer", "resolution=merge-duplicates, return=representation")
+		want(t, r, 200, `[{"name":"go","uses":8},{"name":"pg","uses":3}]`, "*/*",
+			"resolution=merge-duplicates, return=representation")
+		r = e.send("POST", "/labels", `{"name":"go","uses":7}`, "Prefer", "resolution=merge-duplicates")
+		want(t, r, 200, "", "*/*", "resolution=merge-duplicates")
+		// One new row among updated ones makes it 201 again.
+		r = e.send("POST", "/labels", `[{"name":"pg","uses":2},{"name":"zz","uses":1}]`, "Prefer", "resolution=merge-duplicates")
+		want(t, r, 201, "", "*/*", "resolution=merge-duplicates")
+		mustExec(t, e.db, `DELETE FROM api.labels WHERE name = 'zz'`)
+	})
 	t.Run("ignore duplicates", func(t *testing.T) {
 		r := e.send("POST", "/labels?on_conflict=name", `[{"name":"go","uses":99},{"name":"rs","uses":3}]`,
 			"Prefer", "resolution=ignore-duplicates, return=representation")
@@ -248,6 +262,8 @@ func TestPut(t *testing.T) {
 		want(t, e.send("PUT", "/labels?name=eq.new", `{"name":"new","uses":1}`), 204, "", "", "")
 		want(t, e.send("PUT", "/labels?name=eq.new", `{"name":"new","uses":2}`, rep...), 200,
 			`[{"name":"new","uses":2}]`, "", "return=representation")
+		want(t, e.send("PUT", "/labels?name=eq.newer", `{"name":"newer","uses":1}`, rep...), 201,
+			`[{"name":"newer","uses":1}]`, "", "return=representation")
 	})
 	t.Run("filters must be the primary key", func(t *testing.T) {
 		msg := "Filters must include all and only primary key columns with 'eq' operators"
@@ -274,4 +290,44 @@ func TestWriteOnView(t *testing.T) {
 	// web_anon has no write privileges on the sample tables.
 	r := e.send(http.MethodDelete, "/books?id=eq.1", "")
 	wantError(t, r, 401, "42501", "", "", "")
+}
+
+// TestTxEnd: db-tx-end decides how each transaction ends, and
+// `Prefer: tx=` overrides it only under -allow-override, as PostgREST.
+func TestTxEnd(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		txEnd, prefer string
+		kept          bool
+		applied       string
+	}{
+		{"commit", "tx=rollback", true, "return=representation"},
+		{"rollback", "tx=commit", false, "return=representation"},
+		{"commit-allow-override", "tx=rollback", false, "return=representation, tx=rollback"},
+		{"commit-allow-override", "", true, "return=representation"},
+		{"rollback-allow-override", "tx=commit", true, "return=representation, tx=commit"},
+		{"rollback-allow-override", "", false, "return=representation"},
+	} {
+		t.Run(tc.txEnd+" "+tc.prefer, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, sampleSQL(t)+notesSQL, func(c *config.Config) { c.DBTxEnd = tc.txEnd })
+			prefer := "return=representation"
+			if tc.prefer != "" {
+				prefer += ", " + tc.prefer
+			}
+			r := e.send("POST", "/labels?select=name", `{"name":"kept?"}`, "Prefer", prefer)
+			want(t, r, 201, `[{"name":"kept?"}]`, "*/*", tc.applied)
+			if n := rowCount(t, e, `SELECT count(*) FROM api.labels`); (n == 1) != tc.kept {
+				t.Fatalf("rows after the insert = %d, want kept %v", n, tc.kept)
+			}
+			// Reads end the same way; a volatile call's writes follow suit.
+			r = e.send("POST", "/rpc/add_tag", `{"name":"t"}`, "Prefer", tc.prefer)
+			if r.Status != 200 {
+				t.Fatalf("add_tag: %d %s", r.Status, r.Body)
+			}
+			if n := rowCount(t, e, `SELECT count(*) FROM api.tags WHERE name = 't'`); (n == 1) != tc.kept {
+				t.Fatalf("tags after the call = %d, want kept %v", n, tc.kept)
+			}
+		})
+	}
 }

@@ -26,8 +26,8 @@ type Preferences struct {
 	Params string
 	// Count is CountExact, CountPlanned or CountEstimated.
 	Count string
-	// Tx is commit or rollback; PostgREST only honours it when db-tx-end
-	// allows overrides, which this server does not, so it is never applied.
+	// Tx is commit or rollback; honoured only when db-tx-end allows
+	// overrides (config.Config.TxEnd), else cleared before the response.
 	Tx string
 	// Missing is default or null.
 	Missing string
@@ -111,12 +111,15 @@ func knownPreference(name, value string) bool {
 func (p Preferences) Strict() bool { return p.Handling == "strict" }
 
 // Applied is the Preference-Applied header value for a read or a routine
-// call: the count and handling preferences, plus max-affected under strict
-// handling for calls, in PostgREST's order; "" when there is none.
+// call: the count, tx and handling preferences, plus max-affected under
+// strict handling for calls, in PostgREST's order; "" when there is none.
 func (p Preferences) Applied(call bool) string {
 	var out []string
 	if p.Count != "" {
 		out = append(out, "count="+p.Count)
+	}
+	if p.Tx != "" {
+		out = append(out, "tx="+p.Tx)
 	}
 	if p.Handling != "" {
 		out = append(out, "handling="+p.Handling)

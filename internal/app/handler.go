@@ -137,6 +137,10 @@ func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.R
 	var q query.Query
 	if p.Call != nil {
 		settings.ReadOnly = p.Call.ReadOnly
+		if lvl := p.Call.Routine.IsolationLevel; lvl != "" {
+			settings.IsolationLevel = lvl
+		}
+		settings.FuncSettings = p.Call.Routine.Settings
 		q, err = query.Call(p.Call, out)
 	} else {
 		q, err = query.Read(p.Read, out)
@@ -185,12 +189,22 @@ func (h *Handler) configFor(version int64, snap *schemacache.Snapshot) *config.C
 // txSettings are the transaction-scoped settings of a request: its role
 // and the role's settings, the selected schema followed by
 // db-extra-search-path, and request.method / request.path.
+//
+// It also settles `Prefer: tx=` under db-tx-end: the preference stays in
+// req only when honoured, so Preference-Applied reports it.
 func txSettings(cfg *config.Config, req *apirequest.Request, path, role string, rs config.RoleSettings) query.TxSettings {
+	rollback, honoured := cfg.TxEnd(req.Preferences.Tx)
+	if !honoured {
+		req.Preferences.Tx = ""
+	}
 	return query.TxSettings{
+		Rollback:     rollback,
 		Role:         role,
 		RoleSettings: rs.Settings,
-		SearchPath:   append([]string{req.Schema}, cfg.DBExtraSearchPath...),
-		Method:       req.Method,
-		Path:         path,
+		// A routine's own level overrides the role's (see read).
+		IsolationLevel: rs.IsolationLevel,
+		SearchPath:     append([]string{req.Schema}, cfg.DBExtraSearchPath...),
+		Method:         req.Method,
+		Path:           path,
 	}
 }

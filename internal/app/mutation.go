@@ -79,6 +79,7 @@ func (h *Handler) mutate(ctx context.Context, cfg *config.Config, req *apireques
 		return nil, err
 	}
 	settings := txSettings(cfg, req, path, role, rs)
+	prefs.Tx = req.Preferences.Tx
 	res, err := query.ExecuteMutation(ctx, h.db, settings, q, mutationCheck(req, mp))
 	if err != nil {
 		return nil, err

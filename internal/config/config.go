@@ -70,6 +70,10 @@ type Config struct {
 	// [DefaultHoistedTxSettings]). The schema cache records, per routine,
 	// which of its SET clauses these are.
 	DBHoistedTxSettings []string
+	// DBTxEnd says how each request's transaction ends (PGRST_DB_TX_END or
+	// pgrst.db_tx_end, default commit): commit, rollback, or either with
+	// -allow-override, which lets `Prefer: tx=commit|rollback` decide.
+	DBTxEnd string
 	// OpenAPIMode is follow-privileges, ignore-privileges or disabled
 	// (PGRST_OPENAPI_MODE or pgrst.openapi_mode, default follow-privileges).
 	OpenAPIMode string

@@ -130,3 +130,35 @@ func TestFromEnvHoistedTxSettings(t *testing.T) {
 		t.Errorf("default list shared between configs: %v", b.DBHoistedTxSettings)
 	}
 }
+
+func TestTxEnd(t *testing.T) {
+	for _, tc := range []struct {
+		env, prefer        string
+		rollback, honoured bool
+	}{
+		{"", "rollback", false, false},
+		{"commit", "", false, false},
+		{"rollback", "commit", true, false},
+		{"commit-allow-override", "rollback", true, true},
+		{"commit-allow-override", "commit", false, true},
+		{"rollback-allow-override", "", true, false},
+		{"rollback-allow-override", "commit", false, true},
+	} {
+		c, err := FromEnv(env(map[string]string{"PGRST_DB_TX_END": tc.env}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rb, h := c.TxEnd(tc.prefer); rb != tc.rollback || h != tc.honoured {
+			t.Errorf("%q with tx=%q: rollback %v honoured %v, want %v %v", tc.env, tc.prefer, rb, h, tc.rollback, tc.honoured)
+		}
+	}
+	if _, err := FromEnv(env(map[string]string{"PGRST_DB_TX_END": "sometimes"})); err == nil ||
+		!strings.Contains(err.Error(), "PGRST_DB_TX_END") {
+		t.Errorf("invalid db-tx-end: %v", err)
+	}
+	c, _ := FromEnv(env(nil))
+	n, err := c.WithDBSettings(map[string]string{"db_tx_end": "rollback"})
+	if err != nil || n.DBTxEnd != "rollback" || c.DBTxEnd != "commit" {
+		t.Errorf("in-database db_tx_end: %v %q %q", err, n.DBTxEnd, c.DBTxEnd)
+	}
+}

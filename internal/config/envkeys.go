@@ -31,6 +31,9 @@ func (c *Config) readInDBKeys(getenv func(string) string) []error {
 		errs = append(errs, fmt.Errorf("PGRST_DB_PLAN_ENABLED: %w", err))
 	}
 	c.DBHoistedTxSettings = parseHoisted(getenv("PGRST_DB_HOISTED_TX_SETTINGS"))
+	if c.DBTxEnd, err = parseTxEnd(getenv("PGRST_DB_TX_END")); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_DB_TX_END: %w", err))
+	}
 	if err := checkOpenAPIMode(c.OpenAPIMode); err != nil {
 		errs = append(errs, fmt.Errorf("PGRST_OPENAPI_MODE: %w", err))
 	}
@@ -90,6 +93,27 @@ func parseHoisted(v string) []string {
 }
 
 // checkOpenAPIMode accepts the three openapi-mode values PostgREST knows.
+// parseTxEnd reads db-tx-end; empty means commit.
+func parseTxEnd(v string) (string, error) {
+	switch v = or(strings.TrimSpace(v), "commit"); v {
+	case "commit", "commit-allow-override", "rollback", "rollback-allow-override":
+		return v, nil
+	}
+	return "commit", fmt.Errorf("%q is not one of commit, commit-allow-override, rollback, rollback-allow-override", v)
+}
+
+// TxEnd decides how a request's transaction ends under db-tx-end, given
+// its `Prefer: tx=` value (commit, rollback or ""): rollback reports
+// whether it rolls back, and honoured whether the preference was applied
+// (only under -allow-override), as PostgREST.
+func (c *Config) TxEnd(prefer string) (rollback, honoured bool) {
+	rollback = strings.HasPrefix(c.DBTxEnd, "rollback")
+	if prefer != "" && strings.HasSuffix(c.DBTxEnd, "-allow-override") {
+		return prefer == "rollback", true
+	}
+	return rollback, false
+}
+
 func checkOpenAPIMode(v string) error {
 	switch v {
 	case "follow-privileges", "ignore-privileges", "disabled":

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
 // TxSettings are the transaction-scoped settings of a request, applied with
@@ -31,6 +32,25 @@ type TxSettings struct {
 	Method, Path string
 	// ReadOnly runs the transaction READ ONLY.
 	ReadOnly bool
+	// IsolationLevel is the transaction's isolation level, lower-case
+	// ("read committed", "repeatable read", "serializable"; "" or any
+	// other value is read committed): a routine's own
+	// default_transaction_isolation, else the role's, as PostgREST.
+	IsolationLevel string
+	// Rollback ends the transaction with ROLLBACK instead of COMMIT
+	// (db-tx-end), after the response has been read.
+	Rollback bool
+	// FuncSettings are a routine's hoisted settings (db-hoisted-tx-settings),
+	// applied last so they win over the role's.
+	FuncSettings []schemacache.Setting
+}
+
+// end is the statement that ends a successful transaction.
+func (s TxSettings) end() string {
+	if s.Rollback {
+		return "ROLLBACK"
+	}
+	return "COMMIT"
 }
 
 // Result is what a request's transaction produced.
@@ -115,14 +135,14 @@ func Execute(ctx context.Context, db Pool, s TxSettings, q Query) (*Result, *pgr
 		})
 	}
 	if !q.Singular {
-		batch.Queue("COMMIT")
+		batch.Queue(s.end())
 	}
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		rollback(ctx, conn)
 		return nil, dbError(err)
 	}
 	if q.Singular {
-		end := "COMMIT"
+		end := s.end()
 		if res.PageTotal != 1 {
 			end = "ROLLBACK"
 		}
@@ -204,9 +224,17 @@ func dbError(err error) *pgrsterr.Error {
 // beginBatch starts a request's pipelined batch: BEGIN (READ ONLY when
 // s.ReadOnly) and the transaction-scoped settings.
 func beginBatch(s TxSettings) *pgx.Batch {
-	begin := "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
+	// The level is one of a fixed set: it cannot be a bind parameter.
+	level := "READ COMMITTED"
+	switch s.IsolationLevel {
+	case "repeatable read":
+		level = "REPEATABLE READ"
+	case "serializable":
+		level = "SERIALIZABLE"
+	}
+	begin := "BEGIN ISOLATION LEVEL " + level + " READ WRITE"
 	if s.ReadOnly {
-		begin = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
+		begin = "BEGIN ISOLATION LEVEL " + level + " READ ONLY"
 	}
 	quoted := make([]string, len(s.SearchPath))
 	for i, p := range s.SearchPath {
@@ -220,8 +248,8 @@ func beginBatch(s TxSettings) *pgx.Batch {
 }
 
 // preQuery is PostgREST's transaction-scoped settings statement: search
-// path, the role's settings, the role, then request.method and request.path,
-// every value a bind parameter.
+// path, the role's settings, the role, request.method and request.path,
+// then the routine's hoisted settings, every value a bind parameter.
 func preQuery(s TxSettings, searchPath string) (string, []any) {
 	calls := []string{"pg_catalog.set_config('search_path', $1, true)"}
 	args := []any{searchPath}
@@ -239,5 +267,9 @@ func preQuery(s TxSettings, searchPath string) (string, []any) {
 	calls = append(calls, fmt.Sprintf("pg_catalog.set_config('role', $%d, true)", n-2),
 		fmt.Sprintf("pg_catalog.set_config('request.method', $%d, true)", n-1),
 		fmt.Sprintf("pg_catalog.set_config('request.path', $%d, true)", n))
+	for _, fs := range s.FuncSettings {
+		args = append(args, fs.Name, fs.Value)
+		calls = append(calls, fmt.Sprintf("pg_catalog.set_config($%d, $%d, true)", len(args)-1, len(args)))
+	}
 	return "SELECT " + strings.Join(calls, ", "), args
 }

@@ -242,7 +242,7 @@ func ExecuteMutation(ctx context.Context, db Pool, s TxSettings, q Query,
 	} else if check != nil {
 		failed = check(&res)
 	}
-	end := "COMMIT"
+	end := s.end()
 	if failed != nil {
 		end = "ROLLBACK"
 	}

@@ -114,7 +114,7 @@ func location(table, body string) string {
 }
 
 // mutationApplied is the Preference-Applied header of a write, in
-// PostgREST's order: resolution, missing, return, count, handling and,
+// PostgREST's order: resolution, missing, return, count, tx, handling and,
 // under strict handling, max-affected.
 func mutationApplied(o MutationOutcome) string {
 	p := o.Prefs
@@ -130,6 +130,9 @@ func mutationApplied(o MutationOutcome) string {
 	}
 	if p.Count == apirequest.CountExact {
 		out = append(out, "count="+p.Count)
+	}
+	if p.Tx != "" {
+		out = append(out, "tx="+p.Tx)
 	}
 	if p.Handling != "" {
 		out = append(out, "handling="+p.Handling)

@@ -1,0 +1,151 @@
+package tests
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+)
+
+// rpcSQL adds routines for the body kinds, variadic parameters, response
+// GUCs and hoisted settings to the sample schema.
+const rpcSQL = `
+CREATE FUNCTION api.shout(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper($1) $$;
+CREATE FUNCTION api.root_name(xml) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT (xpath('name(/*)', $1))[1]::text $$;
+CREATE FUNCTION api.byte_sum(bytea) RETURNS int LANGUAGE sql IMMUTABLE
+  AS $$ SELECT sum(get_byte($1, i))::int FROM generate_series(0, length($1) - 1) AS i $$;
+CREATE FUNCTION api.key_list(payload jsonb) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT jsonb_typeof(payload) || ':' || coalesce((SELECT string_agg(k, ',' ORDER BY k)
+        FROM jsonb_object_keys(CASE WHEN jsonb_typeof(payload) = 'object' THEN payload ELSE '{}' END) AS k), '') $$;
+CREATE FUNCTION api.key_list(payload jsonb, extra int) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT 'two parameters' $$;
+CREATE FUNCTION api.total(VARIADIC nums int[]) RETURNS int LANGUAGE sql IMMUTABLE
+  AS $$ SELECT sum(n)::int FROM unnest(nums) AS n $$;
+CREATE FUNCTION api.make_thing(name text) RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('response.status', '202', true);
+  PERFORM set_config('response.headers', json_build_array(
+    json_build_object('Location', '/things?name=eq.' || name),
+    json_build_object('Cache-Control', 'no-store'),
+    json_build_object('Content-Type', 'application/vnd.thing+json'))::text, true);
+  RETURN json_build_object('name', name);
+END $$;
+CREATE FUNCTION api.bad_status() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN PERFORM set_config('response.status', 'teapot', true); RETURN 1; END $$;
+CREATE FUNCTION api.bad_headers() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN PERFORM set_config('response.headers', '{"X-Not":"an array"}', true); RETURN 1; END $$;
+CREATE FUNCTION api.isolation() RETURNS text LANGUAGE sql STABLE
+  SET default_transaction_isolation = 'serializable'
+  AS $$ SELECT current_setting('transaction_isolation') $$;
+CREATE FUNCTION api.plain_isolation() RETURNS text LANGUAGE sql STABLE
+  AS $$ SELECT current_setting('transaction_isolation') $$;
+CREATE FUNCTION api.slow() RETURNS int LANGUAGE sql STABLE SET statement_timeout = '100ms'
+  AS $$ SELECT 1 FROM pg_sleep(0.6) $$;
+CREATE TABLE api.things (name text PRIMARY KEY);
+CREATE FUNCTION api.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM set_config('response.headers', '[{"X-Stamped": "yes"}]', true); RETURN NEW; END $$;
+CREATE TRIGGER stamp BEFORE INSERT ON api.things FOR EACH ROW EXECUTE FUNCTION api.stamp();
+GRANT SELECT, INSERT ON api.things TO web_anon;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA api TO web_anon;
+`
+
+func TestRPCBodies(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, rpcSQL, nil)
+	ct := func(v string) []string { return []string{"Content-Type", v} }
+
+	t.Run("text/plain to a single unnamed text parameter", func(t *testing.T) {
+		want(t, e.send("POST", "/rpc/shout", "hello {not json}", ct("text/plain")...), 200, `"HELLO {NOT JSON}"`, "0-0/*", "")
+	})
+	t.Run("text/xml to a single unnamed xml parameter", func(t *testing.T) {
+		want(t, e.send("POST", "/rpc/root_name", "<book><t>x</t></book>", ct("text/xml")...), 200, `"book"`, "0-0/*", "")
+	})
+	t.Run("octet-stream to a single unnamed bytea parameter", func(t *testing.T) {
+		want(t, e.send("POST", "/rpc/byte_sum", "\x00\x01\xff", ct("application/octet-stream")...), 200, `256`, "0-0/*", "")
+	})
+	t.Run("raw body with no such routine", func(t *testing.T) {
+		wantError(t, e.send("POST", "/rpc/add", "1 2", ct("text/plain")...), 404, "PGRST202",
+			"Could not find the function api.add in the schema cache",
+			"Searched for the function api.add with a single unnamed text parameter, but no matches were found in the schema cache.", "")
+	})
+	t.Run("unknown body type", func(t *testing.T) {
+		wantError(t, e.send("POST", "/rpc/shout", "x", ct("image/png")...), 400, "PGRST102",
+			"Content-Type not acceptable: image/png", "null", "null")
+	})
+	t.Run("params=single-object passes the whole body", func(t *testing.T) {
+		single := []string{"Prefer", "params=single-object"}
+		want(t, e.send("POST", "/rpc/key_list", `{"b": 1, "a": [2]}`, single...), 200, `"object:a,b"`, "0-0/*", "")
+		want(t, e.send("POST", "/rpc/key_list", `[1, 2]`, single...), 200, `"array:"`, "0-0/*", "")
+		// Without the preference the keys are argument names.
+		want(t, e.send("POST", "/rpc/key_list", `{"payload": {"x": 1}}`), 200, `"object:x"`, "0-0/*", "")
+		wantError(t, e.send("POST", "/rpc/key_list", `{"b": 1}`), 404, "PGRST202", "", "", "")
+		wantError(t, e.send("POST", "/rpc/key_list", `{"b":`, single...), 400, "PGRST102", "Empty or invalid json", "null", "null")
+	})
+	t.Run("variadic", func(t *testing.T) {
+		want(t, e.get("/rpc/total?nums=1&nums=2&nums=4"), 200, `7`, "0-0/*", "")
+		want(t, e.get("/rpc/total?nums=5"), 200, `5`, "0-0/*", "")
+		want(t, e.send("POST", "/rpc/total", `{"nums": [1, 2, 3]}`), 200, `6`, "0-0/*", "")
+		want(t, e.send("POST", "/rpc/total", `{"nums": 9}`), 200, `9`, "0-0/*", "")
+	})
+}
+
+func TestResponseGUCs(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, rpcSQL, nil)
+
+	t.Run("status and headers from a routine", func(t *testing.T) {
+		r := e.send("POST", "/rpc/make_thing", `{"name": "kettle"}`)
+		if r.Status != 202 || r.Body != `{"name" : "kettle"}` {
+			t.Fatalf("got %d %s", r.Status, r.Body)
+		}
+		for k, v := range map[string]string{"Location": "/things?name=eq.kettle", "Cache-Control": "no-store",
+			"Content-Type": "application/vnd.thing+json"} {
+			if got := r.Header.Values(k); len(got) != 1 || got[0] != v {
+				t.Errorf("%s = %q, want %q", k, got, v)
+			}
+		}
+	})
+	t.Run("headers from a trigger on a write", func(t *testing.T) {
+		r := e.send("POST", "/things", `{"name": "mug"}`)
+		if r.Status != http.StatusCreated || r.Header.Get("X-Stamped") != "yes" {
+			t.Fatalf("got %d %v", r.Status, r.Header)
+		}
+	})
+	t.Run("invalid settings", func(t *testing.T) {
+		wantError(t, e.do("POST", "/rpc/bad_status", ""), 500, "PGRST112",
+			"response.status guc must be a valid status code", "null", "null")
+		wantError(t, e.do("POST", "/rpc/bad_headers", ""), 500, "PGRST111",
+			"response.headers guc must be a JSON array composed of objects with a single key and a string value", "null", "null")
+	})
+	t.Run("settings do not leak into the next request", func(t *testing.T) {
+		for range 4 {
+			if r := e.get("/rpc/add?a=1&b=1"); r.Status != 200 || r.Header.Get("Cache-Control") != "" {
+				t.Fatalf("got %d %v", r.Status, r.Header)
+			}
+		}
+	})
+}
+
+func TestHoistedSettings(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, rpcSQL, nil)
+
+	t.Run("isolation level from the routine", func(t *testing.T) {
+		want(t, e.get("/rpc/isolation"), 200, `"serializable"`, "0-0/*", "")
+		want(t, e.do("POST", "/rpc/isolation", ""), 200, `"serializable"`, "0-0/*", "")
+		want(t, e.get("/rpc/plain_isolation"), 200, `"read committed"`, "0-0/*", "")
+	})
+	t.Run("statement_timeout is hoisted", func(t *testing.T) {
+		// Set inside the function only, the timeout would not stop the
+		// statement already running; hoisted, it applies to the whole call.
+		r := e.get("/rpc/slow")
+		wantError(t, r, 500, "57014", "canceling statement due to statement timeout", "null", "null")
+	})
+
+	custom := sampleEnvWith(t, rpcSQL, func(c *config.Config) { c.DBHoistedTxSettings = []string{"work_mem"} })
+	t.Run("a custom hoisted list", func(t *testing.T) {
+		want(t, custom.get("/rpc/slow"), 200, `1`, "0-0/*", "")
+		want(t, custom.get("/rpc/isolation"), 200, `"serializable"`, "0-0/*", "")
+	})
+}
