@@ -50,6 +50,10 @@ CREATE TABLE other.todos (
 );
 INSERT INTO other.todos VALUES (1, 'elsewhere');
 GRANT SELECT, INSERT ON other.todos TO web_anon;
+
+CREATE FUNCTION api.total(VARIADIC nums int[]) RETURNS int LANGUAGE sql IMMUTABLE
+  AS $$ SELECT sum(n)::int FROM unnest(nums) AS n $$;
+GRANT EXECUTE ON FUNCTION api.total(int[]) TO web_anon;
 `
 
 // TestPostgrestJS runs `node --test` on tests/postgrestjs/*.test.mjs with

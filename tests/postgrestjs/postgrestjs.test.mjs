@@ -465,6 +465,12 @@ describe('rpc', () => {
     ok(head, null, { count: 3 })
   })
 
+  test('variadic arguments', async () => {
+    ok(await api.rpc('total', { nums: [1, 2, 3] }), 6)
+    ok(await api.rpc('total', { nums: 5 }, { get: true }), 5)
+    sent('GET', '/rpc/total?nums=5')
+  })
+
   test('void function is 204', async () => {
     ok(await api.rpc('ping'), null, { status: 204, statusText: 'No Content' })
   })
@@ -665,6 +671,14 @@ describe('insert, upsert, update and delete', () => {
     sent('POST', '/todos?on_conflict=slug&columns="id","slug","task"&select=id,task')
     res.data?.sort((a, b) => a.id - b.id)
     ok(res, [{ id: 1, task: 'rewrite' }, { id: 7, task: 'new' }], created)
+    same(header('Preference-Applied'), 'resolution=merge-duplicates, return=representation', 'Preference-Applied')
+  })
+
+  test('upsert that only updates is 200', async () => {
+    const res = await api.from('todos')
+      .upsert({ id: 7, slug: 'g', task: 'renamed' }, { onConflict: 'slug' })
+      .select('id, task')
+    ok(res, [{ id: 7, task: 'renamed' }], { status: 200, statusText: 'OK' })
     same(header('Preference-Applied'), 'resolution=merge-duplicates, return=representation', 'Preference-Applied')
   })
 
