@@ -168,36 +168,84 @@ func TestConfigReloadChangesSchemas(t *testing.T) {
 		"The schema must be one of the following: api, v2", "null", "null")
 }
 
-// TestConfigReloadPreConfigFunction: the schemas come from a pre-config
-// function listing the tenant_% schemas; a new tenant schema becomes
-// reachable after NOTIFY 'reload config'.
-func TestConfigReloadPreConfigFunction(t *testing.T) {
+// TestDynamicSchemaRecipes runs the seed's three pre-config recipes for
+// dynamic schemas as written there: schemas named by a pattern, owned by a
+// role, or listed in a config table. A new tenant schema becomes reachable
+// through its profile after `NOTIFY pgrst, 'reload config'` and
+// `NOTIFY pgrst, 'reload schema'`, with nothing restarted.
+func TestDynamicSchemaRecipes(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, `CREATE SCHEMA postgrest; GRANT USAGE ON SCHEMA postgrest TO authenticator;
-		CREATE FUNCTION postgrest.pre_config() RETURNS void LANGUAGE sql AS $$
-		  SELECT set_config('pgrst.db_schemas', string_agg(nspname, ','), true)
-		  FROM pg_namespace WHERE nspname LIKE 'tenant_%'
-		$$;
-		CREATE SCHEMA tenant_a; GRANT USAGE ON SCHEMA tenant_a TO web_anon;
-		CREATE TABLE tenant_a.thing (id int); INSERT INTO tenant_a.thing VALUES (1);
-		GRANT SELECT ON tenant_a.thing TO web_anon;`,
-		func(c *config.Config) { c.DBPreConfig = "postgrest.pre_config" })
-	if r := fetch(t, e.api.URL, "/thing", "Accept-Profile", "tenant_a"); r.Status != 200 || r.Body != `[{"id":1}]` {
-		t.Fatalf("tenant_a: %d %s", r.Status, r.Body)
+	tenant := func(name, owner string, id int) string {
+		auth := ""
+		if owner != "" {
+			auth = " AUTHORIZATION " + owner
+		}
+		return fmt.Sprintf(`CREATE SCHEMA %[1]s%[2]s; GRANT USAGE ON SCHEMA %[1]s TO web_anon;
+			CREATE TABLE %[1]s.thing (id int); INSERT INTO %[1]s.thing VALUES (%[3]d);
+			GRANT SELECT ON %[1]s.thing TO web_anon;`, name, auth, id)
 	}
-	wantError(t, fetch(t, e.api.URL, "/thing", "Accept-Profile", "tenant_b"), 406, "PGRST106",
-		"The schema must be one of the following: tenant_a", "null", "null")
+	for _, tc := range []struct {
+		name, recipe, first, added, add string
+	}{
+		{"name pattern", `
+create or replace function postgrest.pre_config()
+returns void as $$
+  select
+    set_config('pgrst.db_schemas', string_agg(nspname, ','), true)
+  from pg_namespace
+  where nspname like 'tenant_%';
+$$ language sql;`, tenant("tenant_a", "", 1), "tenant_b", tenant("tenant_b", "", 2)},
+		{"owner role", `
+DO $$ BEGIN CREATE ROLE joe; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+create or replace function postgrest.pre_config()
+returns void as $$
+  select
+    set_config('pgrst.db_schemas', string_agg(nspname, ','), true)
+  from pg_namespace
+  where nspowner = 'joe'::regrole;
+$$ language sql;`, tenant("tenant_a", "joe", 1), "mine", tenant("mine", "joe", 2)},
+		{"config table", `
+create table postgrest.config (schemas text);
 
-	mustExec(t, e.db, `CREATE SCHEMA tenant_b; GRANT USAGE ON SCHEMA tenant_b TO web_anon;
-		CREATE TABLE tenant_b.thing (id int); INSERT INTO tenant_b.thing VALUES (2);
-		GRANT SELECT ON tenant_b.thing TO web_anon;
-		NOTIFY pgrst, 'reload config'`)
-	e.waitBuild("config")
-	if r := fetch(t, e.api.URL, "/thing", "Accept-Profile", "tenant_b"); r.Status != 200 || r.Body != `[{"id":2}]` {
-		t.Fatalf("tenant_b after the config reload: %d %s", r.Status, r.Body)
-	}
-	if r := fetch(t, e.api.URL, "/thing", "Accept-Profile", "tenant_a"); r.Status != 200 || r.Body != `[{"id":1}]` {
-		t.Fatalf("tenant_a after the config reload: %d %s", r.Status, r.Body)
+create or replace function postgrest.pre_config()
+returns void as $$
+  select
+    set_config('pgrst.db_schemas', schemas, true)
+  from postgrest.config;
+$$ language sql;
+GRANT SELECT ON postgrest.config TO authenticator;
+INSERT INTO postgrest.config VALUES ('tenant_a');`, tenant("tenant_a", "", 1),
+			"other", tenant("other", "", 2) + ` UPDATE postgrest.config SET schemas = 'tenant_a, other';`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, `CREATE SCHEMA postgrest; GRANT USAGE ON SCHEMA postgrest TO authenticator;`+
+				tc.recipe+tc.first, func(c *config.Config) { c.DBPreConfig = "postgrest.pre_config" })
+			if r := fetch(t, e.api.URL, "/thing", "Accept-Profile", "tenant_a"); r.Status != 200 || r.Body != `[{"id":1}]` {
+				t.Fatalf("tenant_a: %d %s", r.Status, r.Body)
+			}
+			added := tc.added
+			wantError(t, fetch(t, e.api.URL, "/thing", "Accept-Profile", added), 406, "PGRST106",
+				"The schema must be one of the following: tenant_a", "null", "null")
+
+			mustExec(t, e.db, tc.add)
+			mustExec(t, e.db, `NOTIFY pgrst, 'reload config'`)
+			mustExec(t, e.db, `NOTIFY pgrst, 'reload schema'`)
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				r := fetch(t, e.api.URL, "/thing", "Accept-Profile", added)
+				if r.Status == 200 && r.Body == `[{"id":2}]` {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s after the reloads: %d %s", added, r.Status, r.Body)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if r := fetch(t, e.api.URL, "/thing", "Accept-Profile", "tenant_a"); r.Status != 200 || r.Body != `[{"id":1}]` {
+				t.Fatalf("tenant_a after the reloads: %d %s", r.Status, r.Body)
+			}
+		})
 	}
 }
 
