@@ -70,6 +70,16 @@ func TestInsert(t *testing.T) {
 			t.Errorf("Location = %q", loc)
 		}
 	})
+	t.Run("headers-only on a view gives its inferred key", func(t *testing.T) {
+		mustExec(t, e.db, `CREATE VIEW api.note_view AS SELECT id, body FROM api.notes;
+			GRANT SELECT, INSERT ON api.note_view TO web_anon; NOTIFY pgrst, 'reload schema'`)
+		e.waitBuild("notify")
+		r := e.send("POST", "/note_view", `{"id":101,"body":"viewed"}`, "Prefer", "return=headers-only")
+		want(t, r, 201, "", "*/*", "return=headers-only")
+		if loc := r.Header.Get("Location"); loc != "/note_view?id=eq.101" {
+			t.Errorf("Location = %q", loc)
+		}
+	})
 	t.Run("columns picks keys", func(t *testing.T) {
 		r := e.send("POST", "/notes?columns=body&select=body,status", `{"body":"c","status":"ignored"}`, rep...)
 		want(t, r, 201, `[{"body":"c","status":"draft"}]`, "*/*", "return=representation")

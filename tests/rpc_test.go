@@ -47,6 +47,12 @@ CREATE FUNCTION api.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN PERFORM set_config('response.headers', '[{"X-Stamped": "yes"}]', true); RETURN NEW; END $$;
 CREATE TRIGGER stamp BEFORE INSERT ON api.things FOR EACH ROW EXECUTE FUNCTION api.stamp();
 GRANT SELECT, INSERT ON api.things TO web_anon;
+CREATE FUNCTION api.hello(name text DEFAULT 'you', punct text DEFAULT '!') RETURNS text
+  LANGUAGE sql IMMUTABLE AS $$ SELECT 'Hello, ' || name || punct $$;
+CREATE FUNCTION api.book_stats() RETURNS TABLE (author_id int, books bigint) LANGUAGE sql STABLE
+  AS $$ SELECT author_id, count(*) FROM api.books GROUP BY author_id $$;
+CREATE FUNCTION api.split_name(full_name text, OUT first text, OUT last text) LANGUAGE sql IMMUTABLE
+  AS $$ SELECT split_part(full_name, ' ', 1), split_part(full_name, ' ', 2) $$;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA api TO web_anon;
 `
 
@@ -87,6 +93,26 @@ func TestRPCBodies(t *testing.T) {
 		want(t, e.get("/rpc/total?nums=5"), 200, `5`, "0-0/*", "")
 		want(t, e.send("POST", "/rpc/total", `{"nums": [1, 2, 3]}`), 200, `6`, "0-0/*", "")
 		want(t, e.send("POST", "/rpc/total", `{"nums": 9}`), 200, `9`, "0-0/*", "")
+	})
+}
+
+func TestRPCReturnsAndDefaults(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, rpcSQL, nil)
+
+	t.Run("defaults", func(t *testing.T) {
+		want(t, e.get("/rpc/hello"), 200, `"Hello, you!"`, "0-0/*", "")
+		want(t, e.get("/rpc/hello?name=Ann"), 200, `"Hello, Ann!"`, "0-0/*", "")
+		want(t, e.send("POST", "/rpc/hello", `{"punct": "?"}`), 200, `"Hello, you?"`, "0-0/*", "")
+	})
+	t.Run("TABLE return with filters, order and select", func(t *testing.T) {
+		want(t, e.get("/rpc/book_stats?books=gt.1&order=author_id.desc&select=author_id"), 200,
+			`[{"author_id":2},{"author_id":1}]`, "0-1/*", "")
+		want(t, e.get("/rpc/book_stats?order=books,author_id&limit=1"), 200, `[{"author_id":3,"books":1}]`, "0-0/*", "")
+	})
+	t.Run("OUT parameters make one composite", func(t *testing.T) {
+		want(t, e.get("/rpc/split_name?full_name=Ada+Lovelace"), 200, `{"first":"Ada","last":"Lovelace"}`, "0-0/*", "")
+		want(t, e.get("/rpc/split_name?full_name=Ada+Lovelace&select=last"), 200, `{"last":"Lovelace"}`, "0-0/*", "")
 	})
 }
 

@@ -20,7 +20,8 @@ func TestParsePreferences(t *testing.T) {
 	if !reflect.DeepEqual(p.Invalid, []string{"foo", "timezone=UTC"}) {
 		t.Fatalf("invalid = %q", p.Invalid)
 	}
-	if got := p.Applied(false); got != "count=planned, handling=strict" {
+	// tx stays until db-tx-end settles it (app.txSettings).
+	if got := p.Applied(false); got != "count=planned, tx=rollback, handling=strict" {
 		t.Fatalf("applied = %q", got)
 	}
 	p = ParsePreferences(http.Header{"Prefer": {"handling=strict, max-affected=3"}})
