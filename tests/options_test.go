@@ -12,11 +12,19 @@ func TestOptionsAndCORS(t *testing.T) {
 	e := newEnv(t, sampleSQL(t)+`
 		CREATE VIEW api.readonly_counts AS SELECT author_id, count(*) AS n FROM api.books GROUP BY author_id;
 		CREATE VIEW api.simple_books AS SELECT id, title FROM api.books;
-		CREATE TABLE api.nokey (x int);`, nil)
+		CREATE TABLE api.nokey (x int);
+		CREATE VIEW api.author_totals AS SELECT author_id, count(*) AS n FROM api.books GROUP BY author_id;
+		CREATE FUNCTION api.author_totals_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+		CREATE TRIGGER w INSTEAD OF INSERT OR DELETE ON api.author_totals FOR EACH ROW EXECUTE FUNCTION api.author_totals_write();
+		CREATE VIEW api.insert_only AS SELECT author_id, count(*) AS n FROM api.books GROUP BY author_id;
+		CREATE TRIGGER w INSTEAD OF INSERT ON api.insert_only FOR EACH ROW EXECUTE FUNCTION api.author_totals_write();`, nil)
 	for _, c := range []struct{ path, allow string }{
 		{"/books", "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE"},
 		{"/nokey", "OPTIONS,GET,HEAD,POST,PATCH,DELETE"},
 		{"/readonly_counts", "OPTIONS,GET,HEAD"},
+		// Views that are not auto-updatable: INSTEAD OF triggers decide.
+		{"/author_totals", "OPTIONS,GET,HEAD,POST,DELETE"},
+		{"/insert_only", "OPTIONS,GET,HEAD,POST"},
 		{"/simple_books", "OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE"},
 		{"/rpc/add?a=1&b=2", "OPTIONS,GET,HEAD,POST"},
 		{"/rpc/add_tag?name=x", "OPTIONS,POST"},

@@ -43,6 +43,9 @@ func TestSchemaProfiles(t *testing.T) {
 	if r.Status != 200 || r.Body != `[{"name":"from api"}]` || r.Header.Get("Content-Profile") != "api" {
 		t.Fatalf("default profile: %d %s %v", r.Status, r.Body, r.Header)
 	}
+	if v := r.Header.Get("Vary"); v != "Accept, Prefer, Range, Accept-Profile" {
+		t.Errorf("Vary = %q", v)
+	}
 	r = get("/items?select=name,owners(name)", "Accept-Profile", "tenant2")
 	if r.Status != 200 || r.Body != `[{"name":"from tenant2","owners":{"name":"olga"}}]` || r.Header.Get("Content-Profile") != "tenant2" {
 		t.Fatalf("tenant2 profile: %d %s %v", r.Status, r.Body, r.Header)
@@ -61,7 +64,8 @@ func TestSchemaProfiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != 200 || res.Header.Get("Content-Profile") != "tenant2" {
+	if res.StatusCode != 200 || res.Header.Get("Content-Profile") != "tenant2" ||
+		res.Header.Get("Vary") != "Accept, Prefer, Range, Content-Profile" {
 		t.Fatalf("POST with Content-Profile: %d %v", res.StatusCode, res.Header)
 	}
 }

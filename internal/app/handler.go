@@ -99,11 +99,27 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	if perr != nil {
 		return response.Error(perr), version
 	}
+	vary := "Accept, Prefer, Range"
 	if len(cfg.DBSchemas) > 1 {
 		// With several exposed schemas PostgREST names the one it used.
 		resp.Headers.Set("Content-Profile", req.Schema)
+		vary += ", " + profileHeader(req.Method)
+	}
+	if resp.Headers.Get("Vary") == "" {
+		// Caches in front of the API (API Gateway, CloudFront) must key on
+		// what selects the representation, as PostgREST's Vary does.
+		resp.Headers.Set("Vary", vary)
 	}
 	return resp, version
+}
+
+// profileHeader is the request header that selects the schema for method.
+func profileHeader(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return "Accept-Profile"
+	}
+	return "Content-Profile"
 }
 
 // run plans and executes a parsed request.
