@@ -216,3 +216,39 @@ func TestRelationArgsAreNil(t *testing.T) {
 		t.Fatalf("relation request has args: %+v", req)
 	}
 }
+
+func TestRPCRawBody(t *testing.T) {
+	tests := []struct {
+		body, ctype, prefer string
+		raw                 *RawBody // nil: no raw body
+		args                int
+		code                string
+	}{
+		{"hello {x}", "text/plain; charset=utf-8", "", &RawBody{Type: "text", Data: []byte("hello {x}")}, 0, ""},
+		{"<a/>", "text/xml", "", &RawBody{Type: "xml", Data: []byte("<a/>")}, 0, ""},
+		{"\x00\xff", "application/octet-stream", "", &RawBody{Type: "bytea", Data: []byte("\x00\xff")}, 0, ""},
+		{`{"a":1}`, "application/json", "", &RawBody{Type: "json", Data: []byte(`{"a":1}`)}, 1, ""},
+		{`{"a":1}`, "", "", &RawBody{Type: "json", Data: []byte(`{"a":1}`)}, 1, ""},
+		{"", "application/json", "", &RawBody{Type: "json"}, 0, ""},
+		{`[1,"x"]`, "application/json", "params=single-object", &RawBody{Type: "json", Data: []byte(`[1,"x"]`)}, 0, ""},
+		{`{"a":1}`, "application/json", "params=single-object", &RawBody{Type: "json", Data: []byte(`{"a":1}`)}, 0, ""},
+		{`[1,`, "application/json", "params=single-object", nil, 0, "PGRST102"},
+		{"a=1", "application/x-www-form-urlencoded", "", nil, 1, ""},
+		{"x", "image/png", "", nil, 0, "PGRST102"},
+		{"x", "text/", "", nil, 0, "PGRST102"},
+	}
+	for _, tt := range tests {
+		hdr := map[string]string{"Content-Type": tt.ctype, "Prefer": tt.prefer}
+		req, _, code, msg, _ := do(t, "POST", "/rpc/f", tt.body, hdr)
+		if code != tt.code {
+			t.Errorf("%q as %q: code %s %q, want %s", tt.body, tt.ctype, code, msg, tt.code)
+			continue
+		}
+		if req == nil {
+			continue
+		}
+		if !reflect.DeepEqual(req.RawBody, tt.raw) || len(req.Args) != tt.args {
+			t.Errorf("%q as %q: raw %+v args %v", tt.body, tt.ctype, req.RawBody, req.Args)
+		}
+	}
+}

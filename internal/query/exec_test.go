@@ -1,0 +1,49 @@
+package query
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+func TestBeginBatch(t *testing.T) {
+	for _, tc := range []struct {
+		level    string
+		readOnly bool
+		want     string
+	}{
+		{"", true, "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"},
+		{"read committed", false, "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"},
+		{"repeatable read", true, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"},
+		{"serializable", false, "BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE"},
+		// Anything else cannot reach the SQL text.
+		{"serializable; DROP TABLE x", false, "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"},
+	} {
+		b := beginBatch(TxSettings{IsolationLevel: tc.level, ReadOnly: tc.readOnly, SearchPath: []string{"api"}})
+		if got := b.QueuedQueries[0].SQL; got != tc.want {
+			t.Errorf("level %q: %s, want %s", tc.level, got, tc.want)
+		}
+	}
+}
+
+func TestPreQueryOrder(t *testing.T) {
+	s := TxSettings{
+		Role: "web", RoleSettings: map[string]string{"statement_timeout": "1s"},
+		Method: "GET", Path: "/rpc/f",
+		FuncSettings: []schemacache.Setting{{Name: "statement_timeout", Value: "5s"}, {Name: "work_mem", Value: "1MB"}},
+	}
+	sql, args := preQuery(s, `"api"`)
+	want := []any{`"api"`, "statement_timeout", "1s", "web", "GET", "/rpc/f", "statement_timeout", "5s", "work_mem", "1MB"}
+	if !reflect.DeepEqual(args, want) {
+		t.Fatalf("args = %q, want %q", args, want)
+	}
+	// The routine's settings come last, so they win over the role's.
+	if !strings.HasSuffix(sql, "pg_catalog.set_config($7, $8, true), pg_catalog.set_config($9, $10, true)") {
+		t.Errorf("sql = %s", sql)
+	}
+	if TxSettings.end(TxSettings{}) != "COMMIT" || TxSettings.end(TxSettings{Rollback: true}) != "ROLLBACK" {
+		t.Error("end")
+	}
+}
