@@ -35,6 +35,16 @@ CREATE FUNCTION api.bad_status() RETURNS int LANGUAGE plpgsql AS $$
 BEGIN PERFORM set_config('response.status', 'teapot', true); RETURN 1; END $$;
 CREATE FUNCTION api.bad_headers() RETURNS int LANGUAGE plpgsql AS $$
 BEGIN PERFORM set_config('response.headers', '{"X-Not":"an array"}', true); RETURN 1; END $$;
+CREATE FUNCTION api.pay() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE SQLSTATE 'PGRST' USING
+    message = '{"code":"123","message":"Payment Required","details":"Quota exceeded","hint":"Upgrade your plan"}',
+    detail = '{"status":402,"headers":{"X-Powered-By":"Nerd Rage"}}';
+END $$;
+CREATE FUNCTION api.pay_badly() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN RAISE SQLSTATE 'PGRST' USING message = '{"code":"123"}', detail = '{"status":402,"headers":{}}'; END $$;
+CREATE FUNCTION api.teapot() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN RAISE SQLSTATE 'PT418' USING message = 'short and stout', hint = 'tip me over'; END $$;
 CREATE FUNCTION api.isolation() RETURNS text LANGUAGE sql STABLE
   SET default_transaction_isolation = 'serializable'
   AS $$ SELECT current_setting('transaction_isolation') $$;
@@ -143,6 +153,18 @@ func TestResponseGUCs(t *testing.T) {
 			"response.status guc must be a valid status code", "null", "null")
 		wantError(t, e.do("POST", "/rpc/bad_headers", ""), 500, "PGRST111",
 			"response.headers guc must be a JSON array composed of objects with a single key and a string value", "null", "null")
+	})
+	t.Run("custom errors", func(t *testing.T) {
+		r := e.do("POST", "/rpc/pay", "")
+		wantError(t, r, 402, "123", "Payment Required", "Quota exceeded", "Upgrade your plan")
+		if h := r.Header.Get("X-Powered-By"); h != "Nerd Rage" {
+			t.Errorf("X-Powered-By = %q", h)
+		}
+		wantError(t, e.do("POST", "/rpc/pay_badly", ""), 500, "PGRST121",
+			`Could not parse JSON in the "RAISE SQLSTATE 'PGRST'" error`,
+			`Invalid JSON value for MESSAGE: '{"code":"123"}'`,
+			"MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.")
+		wantError(t, e.do("POST", "/rpc/teapot", ""), 418, "PT418", "short and stout", "null", "tip me over")
 	})
 	t.Run("settings do not leak into the next request", func(t *testing.T) {
 		for range 4 {

@@ -10,8 +10,11 @@ import (
 // does: the SQLSTATE is the code, PostgreSQL's message, detail and hint are
 // passed through, and the status follows the SQLSTATE. authenticated tells
 // whether the request ran as a role other than the anon role (42501 is then
-// 403 rather than 401).
+// 403 rather than 401). SQLSTATE PGRST is a custom error (raisedPGRST).
 func FromPg(pe *pgconn.PgError, authenticated bool) *Error {
+	if pe.Code == "PGRST" {
+		return raisedPGRST(pe.Message, pe.Detail)
+	}
 	e := &Error{Status: pgStatus(pe, authenticated), Code: pe.Code, Message: pe.Message}
 	if pe.Detail != "" {
 		e.Details = pe.Detail
