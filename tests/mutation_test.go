@@ -341,3 +341,36 @@ func TestTxEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestLimitedUpdateDelete: limit and offset on PATCH and DELETE write a
+// page of the filtered rows in the given order, as PostgREST.
+func TestLimitedUpdateDelete(t *testing.T) {
+	t.Parallel()
+	e := notesEnv(t)
+	mustExec(t, e.db, `INSERT INTO api.labels VALUES ('a', 1), ('b', 1), ('c', 2), ('d', 2), ('e', 3)`)
+	labels := func() string {
+		t.Helper()
+		return compact(t, e.get("/labels?select=name,uses&order=name").Body)
+	}
+
+	r := e.send("PATCH", "/labels?uses=lt.3&order=name.desc&limit=2&offset=1", `{"uses": 9}`,
+		"Prefer", "return=representation")
+	want(t, r, 200, `[{"name":"c","uses":9},{"name":"b","uses":9}]`, "0-1/*", "return=representation")
+	if got := labels(); got != `[{"name":"a","uses":1},{"name":"b","uses":9},{"name":"c","uses":9},{"name":"d","uses":2},{"name":"e","uses":3}]` {
+		t.Fatalf("after the limited update: %s", got)
+	}
+	want(t, e.send("DELETE", "/labels?order=uses,name&limit=1", ""), 204, "", "0-0/*", "")
+	if got := labels(); got != `[{"name":"b","uses":9},{"name":"c","uses":9},{"name":"d","uses":2},{"name":"e","uses":3}]` {
+		t.Fatalf("after the limited delete: %s", got)
+	}
+	wantError(t, e.send("DELETE", "/labels?limit=1", ""), 400, "PGRST109",
+		"A 'limit' was applied without an explicit 'order'", "null", "Apply an 'order' using unique column(s)")
+	// Ordering by a column that is not unique could touch more rows than
+	// the limit: the write is rolled back.
+	wantError(t, e.send("DELETE", "/labels?order=uses&limit=1&uses=eq.9", ""), 400, "PGRST110",
+		"The maximum number of rows allowed to change was surpassed",
+		"Results contain 2 rows changed but the maximum number allowed is 1", "null")
+	if got := labels(); !strings.Contains(got, `"b"`) || !strings.Contains(got, `"c"`) {
+		t.Fatalf("the failed delete was not rolled back: %s", got)
+	}
+}

@@ -100,25 +100,46 @@ func appliedResolution(req *apirequest.Request, mp *plan.MutatePlan) string {
 
 // mutationCheck is what must hold before a write commits: PUT writes
 // exactly the row its URL names (PGRST115) and, under strict handling,
-// PATCH and DELETE touch at most max-affected rows (PGRST124).
+// PATCH and DELETE touch at most max-affected rows (PGRST124), and a limited
+// PATCH or DELETE at most its limit (PGRST110).
 func mutationCheck(req *apirequest.Request, mp *plan.MutatePlan) func(*query.Result) *pgrsterr.Error {
 	p := req.Preferences
-	switch {
-	case mp.PutKey != nil:
+	if mp.PutKey != nil {
 		return func(r *query.Result) *pgrsterr.Error {
 			if r.PageTotal != 1 || req.Payload == nil || req.Payload.Rows != 1 {
 				return pgrsterr.PutPKMismatch()
 			}
 			return nil
 		}
-	case (req.Method == http.MethodPatch || req.Method == http.MethodDelete) && p.Strict() && p.MaxAffected != nil:
+	}
+	var checks []func(*query.Result) *pgrsterr.Error
+	if (req.Method == http.MethodPatch || req.Method == http.MethodDelete) && p.Strict() && p.MaxAffected != nil {
 		limit := *p.MaxAffected
-		return func(r *query.Result) *pgrsterr.Error {
+		checks = append(checks, func(r *query.Result) *pgrsterr.Error {
 			if r.PageTotal > limit {
 				return pgrsterr.MaxAffectedExceeded(r.PageTotal)
 			}
 			return nil
-		}
+		})
 	}
-	return nil
+	if l := mp.Where.Limit; l != nil && mp.Kind != plan.MutateInsert {
+		limit := *l
+		checks = append(checks, func(r *query.Result) *pgrsterr.Error {
+			if r.PageTotal > limit {
+				return pgrsterr.LimitExceeded(r.PageTotal, limit)
+			}
+			return nil
+		})
+	}
+	if len(checks) == 0 {
+		return nil
+	}
+	return func(r *query.Result) *pgrsterr.Error {
+		for _, c := range checks {
+			if err := c(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }

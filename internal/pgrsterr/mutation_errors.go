@@ -32,3 +32,18 @@ func ColumnNotFound(table, column string) *Error {
 	return newErr(400, "PGRST204",
 		fmt.Sprintf("Could not find the '%s' column of '%s' in the schema cache", column, table), nil, nil)
 }
+
+// LimitWithoutOrder is PGRST109 (400): limit or offset on PATCH or DELETE
+// without an order to say which rows.
+func LimitWithoutOrder() *Error {
+	return newErr(400, "PGRST109", "A 'limit' was applied without an explicit 'order'", nil,
+		"Apply an 'order' using unique column(s)")
+}
+
+// LimitExceeded is PGRST110 (400): a limited PATCH or DELETE changed more
+// rows than its limit, because its order columns are not unique; the
+// write is rolled back.
+func LimitExceeded(rows, limit int64) *Error {
+	return newErr(400, "PGRST110", "The maximum number of rows allowed to change was surpassed",
+		fmt.Sprintf("Results contain %d rows changed but the maximum number allowed is %d", rows, limit), nil)
+}

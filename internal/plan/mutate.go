@@ -49,8 +49,9 @@ type MutatePlan struct {
 // NewMutate plans a write on a relation: POST, PATCH, PUT or DELETE. It
 // returns PGRST205 for an unknown relation, PGRST204 for a payload key or
 // `columns` entry that is not a column, PGRST114 and PGRST105 for a PUT
-// with paging or without exactly the primary key filters, and the errors of
-// planning the select list of the response.
+// with paging or without exactly the primary key filters, PGRST109 for a
+// limited PATCH or DELETE without an order, and the errors of planning the
+// select list of the response.
 func NewMutate(req *apirequest.Request, sc *schemacache.SchemaCache) (*MutatePlan, *pgrsterr.Error) {
 	qi := schemacache.QI{Schema: req.Schema, Name: req.Name}
 	t := sc.Table(qi)
@@ -73,8 +74,6 @@ func NewMutate(req *apirequest.Request, sc *schemacache.SchemaCache) (*MutatePla
 			return nil, pgrsterr.InvalidPutFilters()
 		}
 		mp.PutKey = key
-	} else if mp.Kind != MutateInsert && (req.Limit != nil || req.Offset != nil) {
-		return nil, pgrsterr.NotImplemented("limit and offset on PATCH and DELETE")
 	}
 	if req.Payload != nil && mp.Kind != MutateDelete {
 		mp.Payload = req.Payload.JSON
@@ -98,9 +97,30 @@ func NewMutate(req *apirequest.Request, sc *schemacache.SchemaCache) (*MutatePla
 		mp.Where.Filters, mp.Where.Logic = rp.Filters, rp.Logic
 		rp.Filters, rp.Logic = nil, nil
 	}
+	if mp.Kind != MutateInsert && (req.Limit != nil || req.Offset != nil) {
+		if err := limitRows(mp.Where, rp.Order, req); err != nil {
+			return nil, err
+		}
+	}
 	rp.Limit, rp.Offset = nil, nil
 	mp.Read = rp
 	return mp, nil
+}
+
+// limitRows limits an update or delete to a page of the rows its filters
+// select, as PostgREST: the page needs an order (PGRST109) on plain
+// columns of the relation, which identify the rows to write.
+func limitRows(w *ReadPlan, order []apirequest.OrderTerm, req *apirequest.Request) *pgrsterr.Error {
+	if len(order) == 0 {
+		return pgrsterr.LimitWithoutOrder()
+	}
+	for _, o := range order {
+		if o.Relation != "" || len(o.JSONPath) > 0 {
+			return pgrsterr.NotImplemented("limit on PATCH and DELETE ordered by a related column or a JSON path")
+		}
+	}
+	w.Order, w.Limit, w.Offset = order, req.Limit, req.Offset
+	return nil
 }
 
 // conflict sets the conflict target of an upsert: the `on_conflict`

@@ -49,6 +49,13 @@ func (b *sqlBuilder) mutation(mp *plan.MutatePlan) (string, *pgrsterr.Error) {
 	returning := " RETURNING " + ident(mp.Where.Alias) + ".*"
 	switch mp.Kind {
 	case plan.MutateDelete:
+		if limited(mp) {
+			with, match, err := b.affectedRows(mp)
+			if err != nil {
+				return "", err
+			}
+			return with + "DELETE FROM " + target + " USING pgrst_affected_rows WHERE " + match + returning, nil
+		}
 		where, err := b.where(mp.Where)
 		if err != nil {
 			return "", err
@@ -62,6 +69,15 @@ func (b *sqlBuilder) mutation(mp *plan.MutatePlan) (string, *pgrsterr.Error) {
 		sets := make([]string, len(mp.Columns))
 		for i, c := range mp.Columns {
 			sets[i] = ident(c.Name) + " = pgrst_body." + ident(c.Name)
+		}
+		if limited(mp) {
+			with, match, err := b.affectedRows(mp)
+			if err != nil {
+				return "", err
+			}
+			return with + "UPDATE " + target + " SET " + strings.Join(sets, ", ") +
+				" FROM pgrst_affected_rows, (SELECT * FROM " + b.recordset(mp) + " LIMIT 1) AS pgrst_body WHERE " +
+				match + returning, nil
 		}
 		body := b.recordset(mp)
 		where, err := b.where(mp.Where)
@@ -109,6 +125,39 @@ func (b *sqlBuilder) mutation(mp *plan.MutatePlan) (string, *pgrsterr.Error) {
 	sb.WriteString(onConflict(mp))
 	sb.WriteString(returning)
 	return sb.String(), nil
+}
+
+// limited reports whether an update or delete is limited by limit/offset.
+func limited(mp *plan.MutatePlan) bool {
+	return mp.Where.Limit != nil || mp.Where.Offset != nil
+}
+
+// affectedRows renders the rows a limited update or delete touches, as
+// PostgREST does: `WITH pgrst_affected_rows AS (SELECT <order columns>
+// FROM t WHERE ... ORDER BY ... LIMIT ... OFFSET ...) `, and the condition
+// matching the target's rows to them on the order columns. The planner
+// requires an order on plain columns; when they are not unique more rows
+// can match, which the caller checks (PGRST110).
+func (b *sqlBuilder) affectedRows(mp *plan.MutatePlan) (with, match string, err *pgrsterr.Error) {
+	w := mp.Where
+	alias := ident(w.Alias)
+	var cols, conds []string
+	seen := map[string]bool{}
+	for _, o := range w.Order {
+		if seen[o.Column] {
+			continue
+		}
+		seen[o.Column] = true
+		cols = append(cols, alias+"."+ident(o.Column))
+		conds = append(conds, alias+"."+ident(o.Column)+" = pgrst_affected_rows."+ident(o.Column))
+	}
+	where, err := b.where(w)
+	if err != nil {
+		return "", "", err
+	}
+	with = "WITH pgrst_affected_rows AS (SELECT " + strings.Join(cols, ", ") + " FROM " +
+		qi(mp.Table.QI()) + " AS " + alias + where + b.orderLimit(w) + ") "
+	return with, strings.Join(conds, " AND "), nil
 }
 
 // recordset renders the payload as rows typed like the written columns.

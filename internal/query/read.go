@@ -107,6 +107,14 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 	if hasAgg && len(groupBy) > 0 {
 		sb.WriteString(" GROUP BY " + strings.Join(groupBy, ", "))
 	}
+	sb.WriteString(b.orderLimit(rp))
+	return sb.String(), nil
+}
+
+// orderLimit renders ` ORDER BY ... LIMIT ... OFFSET ...` of rp, each part
+// only when rp has it.
+func (b *sqlBuilder) orderLimit(rp *plan.ReadPlan) string {
+	var sb strings.Builder
 	if len(rp.Order) > 0 {
 		terms := make([]string, len(rp.Order))
 		for i, o := range rp.Order {
@@ -120,7 +128,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 	if rp.Offset != nil {
 		sb.WriteString(" OFFSET " + b.param(strconv.FormatInt(*rp.Offset, 10)))
 	}
-	return sb.String(), nil
+	return sb.String()
 }
 
 // presence renders the condition an `!inner` embedding or a null filter on
