@@ -197,3 +197,43 @@ func TestHoistedSettings(t *testing.T) {
 		want(t, custom.get("/rpc/isolation"), 200, `"serializable"`, "0-0/*", "")
 	})
 }
+
+// TestRequestSettings: every transaction sees request.jwt.claims,
+// request.headers, request.cookies, request.method and request.path, and
+// db-pre-request runs first, able to refuse the request or set response
+// headers, as PostgREST.
+func TestRequestSettings(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, `
+CREATE SCHEMA hooks; GRANT USAGE ON SCHEMA hooks TO web_anon;
+CREATE FUNCTION hooks.check() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('request.headers', true)::json->>'x-blocked' = 'yes' THEN
+    RAISE SQLSTATE 'PT403' USING message = 'blocked by the pre-request function';
+  END IF;
+  PERFORM set_config('response.headers', '[{"X-Pre-Request": "ran"}]', true);
+END $$;
+GRANT EXECUTE ON FUNCTION hooks.check() TO web_anon;
+CREATE FUNCTION api.request_info() RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT json_build_object(
+    'claims', current_setting('request.jwt.claims')::json,
+    'agent', current_setting('request.headers')::json->>'x-agent',
+    'session', current_setting('request.cookies')::json->>'session',
+    'cookie_header', current_setting('request.headers')::jsonb ? 'cookie',
+    'method', current_setting('request.method'),
+    'path', current_setting('request.path')) $$;
+GRANT EXECUTE ON FUNCTION api.request_info() TO web_anon;`,
+		func(c *config.Config) { c.DBPreRequest = "hooks.check" })
+
+	r := e.send("GET", "/rpc/request_info", "", "X-Agent", "tests/1.0", "Cookie", "session=abc123; theme=dark")
+	want(t, r, 200, `{"claims":{"role":"web_anon"},"agent":"tests/1.0","session":"abc123","cookie_header":false,"method":"GET","path":"/rpc/request_info"}`, "0-0/*", "")
+	if h := r.Header.Get("X-Pre-Request"); h != "ran" {
+		t.Errorf("X-Pre-Request = %q", h)
+	}
+	wantError(t, e.send("GET", "/books?select=id", "", "X-Blocked", "yes"), 403, "PT403",
+		"blocked by the pre-request function", "null", "null")
+	wantError(t, e.send("POST", "/rpc/add", `{"a":1,"b":2}`, "X-Blocked", "yes"), 403, "PT403", "", "", "")
+	if r := e.get("/books?select=id&id=eq.1"); r.Status != 200 || r.Header.Get("X-Pre-Request") != "ran" {
+		t.Fatalf("a read after the refusals: %d %v", r.Status, r.Header)
+	}
+}

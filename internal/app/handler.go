@@ -204,7 +204,8 @@ func (h *Handler) configFor(version int64, snap *schemacache.Snapshot) *config.C
 
 // txSettings are the transaction-scoped settings of a request: its role
 // and the role's settings, the selected schema followed by
-// db-extra-search-path, and request.method / request.path.
+// db-extra-search-path, request.method / request.path, the request's
+// headers, cookies and claims, and db-pre-request.
 //
 // It also settles `Prefer: tx=` under db-tx-end: the preference stays in
 // req only when honoured, so Preference-Applied reports it.
@@ -222,5 +223,9 @@ func txSettings(cfg *config.Config, req *apirequest.Request, path, role string, 
 		SearchPath:     append([]string{req.Schema}, cfg.DBExtraSearchPath...),
 		Method:         req.Method,
 		Path:           path,
+		Claims:         anonClaims(role),
+		Headers:        headersJSON(req.Headers),
+		Cookies:        cookiesJSON(req.Headers["cookie"]),
+		PreRequest:     cfg.PreRequestSQL(),
 	}
 }

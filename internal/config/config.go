@@ -54,6 +54,11 @@ type Config struct {
 	// calls supply in-database settings (PGRST_DB_PRE_CONFIG or
 	// pgrst.db_pre_config, default unset); see [QueryDBSettings].
 	DBPreConfig string
+	// DBPreRequest is the function, "name" or "schema.name", called at the
+	// start of every request's transaction after its settings, as
+	// PostgREST's db-pre-request (PGRST_DB_PRE_REQUEST or
+	// pgrst.db_pre_request, default unset); see [Config.PreRequestSQL].
+	DBPreRequest string
 	// DBMaxRows caps the rows a read or RPC returns (PGRST_DB_MAX_ROWS or
 	// pgrst.db_max_rows); 0 means unlimited, PostgREST's default.
 	DBMaxRows int
@@ -116,6 +121,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		RedisURL:              getenv("REDIS_URL"),
 		CacheKeyPrefix:        or(getenv("PGRST_CACHE_KEY_PREFIX"), "pgrst"),
 		DBPreConfig:           strings.TrimSpace(getenv("PGRST_DB_PRE_CONFIG")),
+		DBPreRequest:          strings.TrimSpace(getenv("PGRST_DB_PRE_REQUEST")),
 		OpenAPIMode:           or(getenv("PGRST_OPENAPI_MODE"), "follow-privileges"),
 		OpenAPIServerProxyURI: strings.TrimSpace(getenv("PGRST_OPENAPI_SERVER_PROXY_URI")),
 		WorkerID:              getenv("PGRST_WORKER_ID"),

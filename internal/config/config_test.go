@@ -162,3 +162,21 @@ func TestTxEnd(t *testing.T) {
 		t.Errorf("in-database db_tx_end: %v %q %q", err, n.DBTxEnd, c.DBTxEnd)
 	}
 }
+
+func TestPreRequest(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"PGRST_DB_PRE_REQUEST": " hooks.check "}))
+	if err != nil || c.PreRequestSQL() != `SELECT "hooks"."check"()` {
+		t.Fatalf("%v %q", err, c.PreRequestSQL())
+	}
+	if _, err := FromEnv(env(map[string]string{"PGRST_DB_PRE_REQUEST": "a.b.c"})); err == nil ||
+		!strings.Contains(err.Error(), "PGRST_DB_PRE_REQUEST") {
+		t.Errorf("invalid name: %v", err)
+	}
+	n, err := c.WithDBSettings(map[string]string{"db_pre_request": `x"y`})
+	if err != nil || n.PreRequestSQL() != `SELECT "x""y"()` {
+		t.Errorf("in-database: %v %q", err, n.PreRequestSQL())
+	}
+	if c, _ := FromEnv(env(nil)); c.PreRequestSQL() != "" {
+		t.Errorf("unset: %q", c.PreRequestSQL())
+	}
+}

@@ -21,6 +21,11 @@ func (c *Config) readInDBKeys(getenv func(string) string) []error {
 			errs = append(errs, fmt.Errorf("PGRST_DB_PRE_CONFIG: %w", err))
 		}
 	}
+	if c.DBPreRequest != "" {
+		if _, err := quoteFuncName(c.DBPreRequest); err != nil {
+			errs = append(errs, fmt.Errorf("PGRST_DB_PRE_REQUEST: %w", err))
+		}
+	}
 	if c.DBMaxRows, err = parseMaxRows(getenv("PGRST_DB_MAX_ROWS")); err != nil {
 		errs = append(errs, fmt.Errorf("PGRST_DB_MAX_ROWS: %w", err))
 	}
@@ -112,6 +117,20 @@ func (c *Config) TxEnd(prefer string) (rollback, honoured bool) {
 		return prefer == "rollback", true
 	}
 	return rollback, false
+}
+
+// PreRequestSQL is the statement calling db-pre-request, with the
+// function name quoted (`SELECT "schema"."fn"()`); "" when unset.
+func (c *Config) PreRequestSQL() string {
+	if c.DBPreRequest == "" {
+		return ""
+	}
+	q, err := quoteFuncName(c.DBPreRequest)
+	if err != nil {
+		// FromEnv and WithDBSettings reject such names.
+		return ""
+	}
+	return "SELECT " + q + "()"
 }
 
 func checkOpenAPIMode(v string) error {

@@ -20,7 +20,7 @@ var secretDBSettings = map[string]bool{"jwt_secret": true}
 // PostgREST's precedence in-db > env. It applies db_schemas, db_anon_role,
 // db_extra_search_path, db_max_rows, db_aggregates_enabled,
 // db_plan_enabled, db_tx_end, db_hoisted_tx_settings, openapi_mode,
-// openapi_server_proxy_uri and db_pre_config, and stores every
+// openapi_server_proxy_uri, db_pre_config and db_pre_request, and stores every
 // whitelisted key of s (see [DBSettingsNames]) in DBSettings for later use;
 // other keys are ignored. c is not modified.
 //
@@ -84,6 +84,12 @@ func (c *Config) applyDBSetting(key, v string) error {
 		if err = CheckProxyURI(v); err == nil {
 			c.OpenAPIServerProxyURI = v
 		}
+	case "db_pre_request":
+		v = strings.TrimSpace(v)
+		if v != "" {
+			_, err = quoteFuncName(v)
+		}
+		c.DBPreRequest = v
 	case "db_pre_config":
 		v = strings.TrimSpace(v)
 		if v != "" {

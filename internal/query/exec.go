@@ -30,6 +30,13 @@ type TxSettings struct {
 	SearchPath []string
 	// Method and Path are exposed as request.method and request.path.
 	Method, Path string
+	// Claims, Headers and Cookies are JSON objects exposed as
+	// request.jwt.claims, request.headers (lower-case names) and
+	// request.cookies, as PostgREST does.
+	Claims, Headers, Cookies string
+	// PreRequest is the statement calling db-pre-request, run after the
+	// settings; "" for none.
+	PreRequest string
 	// ReadOnly runs the transaction READ ONLY.
 	ReadOnly bool
 	// IsolationLevel is the transaction's isolation level, lower-case
@@ -222,7 +229,7 @@ func dbError(err error) *pgrsterr.Error {
 }
 
 // beginBatch starts a request's pipelined batch: BEGIN (READ ONLY when
-// s.ReadOnly) and the transaction-scoped settings.
+// s.ReadOnly), the transaction-scoped settings and the db-pre-request call.
 func beginBatch(s TxSettings) *pgx.Batch {
 	// The level is one of a fixed set: it cannot be a bind parameter.
 	level := "READ COMMITTED"
@@ -244,12 +251,24 @@ func beginBatch(s TxSettings) *pgx.Batch {
 	batch.Queue(begin)
 	sql, args := preQuery(s, strings.Join(quoted, ", "))
 	batch.Queue(sql, args...)
+	if s.PreRequest != "" {
+		batch.Queue(s.PreRequest)
+	}
 	return batch
 }
 
+// or is v, or def when v is empty.
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
 // preQuery is PostgREST's transaction-scoped settings statement: search
-// path, the role's settings, the role, request.method and request.path,
-// then the routine's hoisted settings, every value a bind parameter.
+// path, the role's settings, the role, request.jwt.claims, request.method,
+// request.path, request.headers and request.cookies, then the routine's
+// hoisted settings, every value a bind parameter.
 func preQuery(s TxSettings, searchPath string) (string, []any) {
 	calls := []string{"pg_catalog.set_config('search_path', $1, true)"}
 	args := []any{searchPath}
@@ -262,11 +281,12 @@ func preQuery(s TxSettings, searchPath string) (string, []any) {
 		args = append(args, k, s.RoleSettings[k])
 		calls = append(calls, fmt.Sprintf("pg_catalog.set_config($%d, $%d, true)", len(args)-1, len(args)))
 	}
-	args = append(args, s.Role, s.Method, s.Path)
-	n := len(args)
-	calls = append(calls, fmt.Sprintf("pg_catalog.set_config('role', $%d, true)", n-2),
-		fmt.Sprintf("pg_catalog.set_config('request.method', $%d, true)", n-1),
-		fmt.Sprintf("pg_catalog.set_config('request.path', $%d, true)", n))
+	for _, kv := range [...][2]string{{"role", s.Role}, {"request.jwt.claims", or(s.Claims, "{}")},
+		{"request.method", s.Method}, {"request.path", s.Path},
+		{"request.headers", or(s.Headers, "{}")}, {"request.cookies", or(s.Cookies, "{}")}} {
+		args = append(args, kv[1])
+		calls = append(calls, fmt.Sprintf("pg_catalog.set_config('%s', $%d, true)", kv[0], len(args)))
+	}
 	for _, fs := range s.FuncSettings {
 		args = append(args, fs.Name, fs.Value)
 		calls = append(calls, fmt.Sprintf("pg_catalog.set_config($%d, $%d, true)", len(args)-1, len(args)))

@@ -31,19 +31,30 @@ func TestBeginBatch(t *testing.T) {
 func TestPreQueryOrder(t *testing.T) {
 	s := TxSettings{
 		Role: "web", RoleSettings: map[string]string{"statement_timeout": "1s"},
-		Method: "GET", Path: "/rpc/f",
+		Method: "GET", Path: "/rpc/f", Claims: `{"role":"web"}`, Headers: `{"accept":"*/*"}`,
 		FuncSettings: []schemacache.Setting{{Name: "statement_timeout", Value: "5s"}, {Name: "work_mem", Value: "1MB"}},
 	}
 	sql, args := preQuery(s, `"api"`)
-	want := []any{`"api"`, "statement_timeout", "1s", "web", "GET", "/rpc/f", "statement_timeout", "5s", "work_mem", "1MB"}
+	want := []any{`"api"`, "statement_timeout", "1s", "web", `{"role":"web"}`, "GET", "/rpc/f", `{"accept":"*/*"}`, "{}",
+		"statement_timeout", "5s", "work_mem", "1MB"}
 	if !reflect.DeepEqual(args, want) {
 		t.Fatalf("args = %q, want %q", args, want)
 	}
 	// The routine's settings come last, so they win over the role's.
-	if !strings.HasSuffix(sql, "pg_catalog.set_config($7, $8, true), pg_catalog.set_config($9, $10, true)") {
+	if !strings.HasSuffix(sql, "pg_catalog.set_config('request.cookies', $9, true), pg_catalog.set_config($10, $11, true), pg_catalog.set_config($12, $13, true)") {
 		t.Errorf("sql = %s", sql)
 	}
 	if TxSettings.end(TxSettings{}) != "COMMIT" || TxSettings.end(TxSettings{Rollback: true}) != "ROLLBACK" {
 		t.Error("end")
+	}
+}
+
+func TestBeginBatchPreRequest(t *testing.T) {
+	b := beginBatch(TxSettings{PreRequest: `SELECT "auth"."check"()`})
+	if n := len(b.QueuedQueries); n != 3 || b.QueuedQueries[2].SQL != `SELECT "auth"."check"()` {
+		t.Fatalf("queued %d: %+v", n, b.QueuedQueries)
+	}
+	if n := len(beginBatch(TxSettings{}).QueuedQueries); n != 2 {
+		t.Fatalf("without a pre-request: %d statements", n)
 	}
 }
