@@ -221,12 +221,16 @@ CREATE FUNCTION api.request_info() RETURNS json LANGUAGE sql STABLE AS $$
     'session', current_setting('request.cookies')::json->>'session',
     'cookie_header', current_setting('request.headers')::jsonb ? 'cookie',
     'method', current_setting('request.method'),
-    'path', current_setting('request.path')) $$;
+    'path', current_setting('request.path'),
+    'greeting', current_setting('app.settings.greeting')) $$;
 GRANT EXECUTE ON FUNCTION api.request_info() TO web_anon;`,
-		func(c *config.Config) { c.DBPreRequest = "hooks.check" })
+		func(c *config.Config) {
+			c.DBPreRequest = "hooks.check"
+			c.AppSettings = map[string]string{"app.settings.greeting": "hello"}
+		})
 
 	r := e.send("GET", "/rpc/request_info", "", "X-Agent", "tests/1.0", "Cookie", "session=abc123; theme=dark")
-	want(t, r, 200, `{"claims":{"role":"web_anon"},"agent":"tests/1.0","session":"abc123","cookie_header":false,"method":"GET","path":"/rpc/request_info"}`, "0-0/*", "")
+	want(t, r, 200, `{"claims":{"role":"web_anon"},"agent":"tests/1.0","session":"abc123","cookie_header":false,"method":"GET","path":"/rpc/request_info","greeting":"hello"}`, "0-0/*", "")
 	if h := r.Header.Get("X-Pre-Request"); h != "ran" {
 		t.Errorf("X-Pre-Request = %q", h)
 	}

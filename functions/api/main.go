@@ -33,7 +33,7 @@ func main() {
 }
 
 func setup(ctx context.Context) (*app.Invoker, func(), error) {
-	cfg, err := config.FromEnv(os.Getenv)
+	cfg, err := config.FromEnviron(os.Environ())
 	if err != nil {
 		return nil, nil, err
 	}

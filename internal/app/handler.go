@@ -227,5 +227,6 @@ func txSettings(cfg *config.Config, req *apirequest.Request, path, role string, 
 		Headers:        headersJSON(req.Headers),
 		Cookies:        cookiesJSON(req.Headers["cookie"]),
 		PreRequest:     cfg.PreRequestSQL(),
+		AppSettings:    cfg.AppSettings,
 	}
 }

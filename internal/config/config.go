@@ -102,10 +102,40 @@ type Config struct {
 	// hostname and pid.
 	WorkerID string
 
+	// AppSettings are PostgREST's app.settings.*: each PGRST_APP_SETTINGS_<NAME>
+	// variable becomes the transaction setting app.settings.<name>
+	// (lower-case) of every request; see [FromEnviron].
+	AppSettings map[string]string
 	// DBSettings holds every whitelisted in-database setting last applied by
 	// [Config.WithDBSettings], keyed without the "pgrst." prefix (for example
 	// "jwt_secret"); nil when none were applied.
 	DBSettings map[string]string
+}
+
+// FromEnviron builds a Config from environ ("KEY=value" entries, as
+// os.Environ returns them): [FromEnv] plus the app.settings.* that only a
+// listing of the variables can find.
+func FromEnviron(environ []string) (*Config, error) {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	c, err := FromEnv(func(k string) string { return vars[k] })
+	if err != nil {
+		return nil, err
+	}
+	const prefix = "PGRST_APP_SETTINGS_"
+	for k, v := range vars {
+		if name, ok := strings.CutPrefix(k, prefix); ok && name != "" {
+			if c.AppSettings == nil {
+				c.AppSettings = map[string]string{}
+			}
+			c.AppSettings["app.settings."+strings.ToLower(name)] = v
+		}
+	}
+	return c, nil
 }
 
 // FromEnv builds a Config from getenv (os.Getenv in production). An invalid

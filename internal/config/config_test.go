@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"strings"
 	"testing"
 )
@@ -178,5 +179,20 @@ func TestPreRequest(t *testing.T) {
 	}
 	if c, _ := FromEnv(env(nil)); c.PreRequestSQL() != "" {
 		t.Errorf("unset: %q", c.PreRequestSQL())
+	}
+}
+
+func TestFromEnviron(t *testing.T) {
+	c, err := FromEnviron([]string{"PGRST_DB_SCHEMAS=api,v2", "PGRST_APP_SETTINGS_JWT_SECRET=s=cret",
+		"PGRST_APP_SETTINGS_Greeting=hi", "PGRST_APP_SETTINGS_=ignored", "HOME=/root", "NOEQUALS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"app.settings.jwt_secret": "s=cret", "app.settings.greeting": "hi"}
+	if !maps.Equal(c.AppSettings, want) || strings.Join(c.DBSchemas, ",") != "api,v2" {
+		t.Errorf("app settings %v, schemas %v", c.AppSettings, c.DBSchemas)
+	}
+	if _, err := FromEnviron([]string{"PGRST_DB_TX_END=never"}); err == nil {
+		t.Error("an invalid variable was accepted")
 	}
 }

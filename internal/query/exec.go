@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,8 +49,10 @@ type TxSettings struct {
 	// (db-tx-end), after the response has been read.
 	Rollback bool
 	// FuncSettings are a routine's hoisted settings (db-hoisted-tx-settings),
-	// applied last so they win over the role's.
+	// applied after the role's so they win.
 	FuncSettings []schemacache.Setting
+	// AppSettings are the app.settings.* of the configuration, applied last.
+	AppSettings map[string]string
 }
 
 // end is the statement that ends a successful transaction.
@@ -268,18 +271,17 @@ func or(v, def string) string {
 // preQuery is PostgREST's transaction-scoped settings statement: search
 // path, the role's settings, the role, request.jwt.claims, request.method,
 // request.path, request.headers and request.cookies, then the routine's
-// hoisted settings, every value a bind parameter.
+// hoisted settings and app.settings.*, every value a bind parameter.
 func preQuery(s TxSettings, searchPath string) (string, []any) {
 	calls := []string{"pg_catalog.set_config('search_path', $1, true)"}
 	args := []any{searchPath}
-	keys := make([]string, 0, len(s.RoleSettings))
-	for k := range s.RoleSettings {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args = append(args, k, s.RoleSettings[k])
+	// set adds one set_config call whose name and value are parameters.
+	set := func(k, v string) {
+		args = append(args, k, v)
 		calls = append(calls, fmt.Sprintf("pg_catalog.set_config($%d, $%d, true)", len(args)-1, len(args)))
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.RoleSettings)) {
+		set(k, s.RoleSettings[k])
 	}
 	for _, kv := range [...][2]string{{"role", s.Role}, {"request.jwt.claims", or(s.Claims, "{}")},
 		{"request.method", s.Method}, {"request.path", s.Path},
@@ -288,8 +290,10 @@ func preQuery(s TxSettings, searchPath string) (string, []any) {
 		calls = append(calls, fmt.Sprintf("pg_catalog.set_config('%s', $%d, true)", kv[0], len(args)))
 	}
 	for _, fs := range s.FuncSettings {
-		args = append(args, fs.Name, fs.Value)
-		calls = append(calls, fmt.Sprintf("pg_catalog.set_config($%d, $%d, true)", len(args)-1, len(args)))
+		set(fs.Name, fs.Value)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.AppSettings)) {
+		set(k, s.AppSettings[k])
 	}
 	return "SELECT " + strings.Join(calls, ", "), args
 }

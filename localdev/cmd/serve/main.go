@@ -32,7 +32,7 @@ func main() {
 }
 
 func run() error {
-	cfg, err := config.FromEnv(os.Getenv)
+	cfg, err := config.FromEnviron(os.Environ())
 	if err != nil {
 		return err
 	}
