@@ -241,3 +241,26 @@ GRANT EXECUTE ON FUNCTION api.request_info() TO web_anon;`,
 		t.Fatalf("a read after the refusals: %d %v", r.Status, r.Header)
 	}
 }
+
+// TestTimezonePreference: `Prefer: timezone=` sets the transaction's
+// zone when PostgreSQL knows it and is ignored (PGRST122 when strict)
+// otherwise, as PostgREST.
+func TestTimezonePreference(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, `
+CREATE FUNCTION api.zone() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('timezone') $$;
+CREATE FUNCTION api.noon() RETURNS timestamptz LANGUAGE sql STABLE AS $$ SELECT '2026-06-01 12:00:00+00'::timestamptz $$;
+GRANT EXECUTE ON FUNCTION api.zone(), api.noon() TO web_anon;`, nil)
+	plain := e.get("/rpc/zone").Body
+
+	r := e.send("GET", "/rpc/zone", "", "Prefer", "timezone=America/Los_Angeles")
+	want(t, r, 200, `"America/Los_Angeles"`, "0-0/*", "timezone=America/Los_Angeles")
+	r = e.send("GET", "/rpc/noon", "", "Prefer", "timezone=Asia/Tokyo")
+	want(t, r, 200, `"2026-06-01T21:00:00+09:00"`, "0-0/*", "timezone=Asia/Tokyo")
+	r = e.send("GET", "/rpc/zone", "", "Prefer", "timezone=Mars/Olympus_Mons")
+	want(t, r, 200, plain, "0-0/*", "")
+	wantError(t, e.send("GET", "/rpc/zone", "", "Prefer", "handling=strict, timezone=Mars/Olympus_Mons"), 400, "PGRST122",
+		"Invalid preferences given with handling=strict", "Invalid preferences: timezone=Mars/Olympus_Mons", "null")
+	// The zone does not outlive its transaction.
+	want(t, e.get("/rpc/zone"), 200, plain, "0-0/*", "")
+}

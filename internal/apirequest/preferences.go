@@ -33,6 +33,9 @@ type Preferences struct {
 	Missing string
 	// Handling is strict or lenient.
 	Handling string
+	// Timezone is the `timezone=` zone as given; the server drops it to
+	// Invalid when PostgreSQL does not know it.
+	Timezone string
 	// MaxAffected is the `max-affected=N` limit; nil when absent or not a number.
 	MaxAffected *int64
 	// Invalid are the preferences not recognised, in request order.
@@ -55,8 +58,8 @@ var preferenceValues = []struct {
 
 // ParsePreferences reads every Prefer header: comma-separated items,
 // surrounding whitespace ignored. It never fails; unknown items go to
-// Invalid. Timezones are not recognised: without pg_timezone_names to check
-// against, `timezone=` is treated like PostgREST treats an unknown zone.
+// Invalid. Any `timezone=` value is kept; whether PostgreSQL knows the
+// zone is decided later, against pg_timezone_names.
 func ParsePreferences(h http.Header) Preferences {
 	var items []string
 	for _, v := range h.Values("Prefer") {
@@ -79,6 +82,12 @@ func ParsePreferences(h http.Header) Preferences {
 				if n, err := strconv.ParseInt(value, 10, 64); err == nil {
 					p.MaxAffected = &n
 				}
+			}
+			continue
+		}
+		if name == "timezone" && value != "" {
+			if p.Timezone == "" {
+				p.Timezone = value
 			}
 			continue
 		}
@@ -111,7 +120,7 @@ func knownPreference(name, value string) bool {
 func (p Preferences) Strict() bool { return p.Handling == "strict" }
 
 // Applied is the Preference-Applied header value for a read or a routine
-// call: the count, tx and handling preferences, plus max-affected under
+// call: the count, tx, handling and timezone preferences, plus max-affected under
 // strict handling for calls, in PostgREST's order; "" when there is none.
 func (p Preferences) Applied(call bool) string {
 	var out []string
@@ -123,6 +132,9 @@ func (p Preferences) Applied(call bool) string {
 	}
 	if p.Handling != "" {
 		out = append(out, "handling="+p.Handling)
+	}
+	if p.Timezone != "" {
+		out = append(out, "timezone="+p.Timezone)
 	}
 	if call && p.Strict() && p.MaxAffected != nil {
 		out = append(out, "max-affected="+strconv.FormatInt(*p.MaxAffected, 10))

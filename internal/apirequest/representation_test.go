@@ -17,11 +17,11 @@ func TestParsePreferences(t *testing.T) {
 	if p.Count != CountPlanned || p.Return != "minimal" || p.Handling != "strict" || p.Tx != "rollback" || p.MaxAffected != nil {
 		t.Fatalf("%+v", p)
 	}
-	if !reflect.DeepEqual(p.Invalid, []string{"foo", "timezone=UTC"}) {
+	if !reflect.DeepEqual(p.Invalid, []string{"foo"}) || p.Timezone != "UTC" {
 		t.Fatalf("invalid = %q", p.Invalid)
 	}
 	// tx stays until db-tx-end settles it (app.txSettings).
-	if got := p.Applied(false); got != "count=planned, tx=rollback, handling=strict" {
+	if got := p.Applied(false); got != "count=planned, tx=rollback, handling=strict, timezone=UTC" {
 		t.Fatalf("applied = %q", got)
 	}
 	p = ParsePreferences(http.Header{"Prefer": {"handling=strict, max-affected=3"}})

@@ -43,6 +43,8 @@ type Handler struct {
 	mu        sync.Mutex
 	effVer    int64
 	effective *config.Config
+
+	zones zoneSet
 }
 
 // New returns a Handler reading the schema cache from cache and running
@@ -95,6 +97,7 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	if perr := parseWriteBody(req, r.Header.Get("Content-Type"), body); perr != nil {
 		return response.Error(perr), version
 	}
+	h.settleTimezone(ctx, &req.Preferences)
 	resp, perr := h.run(ctx, cfg, req, r.URL.Path, role, sc, snap.RoleSettings[role])
 	if perr != nil {
 		return response.Error(perr), version
@@ -226,6 +229,7 @@ func txSettings(cfg *config.Config, req *apirequest.Request, path, role string, 
 		Claims:         anonClaims(role),
 		Headers:        headersJSON(req.Headers),
 		Cookies:        cookiesJSON(req.Headers["cookie"]),
+		Timezone:       req.Preferences.Timezone,
 		PreRequest:     cfg.PreRequestSQL(),
 		AppSettings:    cfg.AppSettings,
 	}

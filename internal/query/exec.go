@@ -35,6 +35,9 @@ type TxSettings struct {
 	// request.jwt.claims, request.headers (lower-case names) and
 	// request.cookies, as PostgREST does.
 	Claims, Headers, Cookies string
+	// Timezone is the `Prefer: timezone=` zone, already checked against
+	// pg_timezone_names; "" leaves the session's.
+	Timezone string
 	// PreRequest is the statement calling db-pre-request, run after the
 	// settings; "" for none.
 	PreRequest string
@@ -270,8 +273,8 @@ func or(v, def string) string {
 
 // preQuery is PostgREST's transaction-scoped settings statement: search
 // path, the role's settings, the role, request.jwt.claims, request.method,
-// request.path, request.headers and request.cookies, then the routine's
-// hoisted settings and app.settings.*, every value a bind parameter.
+// request.path, request.headers, request.cookies and timezone, then the
+// routine's hoisted settings and app.settings.*, every value a bind parameter.
 func preQuery(s TxSettings, searchPath string) (string, []any) {
 	calls := []string{"pg_catalog.set_config('search_path', $1, true)"}
 	args := []any{searchPath}
@@ -288,6 +291,10 @@ func preQuery(s TxSettings, searchPath string) (string, []any) {
 		{"request.headers", or(s.Headers, "{}")}, {"request.cookies", or(s.Cookies, "{}")}} {
 		args = append(args, kv[1])
 		calls = append(calls, fmt.Sprintf("pg_catalog.set_config('%s', $%d, true)", kv[0], len(args)))
+	}
+	if s.Timezone != "" {
+		args = append(args, s.Timezone)
+		calls = append(calls, fmt.Sprintf("pg_catalog.set_config('timezone', $%d, true)", len(args)))
 	}
 	for _, fs := range s.FuncSettings {
 		set(fs.Name, fs.Value)

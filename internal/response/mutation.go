@@ -114,8 +114,8 @@ func location(table, body string) string {
 }
 
 // mutationApplied is the Preference-Applied header of a write, in
-// PostgREST's order: resolution, missing, return, count, tx, handling and,
-// under strict handling, max-affected.
+// PostgREST's order: resolution, missing, return, count, tx, handling,
+// timezone and, under strict handling, max-affected.
 func mutationApplied(o MutationOutcome) string {
 	p := o.Prefs
 	var out []string
@@ -136,6 +136,9 @@ func mutationApplied(o MutationOutcome) string {
 	}
 	if p.Handling != "" {
 		out = append(out, "handling="+p.Handling)
+	}
+	if p.Timezone != "" {
+		out = append(out, "timezone="+p.Timezone)
 	}
 	if p.Strict() && p.MaxAffected != nil {
 		out = append(out, "max-affected="+strconv.FormatInt(*p.MaxAffected, 10))
