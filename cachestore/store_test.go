@@ -283,8 +283,9 @@ func TestPrefixesAreIndependent(t *testing.T) {
 	va1 := publish(t, a, "a1")
 	va2 := publish(t, a, "a2")
 	vb1 := publish(t, b, "b1")
-	if va2 != va1+1 || vb1 == va1 && vb1 == va2 {
-		t.Errorf("versions a: %d, %d; b: %d; want consecutive versions in a", va1, va2, vb1)
+	// Versions follow Redis's clock in ms, so only their order is known.
+	if va2 <= va1 {
+		t.Errorf("versions a: %d, %d; want increasing versions in a", va1, va2)
 	}
 	for _, tt := range []struct {
 		s    *cachestore.Store
