@@ -130,7 +130,23 @@ func diffRoutine(x, y *schemacache.Routine) string {
 	if x.Volatility != y.Volatility {
 		parts = append(parts, "volatility "+volatility(x.Volatility)+" -> "+volatility(y.Volatility))
 	}
+	if sx, sy := setClauses(x), setClauses(y); sx != sy {
+		parts = append(parts, "set "+sx+" -> "+sy)
+	}
 	return strings.Join(parts, "; ")
+}
+
+// setClauses renders a routine's hoisted SET clauses and isolation level:
+// "(statement_timeout=5s, default_transaction_isolation=serializable)".
+func setClauses(r *schemacache.Routine) string {
+	var ss []string
+	for _, st := range r.Settings {
+		ss = append(ss, st.Name+"="+st.Value)
+	}
+	if r.IsolationLevel != "" {
+		ss = append(ss, "default_transaction_isolation="+r.IsolationLevel)
+	}
+	return "(" + strings.Join(ss, ", ") + ")"
 }
 
 // params renders the parameter list as in pg_get_function_arguments:

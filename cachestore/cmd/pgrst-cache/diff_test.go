@@ -98,3 +98,15 @@ func TestDiffDetails(t *testing.T) {
 		t.Errorf("diff of a retyped routine = %q, want %q", got, w)
 	}
 }
+
+func TestDiffRoutineSetClauses(t *testing.T) {
+	x := &schemacache.Routine{Schema: "api", Name: "f"}
+	y := &schemacache.Routine{Schema: "api", Name: "f", IsolationLevel: "serializable",
+		Settings: []schemacache.Setting{{Name: "statement_timeout", Value: "5s"}}}
+	if got, want := diffRoutine(x, y), "set () -> (statement_timeout=5s, default_transaction_isolation=serializable)"; got != want {
+		t.Errorf("diff = %q, want %q", got, want)
+	}
+	if got := diffRoutine(y, y); got != "" {
+		t.Errorf("same routine: %q", got)
+	}
+}

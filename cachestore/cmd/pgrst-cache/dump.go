@@ -90,6 +90,9 @@ type (
 		Returns     dumpReturn  `json:"returns"`
 		Volatility  string      `json:"volatility"`
 		Variadic    bool        `json:"variadic,omitempty"`
+		// IsolationLevel and Settings are the hoisted SET clauses.
+		IsolationLevel string            `json:"isolation_level,omitempty"`
+		Settings       map[string]string `json:"settings,omitempty"`
 	}
 	dumpParam struct {
 		Name     string `json:"name"`
@@ -198,7 +201,13 @@ func toDump(v int64, snap *schemacache.Snapshot) dumpDoc {
 		dr := dumpRoutine{
 			Schema: r.Schema, Name: r.Name, Description: r.Description, Params: []dumpParam{},
 			Returns:    dumpReturn{Type: r.Return.Type.String(), SetOf: r.Return.SetOf, Composite: r.Return.Composite},
-			Volatility: volatility(r.Volatility), Variadic: r.HasVariadic,
+			Volatility: volatility(r.Volatility), Variadic: r.HasVariadic, IsolationLevel: r.IsolationLevel,
+		}
+		for _, st := range r.Settings {
+			if dr.Settings == nil {
+				dr.Settings = map[string]string{}
+			}
+			dr.Settings[st.Name] = st.Value
 		}
 		for _, p := range r.Params {
 			dr.Params = append(dr.Params, dumpParam{Name: p.Name, Type: p.Type, Required: p.Required, Variadic: p.Variadic})
