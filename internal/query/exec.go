@@ -249,13 +249,9 @@ func beginBatch(s TxSettings) *pgx.Batch {
 	if s.ReadOnly {
 		begin = "BEGIN ISOLATION LEVEL " + level + " READ ONLY"
 	}
-	quoted := make([]string, len(s.SearchPath))
-	for i, p := range s.SearchPath {
-		quoted[i] = ident(p)
-	}
 	batch := &pgx.Batch{}
 	batch.Queue(begin)
-	sql, args := preQuery(s, strings.Join(quoted, ", "))
+	sql, args := PreQuery(s)
 	batch.Queue(sql, args...)
 	if s.PreRequest != "" {
 		batch.Queue(s.PreRequest)
@@ -269,6 +265,17 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// PreQuery is the transaction-scoped settings statement Execute runs for
+// s after BEGIN (see preQuery), with the search path quoted: for
+// comparisons that must run exactly the same SQL.
+func PreQuery(s TxSettings) (string, []any) {
+	quoted := make([]string, len(s.SearchPath))
+	for i, p := range s.SearchPath {
+		quoted[i] = ident(p)
+	}
+	return preQuery(s, strings.Join(quoted, ", "))
 }
 
 // preQuery is PostgREST's transaction-scoped settings statement: search

@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -219,28 +218,15 @@ func plannedStatement(b *testing.B, cfg *config.Config, sc *schemacache.SchemaCa
 	if q.CountPlan != nil || q.Singular || q.Plan {
 		b.Fatalf("%s: the baseline only runs a plain read", path)
 	}
-	// query.Execute's settings statement (preQuery), for this request.
-	searchPath := append([]string{req.Schema}, cfg.DBExtraSearchPath...)
-	for i, s := range searchPath {
-		searchPath[i] = pgx.Identifier{s}.Sanitize()
-	}
-	calls := []string{"pg_catalog.set_config('search_path', $1, true)"}
-	args := []any{strings.Join(searchPath, ", ")}
-	keys := make([]string, 0, len(roleSettings))
-	for k := range roleSettings {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args = append(args, k, roleSettings[k])
-		calls = append(calls, fmt.Sprintf("pg_catalog.set_config($%d, $%d, true)", len(args)-1, len(args)))
-	}
-	args = append(args, cfg.DBAnonRole, http.MethodGet, r.URL.Path)
-	n := len(args)
-	calls = append(calls, fmt.Sprintf("pg_catalog.set_config('role', $%d, true)", n-2),
-		fmt.Sprintf("pg_catalog.set_config('request.method', $%d, true)", n-1),
-		fmt.Sprintf("pg_catalog.set_config('request.path', $%d, true)", n))
-	return statement{preSQL: "SELECT " + strings.Join(calls, ", "), preArgs: args, sql: q.Main.SQL, args: q.Main.Args}
+	// query.Execute's settings statement, for a request of the load
+	// generator (its only header is the Go client's User-Agent).
+	preSQL, preArgs := query.PreQuery(query.TxSettings{
+		Role: cfg.DBAnonRole, RoleSettings: roleSettings,
+		SearchPath: append([]string{req.Schema}, cfg.DBExtraSearchPath...),
+		Method:     http.MethodGet, Path: r.URL.Path,
+		Claims: `{"role":"` + cfg.DBAnonRole + `"}`, Headers: `{"user-agent":"Go-http-client/1.1"}`,
+	})
+	return statement{preSQL: preSQL, preArgs: preArgs, sql: q.Main.SQL, args: q.Main.Args}
 }
 
 // handler is the baseline server: whatever the request, it runs st in one
@@ -256,14 +242,16 @@ func (st statement) handler(pool *pgxpool.Pool) http.Handler {
 		}
 		defer conn.Release()
 		var (
-			rows  *int64
-			total int64
-			body  *string
+			rows, inserted   *int64
+			total            int64
+			body, guch, gucs *string
 		)
 		batch := &pgx.Batch{}
 		batch.Queue("BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY")
 		batch.Queue(st.preSQL, st.preArgs...)
-		batch.Queue(st.sql, st.args...).QueryRow(func(row pgx.Row) error { return row.Scan(&rows, &total, &body) })
+		batch.Queue(st.sql, st.args...).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&rows, &total, &body, &guch, &gucs, &inserted)
+		})
 		batch.Queue("COMMIT")
 		if err := conn.SendBatch(ctx, batch).Close(); err != nil || body == nil {
 			http.Error(w, fmt.Sprint(err), http.StatusInternalServerError)
