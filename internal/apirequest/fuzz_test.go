@@ -25,7 +25,7 @@ var fuzzStatus = map[string]int{
 // FuzzParse feeds arbitrary query strings, RPC bodies and Range headers to
 // Parse. The target byte picks the request: bit 0 POST instead of GET,
 // bit 1 /rpc/f instead of /items, bit 2 a form-urlencoded body instead of
-// JSON. Parse must not panic and must fail only with a PostgREST error of a
+// JSON (bit 3: an octet-stream body), bit 4 `Prefer: params=single-object`. Parse must not panic and must fail only with a PostgREST error of a
 // client status whose body is PostgREST's error object.
 func FuzzParse(f *testing.F) {
 	deep := strings.Repeat("a(", 200) + "id" + strings.Repeat(")", 200)
@@ -59,6 +59,9 @@ func FuzzParse(f *testing.F) {
 		{"", `{"a":1,"b":[1,2],"c":{"d":null}}`, "", 3},
 		{"select=*", `[{"a":1}]`, "", 3},
 		{"", `{"a":`, "", 3},
+		{"", "\x00raw\xff bytes", "", 11},
+		{"", `[1, {"a": null}]`, "", 19},
+		{"", `{"a":`, "", 19},
 		{"", "a=1&b=2&a=%ZZ", "", 7},
 		{"%zz=%&&;;==&=&+%2B+", "", "", 0},
 		{"select=\x00\xff\xfe&id=eq.\xc3\x28", "\xff", "", 3},
@@ -83,10 +86,16 @@ func FuzzParse(f *testing.F) {
 			URL:    &url.URL{Path: path, RawQuery: rawQuery},
 			Header: http.Header{},
 		}
-		if target&4 != 0 {
+		switch {
+		case target&4 != 0:
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		} else {
+		case target&8 != 0:
+			r.Header.Set("Content-Type", "application/octet-stream")
+		default:
 			r.Header.Set("Content-Type", "application/json")
+		}
+		if target&16 != 0 {
+			r.Header.Set("Prefer", "params=single-object")
 		}
 		if rng != "" {
 			r.Header.Set("Range", rng)
