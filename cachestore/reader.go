@@ -73,13 +73,39 @@ func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
 // good snapshot is returned (a warning logged and Fallbacks counted); with
 // none yet, the error is returned: ErrNoCache when nothing was published
 // (after trying Build, if set), otherwise the Redis or decoding error.
+//
+// The common check, an unchanged version, runs without holding the
+// Reader's lock, so concurrent requests (a local server, not a Lambda
+// container) do not queue behind each other's Redis round trips.
 func (r *Reader) Current(ctx context.Context) (*schemacache.Snapshot, int64, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.snap != nil && r.opts.RevalidateEvery > 0 && time.Since(r.checked) < r.opts.RevalidateEvery {
-		return r.snap, r.version, nil
+	snap, version, bad := r.snap, r.version, r.bad
+	if snap != nil && r.opts.RevalidateEvery > 0 && time.Since(r.checked) < r.opts.RevalidateEvery {
+		r.mu.Unlock()
+		return snap, version, nil
 	}
-	v, blob, err := r.store.Fetch(ctx, r.version, r.bad)
+	r.mu.Unlock()
+	v, blob, err := r.store.Fetch(ctx, version, bad)
+	if err == nil && blob == nil && v == version && snap != nil {
+		r.mu.Lock()
+		if r.version == version {
+			r.checked = time.Now()
+		}
+		r.mu.Unlock()
+		return snap, version, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.version != version || r.bad != bad {
+		// Another call moved the Reader on meanwhile: ask again from there.
+		v, blob, err = r.store.Fetch(ctx, r.version, r.bad)
+	}
+	return r.settle(ctx, v, blob, err)
+}
+
+// settle applies the result of a Fetch made from the Reader's current
+// state; r.mu is held.
+func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*schemacache.Snapshot, int64, error) {
 	switch {
 	case errors.Is(err, ErrNoCache) && r.snap == nil && r.opts.Build != nil:
 		if v, blob, err = r.buildOrWait(ctx); err != nil {

@@ -124,6 +124,81 @@ func TestReaderConcurrentCallers(t *testing.T) {
 	}
 }
 
+// TestReaderConcurrentChanges: callers racing with new versions always get
+// a snapshot that matches the version returned with it, never an older
+// version after a newer one, and each version is decoded once.
+func TestReaderConcurrentChanges(t *testing.T) {
+	s, _ := newStore(t)
+	r := cachestore.NewReader(s, nil)
+	names := map[int64]string{}
+	var mu sync.Mutex
+	publish := func(tables ...string) {
+		v := publishBlob(t, s, cacheBlob(t, tables...))
+		mu.Lock()
+		names[v] = fmt.Sprint(tables)
+		mu.Unlock()
+	}
+	publish("a")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	decoded := make([]map[int64]*schemacache.SchemaCache, 6)
+	errs := make(chan error, len(decoded))
+	for i := range decoded {
+		decoded[i] = map[int64]*schemacache.SchemaCache{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var last int64
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				snap, v, err := r.Current(context.Background())
+				if err != nil {
+					errs <- err
+					return
+				}
+				if v < last {
+					errs <- fmt.Errorf("v%d after v%d", v, last)
+					return
+				}
+				last = v
+				decoded[i][v] = snap.Cache
+			}
+		}()
+	}
+	for i := range 5 {
+		time.Sleep(5 * time.Millisecond)
+		publish(fmt.Sprint("t", i), "x")
+	}
+	time.Sleep(5 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// Each version holds what was published under it, and is the same
+	// decoded cache for every caller.
+	first := map[int64]*schemacache.SchemaCache{}
+	for _, d := range decoded {
+		for v, c := range d {
+			if got := tableNames(c); got != names[v] {
+				t.Errorf("v%d holds %s, want %s", v, got, names[v])
+			}
+			if f, ok := first[v]; ok && f != c {
+				t.Errorf("v%d decoded more than once", v)
+			}
+			first[v] = c
+		}
+	}
+	if len(first) < 2 {
+		t.Errorf("the callers saw %d versions; the test needs them to see changes", len(first))
+	}
+}
+
 func TestReaderKeepsLastGoodCache(t *testing.T) {
 	tests := []struct {
 		name string

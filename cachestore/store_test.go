@@ -410,6 +410,16 @@ func TestDial(t *testing.T) {
 		}
 		_ = rdb.Close()
 	}
+	for url, want := range map[string]int{"redis://127.0.0.1:6379/0": 2, "redis://127.0.0.1:6379/0?protocol=3": 3} {
+		rdb, err := cachestore.Dial(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, ok := rdb.(*redis.Client); !ok || c.Options().Protocol != want {
+			t.Errorf("Dial(%q): protocol %d, want %d", url, c.Options().Protocol, want)
+		}
+		_ = rdb.Close()
+	}
 	for _, url := range []string{"", "http://example.com", "redis://:s3cr3t@host:notaport/0", "redis://u:s3cr3t@host/db9x"} {
 		_, err := cachestore.Dial(url)
 		if err == nil {
