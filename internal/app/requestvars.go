@@ -9,8 +9,8 @@ import (
 // anonClaims is request.jwt.claims of a request without a JWT: PostgREST
 // inserts the role it runs as into the (empty) claims.
 func anonClaims(role string) string {
-	b, _ := json.Marshal(map[string]string{"role": role})
-	return string(b)
+	b, _ := json.Marshal(role)
+	return `{"role":` + string(b) + "}"
 }
 
 // headersJSON is request.headers: the request headers with lower-case

@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -283,31 +284,82 @@ func PreQuery(s TxSettings) (string, []any) {
 // request.path, request.headers, request.cookies and timezone, then the
 // routine's hoisted settings and app.settings.*, every value a bind parameter.
 func preQuery(s TxSettings, searchPath string) (string, []any) {
-	calls := []string{"pg_catalog.set_config('search_path', $1, true)"}
-	args := []any{searchPath}
-	// set adds one set_config call whose name and value are parameters.
-	set := func(k, v string) {
-		args = append(args, k, v)
-		calls = append(calls, fmt.Sprintf("pg_catalog.set_config($%d, $%d, true)", len(args)-1, len(args)))
-	}
+	sh := preQueryShape{role: len(s.RoleSettings), fn: len(s.FuncSettings), app: len(s.AppSettings), tz: s.Timezone != ""}
+	args := make([]any, 0, 1+len(requestSettings)+2*(sh.role+sh.fn+sh.app)+1)
+	args = append(args, searchPath)
 	for _, k := range slices.Sorted(maps.Keys(s.RoleSettings)) {
-		set(k, s.RoleSettings[k])
+		args = append(args, k, s.RoleSettings[k])
 	}
-	for _, kv := range [...][2]string{{"role", s.Role}, {"request.jwt.claims", or(s.Claims, "{}")},
-		{"request.method", s.Method}, {"request.path", s.Path},
-		{"request.headers", or(s.Headers, "{}")}, {"request.cookies", or(s.Cookies, "{}")}} {
-		args = append(args, kv[1])
-		calls = append(calls, fmt.Sprintf("pg_catalog.set_config('%s', $%d, true)", kv[0], len(args)))
-	}
-	if s.Timezone != "" {
+	args = append(args, s.Role, or(s.Claims, "{}"), s.Method, s.Path, or(s.Headers, "{}"), or(s.Cookies, "{}"))
+	if sh.tz {
 		args = append(args, s.Timezone)
-		calls = append(calls, fmt.Sprintf("pg_catalog.set_config('timezone', $%d, true)", len(args)))
 	}
 	for _, fs := range s.FuncSettings {
-		set(fs.Name, fs.Value)
+		args = append(args, fs.Name, fs.Value)
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.AppSettings)) {
-		set(k, s.AppSettings[k])
+		args = append(args, k, s.AppSettings[k])
 	}
-	return "SELECT " + strings.Join(calls, ", "), args
+	return sh.text(), args
+}
+
+// requestSettings are the settings every request sets, in order, after
+// the role's own.
+var requestSettings = [...]string{"role", "request.jwt.claims", "request.method", "request.path",
+	"request.headers", "request.cookies"}
+
+// preQueryShape is what the text of the settings statement depends on:
+// how many name/value pairs each group has, and whether a zone is set.
+type preQueryShape struct {
+	role, fn, app int
+	tz            bool
+}
+
+// preQueryTexts memoises the statement text per shape: requests of one
+// deployment share a handful of shapes, and building the text is most of
+// preQuery's allocations.
+var preQueryTexts struct {
+	sync.RWMutex
+	m map[preQueryShape]string
+}
+
+// text is the settings statement for the shape, parameters numbered in
+// preQuery's order.
+func (sh preQueryShape) text() string {
+	preQueryTexts.RLock()
+	t, ok := preQueryTexts.m[sh]
+	preQueryTexts.RUnlock()
+	if ok {
+		return t
+	}
+	var sb strings.Builder
+	n := 1
+	sb.WriteString("SELECT pg_catalog.set_config('search_path', $1, true)")
+	pairs := func(count int) {
+		for range count {
+			fmt.Fprintf(&sb, ", pg_catalog.set_config($%d, $%d, true)", n+1, n+2)
+			n += 2
+		}
+	}
+	one := func(name string) {
+		n++
+		fmt.Fprintf(&sb, ", pg_catalog.set_config('%s', $%d, true)", name, n)
+	}
+	pairs(sh.role)
+	for _, name := range requestSettings {
+		one(name)
+	}
+	if sh.tz {
+		one("timezone")
+	}
+	pairs(sh.fn)
+	pairs(sh.app)
+	t = sb.String()
+	preQueryTexts.Lock()
+	if preQueryTexts.m == nil {
+		preQueryTexts.m = map[preQueryShape]string{}
+	}
+	preQueryTexts.m[sh] = t
+	preQueryTexts.Unlock()
+	return t
 }
