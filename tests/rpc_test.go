@@ -264,3 +264,28 @@ GRANT EXECUTE ON FUNCTION api.zone(), api.noon() TO web_anon;`, nil)
 	// The zone does not outlive its transaction.
 	want(t, e.get("/rpc/zone"), 200, plain, "0-0/*", "")
 }
+
+// TestRPCMaxAffected: `handling=strict, max-affected=n` rolls back a call
+// whose result has more than n rows (PGRST124), as PostgREST.
+func TestRPCMaxAffected(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, `
+CREATE FUNCTION api.add_tags(n int) RETURNS SETOF api.tags LANGUAGE sql
+  AS $$ INSERT INTO api.tags (name) SELECT 'bulk ' || i FROM generate_series(1, n) AS i RETURNING * $$;
+GRANT EXECUTE ON FUNCTION api.add_tags(int) TO web_anon;
+GRANT INSERT ON api.tags TO web_anon;`, nil)
+	strict := []string{"Prefer", "handling=strict, max-affected=2"}
+	wantError(t, e.send("POST", "/rpc/add_tags?select=name", `{"n": 3}`, strict...), 400, "PGRST124",
+		"Query result exceeds max-affected preference constraint", "The query affects 3 rows", "null")
+	if n := rowCount(t, e, `SELECT count(*) FROM api.tags WHERE name LIKE 'bulk %'`); n != 0 {
+		t.Fatalf("the refused call left %d rows", n)
+	}
+	r := e.send("POST", "/rpc/add_tags?select=name", `{"n": 2}`, strict...)
+	want(t, r, 200, `[{"name":"bulk 1"},{"name":"bulk 2"}]`, "0-1/*", "handling=strict, max-affected=2")
+	// Without handling=strict the limit is only a preference.
+	mustExec(t, e.db, `DELETE FROM api.tags WHERE name LIKE 'bulk %'`)
+	r = e.send("POST", "/rpc/add_tags?select=name", `{"n": 3}`, "Prefer", "max-affected=2")
+	if r.Status != 200 {
+		t.Fatalf("lenient: %d %s", r.Status, r.Body)
+	}
+}

@@ -167,7 +167,11 @@ func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.R
 	if err != nil {
 		return nil, err
 	}
-	res, err := query.Execute(ctx, h.db, settings, q)
+	var check func(*query.Result) *pgrsterr.Error
+	if p.Call != nil && req.Preferences.Strict() && req.Preferences.MaxAffected != nil {
+		check = maxAffected(*req.Preferences.MaxAffected)
+	}
+	res, err := query.ExecuteChecked(ctx, h.db, settings, q, check)
 	if err != nil {
 		return nil, err
 	}

@@ -114,13 +114,7 @@ func mutationCheck(req *apirequest.Request, mp *plan.MutatePlan) func(*query.Res
 	}
 	var checks []func(*query.Result) *pgrsterr.Error
 	if (req.Method == http.MethodPatch || req.Method == http.MethodDelete) && p.Strict() && p.MaxAffected != nil {
-		limit := *p.MaxAffected
-		checks = append(checks, func(r *query.Result) *pgrsterr.Error {
-			if r.PageTotal > limit {
-				return pgrsterr.MaxAffectedExceeded(r.PageTotal)
-			}
-			return nil
-		})
+		checks = append(checks, maxAffected(*p.MaxAffected))
 	}
 	if l := mp.Where.Limit; l != nil && mp.Kind != plan.MutateInsert {
 		limit := *l
@@ -139,6 +133,18 @@ func mutationCheck(req *apirequest.Request, mp *plan.MutatePlan) func(*query.Res
 			if err := c(r); err != nil {
 				return err
 			}
+		}
+		return nil
+	}
+}
+
+// maxAffected is `Prefer: handling=strict, max-affected=n` for writes and
+// routine calls: more than n rows in the result is PGRST124, rolled back,
+// as PostgREST counts them (the rows the statement returns).
+func maxAffected(n int64) func(*query.Result) *pgrsterr.Error {
+	return func(r *query.Result) *pgrsterr.Error {
+		if r.PageTotal > n {
+			return pgrsterr.MaxAffectedExceeded(r.PageTotal)
 		}
 		return nil
 	}

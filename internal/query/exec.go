@@ -107,6 +107,15 @@ type Pool interface {
 // as PostgREST errors mapped from their SQLSTATE (pgrsterr.FromPg);
 // connection failures as PGRST000 (503).
 func Execute(ctx context.Context, db Pool, s TxSettings, q Query) (*Result, *pgrsterr.Error) {
+	return ExecuteChecked(ctx, db, s, q, nil)
+}
+
+// ExecuteChecked runs q like Execute, then check (when not nil) decides on
+// the result before the transaction ends: an error rolls it back and is
+// returned, as PostgREST does for max-affected and PUT's key check. The
+// end then takes a second round trip.
+func ExecuteChecked(ctx context.Context, db Pool, s TxSettings, q Query,
+	check func(*Result) *pgrsterr.Error) (*Result, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
 		return nil, dbError(err)
@@ -148,24 +157,31 @@ func Execute(ctx context.Context, db Pool, s TxSettings, q Query) (*Result, *pgr
 			return nil
 		})
 	}
-	if !q.Singular {
+	checked := q.Singular || check != nil
+	if !checked {
 		batch.Queue(s.end())
 	}
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		rollback(ctx, conn)
 		return nil, dbError(err)
 	}
-	if q.Singular {
+	if checked {
+		var failed *pgrsterr.Error
+		if q.Singular && res.PageTotal != 1 {
+			failed = pgrsterr.NotSingular(res.PageTotal)
+		} else if check != nil {
+			failed = check(&res)
+		}
 		end := s.end()
-		if res.PageTotal != 1 {
+		if failed != nil {
 			end = "ROLLBACK"
 		}
 		if _, err := conn.Exec(ctx, end); err != nil {
 			rollback(ctx, conn)
 			return nil, dbError(err)
 		}
-		if res.PageTotal != 1 {
-			return nil, pgrsterr.NotSingular(res.PageTotal)
+		if failed != nil {
+			return nil, failed
 		}
 	}
 	res.Total = total(q, exactRows, planned)

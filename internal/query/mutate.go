@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
@@ -261,47 +259,10 @@ func (b *sqlBuilder) where(w *plan.ReadPlan) (string, *pgrsterr.Error) {
 	return " WHERE " + strings.Join(conds, " AND "), nil
 }
 
-// ExecuteMutation runs a write's query like Execute, then check (when not
-// nil) decides on the result before COMMIT: an error rolls the write back
-// and is returned, as PostgREST does for max-affected and PUT's key check.
+// ExecuteMutation runs a write's query in a READ WRITE transaction, with
+// check deciding on the result before COMMIT (see ExecuteChecked).
 func ExecuteMutation(ctx context.Context, db Pool, s TxSettings, q Query,
 	check func(*Result) *pgrsterr.Error) (*Result, *pgrsterr.Error) {
-	if check == nil && !q.Singular {
-		return Execute(ctx, db, s, q)
-	}
-	conn, err := db.Acquire(ctx)
-	if err != nil {
-		return nil, dbError(err)
-	}
-	defer conn.Release()
 	s.ReadOnly = false
-	batch := beginBatch(s)
-	var res Result
-	var exact *int64
-	batch.Queue(q.Main.SQL, q.Main.Args...).QueryRow(func(row pgx.Row) error {
-		return scanMain(row, &res, &exact)
-	})
-	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
-		rollback(ctx, conn)
-		return nil, dbError(err)
-	}
-	var failed *pgrsterr.Error
-	if q.Singular && res.PageTotal != 1 {
-		failed = pgrsterr.NotSingular(res.PageTotal)
-	} else if check != nil {
-		failed = check(&res)
-	}
-	end := s.end()
-	if failed != nil {
-		end = "ROLLBACK"
-	}
-	if _, err := conn.Exec(ctx, end); err != nil {
-		rollback(ctx, conn)
-		return nil, dbError(err)
-	}
-	if failed != nil {
-		return nil, failed
-	}
-	res.Total = total(q, exact, nil)
-	return &res, nil
+	return ExecuteChecked(ctx, db, s, q, check)
 }
