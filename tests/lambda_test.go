@@ -98,3 +98,26 @@ func TestBootstrapUnderRuntimeAPI(t *testing.T) {
 		checkLambdaResponse(t, c, results[i])
 	}
 }
+
+// TestLambdaRequestContext: an HTTP API event's cookies array and headers
+// reach request.cookies and request.headers like an HTTP request's.
+func TestLambdaRequestContext(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, `
+CREATE FUNCTION api.request_context() RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT json_build_object('cookies', current_setting('request.cookies')::json,
+    'forwarded_for', current_setting('request.headers')::json->>'x-forwarded-for',
+    'method', current_setting('request.method'), 'path', current_setting('request.path')) $$;
+GRANT EXECUTE ON FUNCTION api.request_context() TO web_anon;`, nil)
+	raw, err := os.ReadFile(filepath.Join("testdata", "apigw-v2-get-rpc-cookies.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.stack.Invoker.Invoke(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(out)
+	checkLambdaResponse(t, lambdaCase{"apigw-v2-get-rpc-cookies.json", 200,
+		`{"cookies":{"session":"abc123","theme":"dark"},"forwarded_for":"1.2.3.4","method":"GET","path":"/rpc/request_context"}`}, b)
+}

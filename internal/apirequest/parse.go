@@ -121,11 +121,18 @@ func checkMethod(kind TargetKind, m string) *pgrsterr.Error {
 	return pgrsterr.UnsupportedMethod(m)
 }
 
-// lowerHeaders keeps the first value of each header under a lower-case name.
+// lowerHeaders keeps the first value of each header under a lower-case
+// name; the cookie headers are joined into one.
 func lowerHeaders(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
-		if len(v) > 0 {
+		switch {
+		case len(v) == 0:
+		case k == "Cookie":
+			// HTTP/2 clients and API Gateway HTTP API events send one
+			// header per cookie; as one header they are "; "-joined.
+			out["cookie"] = strings.Join(v, "; ")
+		default:
 			out[strings.ToLower(k)] = v[0]
 		}
 	}
