@@ -27,26 +27,18 @@ func NewInvoker(h http.Handler) *Invoker {
 // events.APIGatewayV2HTTPRequest (v2), returning the matching response type.
 // It returns an error only for a payload that is neither.
 func (i *Invoker) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
-	var probe struct {
-		Version    string `json:"version"`
-		HTTPMethod string `json:"httpMethod"`
+	// HTTP API (2.0) payloads are decoded once; anything else is looked at
+	// again as a REST API payload.
+	var v2 events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &v2); err == nil && v2.Version == "2.0" {
+		return i.v2.ProxyWithContext(ctx, v2)
 	}
-	if err := json.Unmarshal(raw, &probe); err != nil {
+	var v1 events.APIGatewayProxyRequest
+	if err := json.Unmarshal(raw, &v1); err != nil {
 		return nil, fmt.Errorf("decode event: %w", err)
 	}
-	switch {
-	case probe.Version == "2.0":
-		var ev events.APIGatewayV2HTTPRequest
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return nil, fmt.Errorf("decode HTTP API event: %w", err)
-		}
-		return i.v2.ProxyWithContext(ctx, ev)
-	case probe.HTTPMethod != "":
-		var ev events.APIGatewayProxyRequest
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return nil, fmt.Errorf("decode REST API event: %w", err)
-		}
-		return i.v1.ProxyWithContext(ctx, ev)
+	if v1.HTTPMethod == "" {
+		return nil, fmt.Errorf("unsupported event: neither an API Gateway REST API nor an HTTP API proxy event")
 	}
-	return nil, fmt.Errorf("unsupported event: neither an API Gateway REST API nor an HTTP API proxy event")
+	return i.v1.ProxyWithContext(ctx, v1)
 }
