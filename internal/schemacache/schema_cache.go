@@ -30,12 +30,16 @@ type SchemaCache struct {
 	Relationships []Relationship
 	// Routines are the callable functions; overloads appear as separate entries.
 	Routines []Routine
+	// MediaHandlers are the custom media type handlers of the exposed
+	// schemas (PostgREST's built-in ones are not listed).
+	MediaHandlers []MediaHandler
 	// Timings are the durations of the introspection queries of the build, in ms, by query label.
 	Timings map[string]float64
 
 	tables   map[QI]*Table
 	rels     map[QI][]*Relationship
 	routines map[QI][]*Routine
+	media    map[mediaKey]*MediaHandler
 }
 
 // Table is a relation: table, view, materialized view or foreign table.
@@ -234,6 +238,7 @@ func (sc *SchemaCache) Index() {
 		r := &sc.Routines[i]
 		sc.routines[r.QI()] = append(sc.routines[r.QI()], r)
 	}
+	sc.indexMediaHandlers()
 }
 
 // Table returns the relation named qi, or nil.
