@@ -260,7 +260,7 @@ func decodeBody(b []byte) (*body, error) {
 
 func (r *reader) cache() *SchemaCache {
 	sc := &SchemaCache{}
-	if !r.fields(5, "cache") {
+	if !r.fields(6, "cache") {
 		return sc
 	}
 	sc.Schemas = r.strs()
@@ -283,7 +283,23 @@ func (r *reader) cache() *SchemaCache {
 			r.routine(&sc.Routines[i])
 		}
 	}
+	if n := r.arr(); n > 0 {
+		sc.MediaHandlers = make([]MediaHandler, n)
+		for i := range sc.MediaHandlers {
+			if h := &sc.MediaHandlers[i]; r.fields(4, "media handler") {
+				h.Media, h.Target, h.Aggregate, h.Binary = r.str(), r.optQI(), r.optQI(), r.boolean()
+			}
+		}
+	}
 	return sc
+}
+
+// optQI reads a qualified name written by writer.optQI: nil is the zero one.
+func (r *reader) optQI() QI {
+	if r.null() {
+		return QI{}
+	}
+	return r.qi()
 }
 
 func (r *reader) table(t *Table) {
@@ -326,10 +342,7 @@ func (r *reader) rel(rel *Relationship) {
 	if !r.null() && r.fields(5, "junction") {
 		rel.Junction = &Junction{Table: r.qi(), Constraint1: r.str(), Constraint2: r.str(), ColsSource: r.pairs(), ColsTarget: r.pairs()}
 	}
-	if !r.null() {
-		rel.Function = r.qi()
-	}
-	rel.ToOne = r.boolean()
+	rel.Function, rel.ToOne = r.optQI(), r.boolean()
 }
 
 func (r *reader) routine(rt *Routine) {

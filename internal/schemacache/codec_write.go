@@ -14,7 +14,7 @@ import (
 // layout). Any change to the layout bumps FormatVersion.
 //
 //	body     = [cache, dbSettings map|nil, roleSettings map|nil]
-//	cache    = [schemas, pgVersion, tables, relationships, routines]
+//	cache    = [schemas, pgVersion, tables, relationships, routines, mediaHandlers]
 //	table    = [schema, name, description, isView, insertable, updatable, deletable, pkCols, columns]
 //	column   = [name, description, nullable, type, nominalType, maxLen|nil, default|nil, enum]
 //	rel      = [table, foreignTable, isSelf, cardinality, constraint, columns, isParent, junction|nil, function|nil, toOne]
@@ -23,6 +23,7 @@ import (
 //	param    = [name, type, required, variadic]
 //	setting  = [name, value]
 //	return   = [setOf, type, composite]
+//	handler  = [media, target|nil, aggregate|nil, binary]
 //	qi       = [schema, name];  pair = [col, fcol];  role = [settings map, isolationLevel]
 
 // writer wraps a msgpack encoder and keeps its first error.
@@ -114,7 +115,7 @@ func (w *writer) body(b *body) {
 }
 
 func (w *writer) cache(sc *SchemaCache) {
-	w.arr(5)
+	w.arr(6)
 	w.strs(sc.Schemas)
 	w.int(int64(sc.PgVersion))
 	w.arr(len(sc.Tables))
@@ -129,6 +130,23 @@ func (w *writer) cache(sc *SchemaCache) {
 	for i := range sc.Routines {
 		w.routine(&sc.Routines[i])
 	}
+	w.arr(len(sc.MediaHandlers))
+	for _, h := range sc.MediaHandlers {
+		w.arr(4)
+		w.str(h.Media)
+		w.optQI(h.Target)
+		w.optQI(h.Aggregate)
+		w.boolean(h.Binary)
+	}
+}
+
+// optQI writes a qualified name, or nil for the zero one.
+func (w *writer) optQI(q QI) {
+	if q == (QI{}) {
+		w.null()
+		return
+	}
+	w.qi(q)
 }
 
 func (w *writer) table(t *Table) {
@@ -179,11 +197,7 @@ func (w *writer) rel(r *Relationship) {
 		w.pairs(j.ColsSource)
 		w.pairs(j.ColsTarget)
 	}
-	if r.Function == (QI{}) {
-		w.null()
-	} else {
-		w.qi(r.Function)
-	}
+	w.optQI(r.Function)
 	w.boolean(r.ToOne)
 }
 

@@ -14,7 +14,7 @@ import (
 
 // FormatVersion is the version of the blob format Encode writes. Bump it
 // whenever a change to the model would make older readers misread a blob.
-const FormatVersion uint16 = 5
+const FormatVersion uint16 = 6
 
 // magic starts every blob, so a stray value under a cache key is recognised.
 var magic = []byte("PGSC")
@@ -167,10 +167,16 @@ func Decode(blob []byte) (*SchemaCache, error) {
 // unmarshal decodes one msgpack value after walking it without allocating:
 // msgpack v5.4.1 trusts the lengths in array headers (its allocation limit is
 // never applied), so a few corrupt bytes could otherwise demand gigabytes and
-// kill the process.
-func unmarshal(b []byte, v any) error {
+// kill the process. It also panics on some well-formed but mistyped input
+// (nil where the header has a time.Time), which becomes an error here.
+func unmarshal(b []byte, v any) (err error) {
 	if err := msgpack.NewDecoder(bytes.NewReader(b)).Skip(); err != nil {
 		return err
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("malformed msgpack: %v", p)
+		}
+	}()
 	return msgpack.Unmarshal(b, v)
 }

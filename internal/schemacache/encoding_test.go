@@ -61,7 +61,12 @@ func sampleCache() *sc.SchemaCache {
 				Params: []sc.RoutineParam{{Name: "nums", Type: "integer[]", Variadic: true}},
 				Return: sc.ReturnType{Type: sc.QI{Schema: "pg_catalog", Name: "void"}}},
 		},
-		Timings: map[string]float64{"tables": 1.5, "columns": 0.25, "rels": 0, "funcs": 12.125},
+		MediaHandlers: []sc.MediaHandler{
+			{Media: "*/*", Aggregate: sc.QI{Schema: "api", Name: "any_agg"}},
+			{Media: "application/vnd.twkb", Target: sc.QI{Schema: "api", Name: "get_line"}, Binary: true},
+			{Media: "text/csv", Target: sc.QI{Schema: "api", Name: "books"}, Aggregate: sc.QI{Schema: "api", Name: "csv_agg"}},
+		},
+		Timings: map[string]float64{"tables": 1.5, "columns": 0.25, "rels": 0, "funcs": 12.125, "mhandlers": 0.5},
 	}
 }
 
@@ -149,6 +154,53 @@ func TestDecodeIndexes(t *testing.T) {
 	}
 	if ov := got.Overloads(sc.QI{Schema: "api", Name: "sum_all"}); len(ov) != 1 || !ov[0].Return.IsVoid() {
 		t.Errorf("Overloads(api.sum_all) = %+v", ov)
+	}
+	// Media handlers: zero targets and aggregates survive as zero, and the
+	// index points into the decoded slice.
+	for i, key := range []struct {
+		target sc.QI
+		media  string
+	}{
+		{sc.QI{}, "*/*"},
+		{sc.QI{Schema: "api", Name: "get_line"}, "Application/Vnd.TWKB"},
+		{sc.QI{Schema: "api", Name: "books"}, "text/csv"},
+	} {
+		if h := got.MediaHandlerFor(key.target, key.media); h != &got.MediaHandlers[i] {
+			t.Errorf("MediaHandlerFor(%s, %s) = %+v, want MediaHandlers[%d]", key.target, key.media, h, i)
+		}
+	}
+	if h := got.MediaHandlerFor(sc.QI{Schema: "api", Name: "authors"}, "text/csv"); h != nil {
+		t.Errorf("MediaHandlerFor(api.authors, text/csv) = %+v, want nil", h)
+	}
+}
+
+// The content hash covers the media handlers: a cache differing only in
+// them is different content.
+func TestContentHashCoversMediaHandlers(t *testing.T) {
+	hash := func(cache *sc.SchemaCache) string {
+		t.Helper()
+		h, err := sc.DecodeHeader(mustEncode(t, cache))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.ContentHash
+	}
+	base := hash(sampleCache())
+	if again := hash(sampleCache()); again != base {
+		t.Fatalf("equal caches hash %s and %s", base, again)
+	}
+	for name, change := range map[string]func(*sc.SchemaCache){
+		"none":      func(c *sc.SchemaCache) { c.MediaHandlers = nil },
+		"media":     func(c *sc.SchemaCache) { c.MediaHandlers[0].Media = "text/plain" },
+		"target":    func(c *sc.SchemaCache) { c.MediaHandlers[2].Target.Name = "authors" },
+		"aggregate": func(c *sc.SchemaCache) { c.MediaHandlers[0].Aggregate = sc.QI{} },
+		"binary":    func(c *sc.SchemaCache) { c.MediaHandlers[1].Binary = false },
+	} {
+		c := sampleCache()
+		change(c)
+		if hash(c) == base {
+			t.Errorf("changing the media handlers (%s) keeps the content hash", name)
+		}
 	}
 }
 

@@ -591,7 +591,7 @@ func TestLoadTimingsAndVersion(t *testing.T) {
 	if cache.PgVersion < 140000 {
 		t.Errorf("PgVersion = %d, want >= 140000", cache.PgVersion)
 	}
-	for _, label := range []string{"tables", "columns", "rels", "funcs"} {
+	for _, label := range []string{"tables", "columns", "rels", "funcs", "mhandlers"} {
 		ms, ok := cache.Timings[label]
 		if !ok {
 			t.Errorf("Timings has no %q: %v", label, cache.Timings)
@@ -635,5 +635,100 @@ func TestLoadErrors(t *testing.T) {
 	_, err := sc.Load(context.Background(), closed, sc.LoadOptions{Schemas: []string{"api"}})
 	if err == nil || !strings.Contains(err.Error(), "begin schema cache transaction") {
 		t.Errorf("Load on a closed connection: err = %v", err)
+	}
+}
+
+// mediaSQL declares media type domains and the functions and aggregates
+// returning them, with the look-alikes that are not handlers.
+const mediaSQL = `
+CREATE SCHEMA api;
+CREATE SCHEMA private;
+CREATE SCHEMA media;
+CREATE DOMAIN media."application/vnd.twkb" AS bytea;
+CREATE DOMAIN "text/csv" AS text;
+CREATE DOMAIN "*/*" AS xml;
+CREATE DOMAIN "application/x-blob" AS bytea;
+CREATE DOMAIN "application/x-blob2" AS "application/x-blob";
+CREATE DOMAIN api.not_media AS text;
+CREATE TABLE api.lines (id int PRIMARY KEY, geom bytea);
+CREATE VIEW api.line_ids AS SELECT id FROM api.lines;
+CREATE TABLE private.hidden (id int);
+
+CREATE FUNCTION api.get_line(id int) RETURNS media."application/vnd.twkb" LANGUAGE sql
+  AS $$ SELECT geom FROM api.lines WHERE lines.id = get_line.id $$;
+CREATE FUNCTION media.csv_trans(state "text/csv", next api.lines) RETURNS "text/csv" LANGUAGE sql
+  AS $$ SELECT (state || next.id::text || E'\n')::"text/csv" $$;
+CREATE AGGREGATE api.csv_agg(api.lines) (SFUNC = media.csv_trans, STYPE = "text/csv", INITCOND = '');
+CREATE FUNCTION media.ids_trans(state "text/csv", next api.line_ids) RETURNS "text/csv" LANGUAGE sql
+  AS $$ SELECT (state || next.id::text)::"text/csv" $$;
+CREATE AGGREGATE api.csv_agg(api.line_ids) (SFUNC = media.ids_trans, STYPE = "text/csv", INITCOND = '');
+-- A table of another schema is a valid target of an exposed aggregate.
+CREATE FUNCTION media.hidden_trans(state "text/csv", next private.hidden) RETURNS "text/csv" LANGUAGE sql
+  AS $$ SELECT state $$;
+CREATE AGGREGATE api.hidden_csv(private.hidden) (SFUNC = media.hidden_trans, STYPE = "text/csv", INITCOND = '');
+CREATE FUNCTION media.any_trans(state "*/*", next anyelement) RETURNS "*/*" LANGUAGE sql
+  AS $$ SELECT state $$;
+CREATE AGGREGATE api.any_agg(anyelement) (SFUNC = media.any_trans, STYPE = "*/*");
+-- Binary through a domain over a media domain over bytea.
+CREATE FUNCTION api.blob() RETURNS "application/x-blob2" LANGUAGE sql AS $$ SELECT '\x00'::bytea $$;
+
+-- Not handlers: a function outside the exposed schemas, a SETOF function,
+-- a domain not named like a media type, an aggregate over a scalar, an
+-- aggregate of two arguments, an ordered-set aggregate.
+CREATE FUNCTION private.secret_line() RETURNS media."application/vnd.twkb" LANGUAGE sql AS $$ SELECT '\x00'::bytea $$;
+CREATE AGGREGATE private.csv_agg(api.lines) (SFUNC = media.csv_trans, STYPE = "text/csv", INITCOND = '');
+CREATE FUNCTION api.all_lines() RETURNS SETOF media."application/vnd.twkb" LANGUAGE sql AS $$ SELECT geom FROM api.lines $$;
+CREATE FUNCTION api.plain_text() RETURNS api.not_media LANGUAGE sql AS $$ SELECT 'x' $$;
+CREATE FUNCTION media.int_trans(state "text/csv", next int) RETURNS "text/csv" LANGUAGE sql AS $$ SELECT state $$;
+CREATE AGGREGATE api.int_csv(int) (SFUNC = media.int_trans, STYPE = "text/csv", INITCOND = '');
+CREATE FUNCTION media.two_trans(state "text/csv", a api.lines, b int) RETURNS "text/csv" LANGUAGE sql AS $$ SELECT state $$;
+CREATE AGGREGATE api.two_csv(api.lines, int) (SFUNC = media.two_trans, STYPE = "text/csv", INITCOND = '');
+CREATE FUNCTION media.os_trans(state "text/csv", next api.lines) RETURNS "text/csv" LANGUAGE sql AS $$ SELECT state $$;
+CREATE AGGREGATE api.os_csv(api.lines ORDER BY api.lines) (SFUNC = media.os_trans, STYPE = "text/csv", INITCOND = '');
+`
+
+func TestLoadMediaHandlers(t *testing.T) {
+	conn := newDB(t, mediaSQL)
+	cache, err := sc.Load(context.Background(), conn, sc.LoadOptions{Schemas: []string{"api"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sc.MediaHandler{
+		{Media: "*/*", Aggregate: api("any_agg")},
+		{Media: "application/vnd.twkb", Target: api("get_line"), Binary: true},
+		{Media: "application/x-blob2", Target: api("blob"), Binary: true},
+		{Media: "text/csv", Target: api("line_ids"), Aggregate: api("csv_agg")},
+		{Media: "text/csv", Target: api("lines"), Aggregate: api("csv_agg")},
+		{Media: "text/csv", Target: sc.QI{Schema: "private", Name: "hidden"}, Aggregate: api("hidden_csv")},
+	}
+	if !reflect.DeepEqual(cache.MediaHandlers, want) {
+		t.Errorf("MediaHandlers =\n %+v\nwant\n %+v", cache.MediaHandlers, want)
+	}
+	if h := cache.MediaHandlerFor(api("lines"), "Text/CSV"); h == nil || h.Aggregate != api("csv_agg") {
+		t.Errorf("MediaHandlerFor(api.lines, Text/CSV) = %+v", h)
+	}
+	if _, ok := cache.Timings["mhandlers"]; !ok {
+		t.Errorf("Timings has no mhandlers: %v", cache.Timings)
+	}
+
+	got, err := sc.Decode(mustEncode(t, cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.MediaHandlers, want) {
+		t.Errorf("MediaHandlers after a round trip = %+v", got.MediaHandlers)
+	}
+
+	// Handlers live in the exposed schemas only.
+	other, err := sc.Load(context.Background(), conn, sc.LoadOptions{Schemas: []string{"private"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPrivate := []sc.MediaHandler{
+		{Media: "application/vnd.twkb", Target: sc.QI{Schema: "private", Name: "secret_line"}, Binary: true},
+		{Media: "text/csv", Target: api("lines"), Aggregate: sc.QI{Schema: "private", Name: "csv_agg"}},
+	}
+	if !reflect.DeepEqual(other.MediaHandlers, wantPrivate) {
+		t.Errorf("MediaHandlers of private =\n %+v\nwant\n %+v", other.MediaHandlers, wantPrivate)
 	}
 }

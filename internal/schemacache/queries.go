@@ -220,3 +220,53 @@ WHERE p.pronargs = 1 AND p.prokind = 'f'
   AND an.nspname = ANY ($1::text[])
   AND rn.nspname = ANY ($1::text[])
 ORDER BY pn.nspname, p.proname, an.nspname, ac.relname`
+
+// mediaHandlersQuery lists the custom media type handlers (PostgREST's
+// mediaHandlers): the functions of the exposed schemas returning a domain
+// named like a media type ("application/vnd.twkb", "text/csv", or "*/*";
+// domains of any schema). An aggregate (normal, not ordered-set: those need
+// WITHIN GROUP, which a handler call does not write) with one argument, the
+// row type of a relation or anyelement, handles that relation (or every
+// one, target empty); a plain function that is not SETOF handles its own
+// result (target the function). is_binary tells whether the domain,
+// through domains over domains, is over bytea. UNION drops the duplicates
+// of overloads; names sort bytewise so the encoded cache does not depend on
+// the database's collation.
+const mediaHandlersQuery = `
+WITH RECURSIVE media_bases(oid, name, base) AS (
+  SELECT t.oid, t.typname, t.typbasetype FROM pg_catalog.pg_type t
+  WHERE t.typtype = 'd'
+    AND (t.typname ~ '^[A-Za-z0-9.-]+/[A-Za-z0-9.\+-]+$' OR t.typname = '*/*')
+  UNION ALL
+  SELECT m.oid, m.name, t.typbasetype FROM media_bases m
+  JOIN pg_catalog.pg_type t ON t.oid = m.base WHERE t.typtype = 'd'
+),
+media AS (
+  SELECT m.oid, m.name, m.base = 'pg_catalog.bytea'::regtype::oid AS is_binary
+  FROM media_bases m JOIN pg_catalog.pg_type t ON t.oid = m.base WHERE t.typtype <> 'd'
+),
+handlers AS (
+  SELECT m.name AS media,
+         coalesce(tn.nspname, '') AS target_schema, coalesce(tc.relname, '') AS target_name,
+         pn.nspname AS agg_schema, p.proname AS agg_name, m.is_binary
+  FROM pg_catalog.pg_aggregate a
+  JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
+  JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+  JOIN media m ON m.oid = p.prorettype
+  JOIN pg_catalog.pg_type at ON at.oid = p.proargtypes[0]
+  LEFT JOIN pg_catalog.pg_class tc ON tc.oid = at.typrelid AND tc.relkind IN ('r', 'v', 'm', 'f', 'p')
+  LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+  WHERE p.pronargs = 1 AND a.aggkind = 'n'
+    AND (tc.oid IS NOT NULL OR at.oid = 'pg_catalog.anyelement'::regtype::oid)
+    AND pn.nspname = ANY ($1::text[])
+  UNION
+  SELECT m.name, pn.nspname, p.proname, '', '', m.is_binary
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+  JOIN media m ON m.oid = p.prorettype
+  WHERE p.prokind = 'f' AND NOT p.proretset
+    AND pn.nspname = ANY ($1::text[])
+)
+SELECT media, target_schema, target_name, agg_schema, agg_name, is_binary FROM handlers
+ORDER BY media COLLATE "C", target_schema COLLATE "C", target_name COLLATE "C",
+         agg_schema COLLATE "C", agg_name COLLATE "C", is_binary`

@@ -18,7 +18,8 @@ import (
 type change struct {
 	// Op is "+" (added), "-" (removed) or "~" (changed).
 	Op string `json:"op"`
-	// Kind is header, setting, table, column, relationship or routine.
+	// Kind is header, setting, table, column, relationship, routine or
+	// handler (a custom media type handler).
 	Kind   string `json:"kind"`
 	Name   string `json:"name"`
 	Detail string `json:"detail,omitempty"`
@@ -76,7 +77,8 @@ func runDiff(ctx context.Context, s *cachestore.Store, args []string, w io.Write
 }
 
 // diffSnapshots lists the changes from a to b: header, settings, tables
-// with their columns, relationships, routines, each group sorted by name.
+// with their columns, relationships, routines, media handlers, each group
+// sorted by name.
 func diffSnapshots(a, b *schemacache.Snapshot) []change {
 	out := []change{}
 	ha, hb := a.Header, b.Header
@@ -92,7 +94,8 @@ func diffSnapshots(a, b *schemacache.Snapshot) []change {
 	out = append(out, diffSettings(a.DBSettings, b.DBSettings)...)
 	out = append(out, diffTables(a.Cache, b.Cache)...)
 	out = append(out, diffRelationships(a.Cache, b.Cache)...)
-	return append(out, diffRoutines(a.Cache, b.Cache)...)
+	out = append(out, diffRoutines(a.Cache, b.Cache)...)
+	return append(out, diffMediaHandlers(a.Cache, b.Cache)...)
 }
 
 // diffSettings compares in-database settings, redacting secrets.

@@ -22,6 +22,7 @@ func TestDiff(t *testing.T) {
 		"+ relationship api.books -> api.notes o2m (notes_book_id_fkey)",
 		"+ relationship api.notes -> api.books m2o (notes_book_id_fkey)",
 		"~ routine api.search(text): volatility stable -> volatile",
+		"+ handler text/csv for api.notes by api.csv_agg",
 	}
 	out := mustCall(t, runDiff, s, itoa(v1), itoa(v2))
 	if got := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -38,7 +39,8 @@ func TestDiff(t *testing.T) {
 	}
 
 	back := mustCall(t, runDiff, s, itoa(v2), itoa(v1))
-	for _, line := range []string{"- table api.notes", "+ column api.books.isbn", "~ routine api.search(text): volatility volatile -> stable"} {
+	for _, line := range []string{"- table api.notes", "+ column api.books.isbn", "~ routine api.search(text): volatility volatile -> stable",
+		"- handler text/csv for api.notes by api.csv_agg"} {
 		if !strings.Contains(back, line+"\n") {
 			t.Errorf("diff v2 v1 lacks %q:\n%s", line, back)
 		}
@@ -108,5 +110,28 @@ func TestDiffRoutineSetClauses(t *testing.T) {
 	}
 	if got := diffRoutine(y, y); got != "" {
 		t.Errorf("same routine: %q", got)
+	}
+}
+
+func TestDiffMediaHandlers(t *testing.T) {
+	a, b := baseCache(), baseCache()
+	b.MediaHandlers[0].Media = "application/octet-stream"
+	b.MediaHandlers[1].Binary = false
+	b.MediaHandlers = b.MediaHandlers[:2]
+	var got []string
+	for _, c := range diffMediaHandlers(a, b) {
+		got = append(got, c.String())
+	}
+	want := []string{
+		"- handler */* for anyelement by api.any_agg",
+		"+ handler application/octet-stream for anyelement by api.any_agg",
+		"~ handler image/png by api.cover(): binary true -> false",
+		"- handler text/csv for api.books by api.csv_agg",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("diff:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := diffMediaHandlers(a, baseCache()); len(got) != 0 {
+		t.Errorf("equal handlers: %v", got)
 	}
 }

@@ -40,6 +40,7 @@ type (
 		Tables        []dumpTable        `json:"tables"`
 		Relationships []dumpRelationship `json:"relationships"`
 		Routines      []dumpRoutine      `json:"routines"`
+		MediaHandlers []dumpMediaHandler `json:"media_handlers"`
 	}
 	dumpTable struct {
 		Schema      string       `json:"schema"`
@@ -105,6 +106,15 @@ type (
 		SetOf     bool   `json:"setof"`
 		Composite bool   `json:"composite"`
 	}
+	// dumpMediaHandler is a custom media type handler: Target is the
+	// relation an aggregate takes (absent for one over anyelement) or the
+	// function of a function handler, which has no Aggregate.
+	dumpMediaHandler struct {
+		Media     string `json:"media"`
+		Target    string `json:"target,omitempty"`
+		Aggregate string `json:"aggregate,omitempty"`
+		Binary    bool   `json:"binary"`
+	}
 )
 
 // runDump prints a snapshot as JSON: dump [VERSION], default the current one.
@@ -151,7 +161,7 @@ func toDump(v int64, snap *schemacache.Snapshot) dumpDoc {
 		RoleSettings: map[string]dumpRole{},
 		Cache: dumpCache{
 			Schemas: strs(sc.Schemas), PgVersion: sc.PgVersion, Tables: []dumpTable{},
-			Relationships: []dumpRelationship{}, Routines: []dumpRoutine{},
+			Relationships: []dumpRelationship{}, Routines: []dumpRoutine{}, MediaHandlers: []dumpMediaHandler{},
 		},
 	}
 	if d.Header.QueryMs == nil {
@@ -214,7 +224,20 @@ func toDump(v int64, snap *schemacache.Snapshot) dumpDoc {
 		}
 		d.Cache.Routines = append(d.Cache.Routines, dr)
 	}
+	for _, h := range sc.MediaHandlers {
+		d.Cache.MediaHandlers = append(d.Cache.MediaHandlers, dumpMediaHandler{
+			Media: h.Media, Target: qiName(h.Target), Aggregate: qiName(h.Aggregate), Binary: h.Binary,
+		})
+	}
 	return d
+}
+
+// qiName renders a qualified name, "" for the zero one.
+func qiName(q schemacache.QI) string {
+	if q == (schemacache.QI{}) {
+		return ""
+	}
+	return q.String()
 }
 
 // strs returns s, or an empty slice for nil, so JSON shows [] not null.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,7 @@ type dumped struct {
 				SetOf bool   `json:"setof"`
 			} `json:"returns"`
 		} `json:"routines"`
+		MediaHandlers []map[string]any `json:"media_handlers"`
 	} `json:"cache"`
 }
 
@@ -87,6 +89,17 @@ func TestDump(t *testing.T) {
 	if len(d.Cache.Routines) != 1 || d.Cache.Routines[0].Volatility != "stable" ||
 		d.Cache.Routines[0].Returns.Type != "api.books" || !d.Cache.Routines[0].Returns.SetOf {
 		t.Errorf("dump routines = %+v", d.Cache.Routines)
+	}
+
+	// Zero names are left out: an aggregate over anyelement has no target,
+	// a function handler no aggregate.
+	wantHandlers := []map[string]any{
+		{"media": "*/*", "aggregate": "api.any_agg", "binary": false},
+		{"media": "image/png", "target": "api.cover", "binary": true},
+		{"media": "text/csv", "target": "api.books", "aggregate": "api.csv_agg", "binary": false},
+	}
+	if !reflect.DeepEqual(d.Cache.MediaHandlers, wantHandlers) {
+		t.Errorf("dump media handlers = %v, want %v", d.Cache.MediaHandlers, wantHandlers)
 	}
 
 	// Without an argument, dump shows the current version.

@@ -64,11 +64,17 @@ func baseCache() *schemacache.SchemaCache {
 				Return:     schemacache.ReturnType{SetOf: true, Composite: true, Type: schemacache.QI{Schema: "api", Name: "books"}},
 				Volatility: schemacache.Stable},
 		},
+		MediaHandlers: []schemacache.MediaHandler{
+			{Media: "*/*", Aggregate: schemacache.QI{Schema: "api", Name: "any_agg"}},
+			{Media: "image/png", Target: schemacache.QI{Schema: "api", Name: "cover"}, Binary: true},
+			{Media: "text/csv", Target: schemacache.QI{Schema: "api", Name: "books"}, Aggregate: schemacache.QI{Schema: "api", Name: "csv_agg"}},
+		},
 	}
 }
 
 // changedCache is baseCache after a migration: a notes table referencing
-// books, books.isbn dropped, books.title retyped, search made volatile.
+// books, books.isbn dropped, books.title retyped, search made volatile, a
+// CSV handler for notes.
 func changedCache() *schemacache.SchemaCache {
 	sc := baseCache()
 	books := &sc.Tables[1]
@@ -85,6 +91,8 @@ func changedCache() *schemacache.SchemaCache {
 			Cardinality: schemacache.M2O, Constraint: "notes_book_id_fkey", Columns: []schemacache.ColumnPair{{Col: "book_id", FCol: "id"}}},
 	)
 	sc.Routines[0].Volatility = schemacache.Volatile
+	sc.MediaHandlers = append(sc.MediaHandlers, schemacache.MediaHandler{Media: "text/csv",
+		Target: schemacache.QI{Schema: "api", Name: "notes"}, Aggregate: schemacache.QI{Schema: "api", Name: "csv_agg"}})
 	return sc
 }
 
