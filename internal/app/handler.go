@@ -145,14 +145,16 @@ func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.R
 	settings := txSettings(cfg, req, path, role, rs)
 	settings.ReadOnly = true
 	// Negotiation, then strict preferences, come after planning (PostgREST's Plan).
-	media, err := apirequest.Negotiate(req.Accept, cfg.DBPlanEnabled)
+	chosen, err := plan.NegotiateMedia(req, p, sc, cfg.DBPlanEnabled)
 	if err != nil {
 		return nil, err
 	}
+	media := chosen.Type
 	if req.Preferences.Strict() && len(req.Preferences.Invalid) > 0 {
 		return nil, pgrsterr.InvalidPreferences(req.Preferences.Invalid)
 	}
-	out := query.Output{Media: media, Head: req.Method == http.MethodHead, Count: req.Preferences.Count, MaxRows: cfg.DBMaxRows}
+	out := query.Output{Media: media, Head: req.Method == http.MethodHead, Count: req.Preferences.Count,
+		MaxRows: cfg.DBMaxRows, Handler: chosen.Handler}
 	var q query.Query
 	if p.Call != nil {
 		settings.ReadOnly = p.Call.ReadOnly

@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -183,6 +184,14 @@ func ExecuteChecked(ctx context.Context, db Pool, s TxSettings, q Query,
 		if failed != nil {
 			return nil, failed
 		}
+	}
+	if q.BinaryBody && res.Body != nil {
+		b, err := base64.StdEncoding.DecodeString(*res.Body)
+		if err != nil {
+			return nil, pgrsterr.Internal("the media type handler's body is not valid base64")
+		}
+		body := string(b)
+		res.Body = &body
 	}
 	res.Total = total(q, exactRows, planned)
 	return &res, nil

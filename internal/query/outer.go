@@ -7,6 +7,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
 // The main statement wraps the rows of the request in one outer query, as
@@ -29,6 +30,9 @@ type Output struct {
 	Count string
 	// MaxRows is db-max-rows (0 = unlimited): an estimated count is exact up to it.
 	MaxRows int
+	// Handler is the custom media type handler making the body; nil for
+	// the built-in representation of Media.
+	Handler *schemacache.MediaHandler
 }
 
 // Query is what the transaction of one request runs.
@@ -49,6 +53,9 @@ type Query struct {
 	// Count and MaxRows repeat the Output's, for the total (Execute).
 	Count   string
 	MaxRows int
+	// BinaryBody marks a body of bytes, sent base64-encoded by the
+	// statement and decoded by Execute.
+	BinaryBody bool
 }
 
 // shape is what a body aggregates: rows of a relation or SETOF composite,
@@ -155,6 +162,9 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 		Count:    out.Count,
 		MaxRows:  out.MaxRows,
 	}
+	if out.Handler != nil && !out.Head && out.Media.Kind != apirequest.MediaPlan {
+		q.BinaryBody = out.Handler.Binary
+	}
 	b := &sqlBuilder{}
 	var ctes []string
 	if p.with != nil {
@@ -249,6 +259,9 @@ func body(sh shape, out Output) string {
 	if out.Head {
 		return "''::text"
 	}
+	if out.Handler != nil {
+		return handlerBody(sh, out.Handler)
+	}
 	m := out.Media.Body()
 	switch m.Kind {
 	case apirequest.MediaCSV:
@@ -273,4 +286,28 @@ func body(sh shape, out Output) string {
 		return "coalesce(" + agg + "::text, 'null')"
 	}
 	return "coalesce(" + agg + "::text, '[]')"
+}
+
+// handlerBody is the body a custom media type handler makes, as text:
+// base64 for a domain over bytea (see Query.BinaryBody). An aggregate
+// takes the rows, cast to the relation it handles; a function handler's
+// own result (the first row's value) is the body.
+func handlerBody(sh shape, h *schemacache.MediaHandler) string {
+	var expr string
+	switch {
+	case h.Aggregate == (schemacache.QI{}):
+		col := "_postgrest_t"
+		if sh == shapeScalar || sh == shapeSetOfScalar {
+			col = "_postgrest_t.pgrst_scalar"
+		}
+		expr = "(pg_catalog.array_agg(" + col + "))[1]"
+	case h.Target == (schemacache.QI{}):
+		expr = qi(h.Aggregate) + "(_postgrest_t)"
+	default:
+		expr = qi(h.Aggregate) + "(_postgrest_t::" + qi(h.Target) + ")"
+	}
+	if h.Binary {
+		return "pg_catalog.encode(" + expr + "::bytea, 'base64')"
+	}
+	return expr + "::text"
 }
