@@ -27,7 +27,7 @@ type Media struct {
 //  3. the handler of any relation (an aggregate over anyelement) for it,
 //     else the built-in one (JSON, CSV, GeoJSON; JSON for "*/*").
 //
-// The target's aggregates (1, 2) apply only with the default select (`*`):
+// The target's handlers (1, 2) apply only with the default select (`*`):
 // they take whole rows of the relation.
 //
 // The target is the relation read, the table a routine returns rows of,
@@ -66,11 +66,9 @@ func NegotiateMedia(req *apirequest.Request, p *Plan, sc *schemacache.SchemaCach
 
 // lookupMedia finds the handler of m for target (see NegotiateMedia).
 func lookupMedia(sc *schemacache.SchemaCache, target schemacache.QI, def bool, m apirequest.MediaType) (Media, bool) {
-	// An aggregate of the target takes its whole rows: with a select list
-	// the rows are something else, and only the other handlers apply.
-	usable := func(h *schemacache.MediaHandler) bool {
-		return h != nil && (def || h.Aggregate == schemacache.QI{})
-	}
+	// The target's handlers take its whole rows (or result): with a select
+	// list only the anyelement and built-in handlers apply.
+	usable := func(h *schemacache.MediaHandler) bool { return h != nil && def }
 	if h := sc.MediaHandlerFor(target, "*/*"); usable(h) {
 		return custom(h), true
 	}

@@ -43,7 +43,7 @@ func TestNegotiateMedia(t *testing.T) {
 		{"any handler not with a select list", read("other"), cols, "", "application/json", "", ""},
 		{"anyelement handler", read("lines"), cols, "text/plain", "text/plain", "plain_agg", ""},
 		{"function handler", call, star, "application/vnd.twkb", "application/vnd.twkb", "get_line", ""},
-		{"function handler with a select list", call, cols, "application/vnd.twkb", "application/vnd.twkb", "get_line", ""},
+		{"function handler not with a select list", call, cols, "application/vnd.twkb", "", "", "PGRST107"},
 		{"first acceptable entry wins", read("lines"), cols, "image/png, text/plain;q=0.5, application/json;q=0.1", "text/plain", "plain_agg", ""},
 		{"vendored types are built in", read("other"), star, "application/vnd.pgrst.object+json", "application/vnd.pgrst.object+json", "", ""},
 		{"nothing acceptable", read("lines"), star, "image/png", "", "", "PGRST107"},
