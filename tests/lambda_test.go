@@ -51,18 +51,7 @@ func TestLambdaHandlerAnswersAPIGatewayPayloads(t *testing.T) {
 	t.Parallel()
 	e := sampleEnv(t)
 	for _, c := range lambdaCases {
-		t.Run(c.file, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join("testdata", c.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := e.stack.Invoker.Invoke(context.Background(), raw)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := json.Marshal(out)
-			checkLambdaResponse(t, c, b)
-		})
+		t.Run(c.file, func(t *testing.T) { invokeCase(t, e, c) })
 	}
 	t.Run("not an API Gateway event", func(t *testing.T) {
 		if _, err := e.stack.Invoker.Invoke(context.Background(), json.RawMessage(`{"Records":[]}`)); err == nil {
@@ -109,7 +98,14 @@ CREATE FUNCTION api.request_context() RETURNS json LANGUAGE sql STABLE AS $$
     'forwarded_for', current_setting('request.headers')::json->>'x-forwarded-for',
     'method', current_setting('request.method'), 'path', current_setting('request.path')) $$;
 GRANT EXECUTE ON FUNCTION api.request_context() TO web_anon;`, nil)
-	raw, err := os.ReadFile(filepath.Join("testdata", "apigw-v2-get-rpc-cookies.json"))
+	invokeCase(t, e, lambdaCase{"apigw-v2-get-rpc-cookies.json", 200,
+		`{"cookies":{"session":"abc123","theme":"dark"},"forwarded_for":"1.2.3.4","method":"GET","path":"/rpc/request_context"}`})
+}
+
+// invokeCase feeds the payload of c to e's Invoker and checks the answer.
+func invokeCase(t *testing.T, e *env, c lambdaCase) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", c.file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +114,5 @@ GRANT EXECUTE ON FUNCTION api.request_context() TO web_anon;`, nil)
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(out)
-	checkLambdaResponse(t, lambdaCase{"apigw-v2-get-rpc-cookies.json", 200,
-		`{"cookies":{"session":"abc123","theme":"dark"},"forwarded_for":"1.2.3.4","method":"GET","path":"/rpc/request_context"}`}, b)
+	checkLambdaResponse(t, c, b)
 }
