@@ -34,6 +34,9 @@ type SchemaCache struct {
 	// MediaHandlers are the custom media type handlers of the exposed
 	// schemas (PostgREST's built-in ones are not listed).
 	MediaHandlers []MediaHandler
+	// Representations are the domain representations: implicit casts
+	// between domains and json or text.
+	Representations []Representation
 	// Timings are the durations of the introspection queries of the build, in ms, by query label.
 	Timings map[string]float64
 
@@ -41,6 +44,7 @@ type SchemaCache struct {
 	rels     map[QI][]*Relationship
 	routines map[QI][]*Routine
 	media    map[mediaKey]*MediaHandler
+	reprs    map[reprKey]*Representation
 }
 
 // Table is a relation: table, view, materialized view or foreign table.
@@ -240,6 +244,7 @@ func (sc *SchemaCache) Index() {
 		sc.routines[r.QI()] = append(sc.routines[r.QI()], r)
 	}
 	sc.indexMediaHandlers()
+	sc.indexRepresentations()
 }
 
 // Table returns the relation named qi, or nil.
