@@ -260,7 +260,7 @@ func decodeBody(b []byte) (*body, error) {
 
 func (r *reader) cache() *SchemaCache {
 	sc := &SchemaCache{}
-	if !r.fields(6, "cache") {
+	if !r.fields(7, "cache") {
 		return sc
 	}
 	sc.Schemas = r.strs()
@@ -288,6 +288,14 @@ func (r *reader) cache() *SchemaCache {
 		for i := range sc.MediaHandlers {
 			if h := &sc.MediaHandlers[i]; r.fields(4, "media handler") {
 				h.Media, h.Target, h.Aggregate, h.Binary = r.str(), r.optQI(), r.optQI(), r.boolean()
+			}
+		}
+	}
+	if n := r.arr(); n > 0 {
+		sc.Representations = make([]Representation, n)
+		for i := range sc.Representations {
+			if rp := &sc.Representations[i]; r.fields(3, "representation") {
+				rp.Source, rp.Target, rp.Function = r.str(), r.str(), r.qi()
 			}
 		}
 	}

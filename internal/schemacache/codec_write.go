@@ -14,7 +14,7 @@ import (
 // layout). Any change to the layout bumps FormatVersion.
 //
 //	body     = [cache, dbSettings map|nil, roleSettings map|nil]
-//	cache    = [schemas, pgVersion, tables, relationships, routines, mediaHandlers]
+//	cache    = [schemas, pgVersion, tables, relationships, routines, mediaHandlers, representations]
 //	table    = [schema, name, description, isView, insertable, updatable, deletable, pkCols, columns]
 //	column   = [name, description, nullable, type, nominalType, maxLen|nil, default|nil, enum]
 //	rel      = [table, foreignTable, isSelf, cardinality, constraint, columns, isParent, junction|nil, function|nil, toOne]
@@ -24,6 +24,7 @@ import (
 //	setting  = [name, value]
 //	return   = [setOf, type, composite]
 //	handler  = [media, target|nil, aggregate|nil, binary]
+//	repr     = [source, target, function]
 //	qi       = [schema, name];  pair = [col, fcol];  role = [settings map, isolationLevel]
 
 // writer wraps a msgpack encoder and keeps its first error.
@@ -115,7 +116,7 @@ func (w *writer) body(b *body) {
 }
 
 func (w *writer) cache(sc *SchemaCache) {
-	w.arr(6)
+	w.arr(7)
 	w.strs(sc.Schemas)
 	w.int(int64(sc.PgVersion))
 	w.arr(len(sc.Tables))
@@ -137,6 +138,13 @@ func (w *writer) cache(sc *SchemaCache) {
 		w.optQI(h.Target)
 		w.optQI(h.Aggregate)
 		w.boolean(h.Binary)
+	}
+	w.arr(len(sc.Representations))
+	for _, r := range sc.Representations {
+		w.arr(3)
+		w.str(r.Source)
+		w.str(r.Target)
+		w.qi(r.Function)
 	}
 }
 

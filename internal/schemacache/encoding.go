@@ -14,7 +14,7 @@ import (
 
 // FormatVersion is the version of the blob format Encode writes. Bump it
 // whenever a change to the model would make older readers misread a blob.
-const FormatVersion uint16 = 6
+const FormatVersion uint16 = 7
 
 // magic starts every blob, so a stray value under a cache key is recognised.
 var magic = []byte("PGSC")

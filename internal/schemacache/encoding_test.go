@@ -66,7 +66,12 @@ func sampleCache() *sc.SchemaCache {
 			{Media: "application/vnd.twkb", Target: sc.QI{Schema: "api", Name: "get_line"}, Binary: true},
 			{Media: "text/csv", Target: sc.QI{Schema: "api", Name: "books"}, Aggregate: sc.QI{Schema: "api", Name: "csv_agg"}},
 		},
-		Timings: map[string]float64{"tables": 1.5, "columns": 0.25, "rels": 0, "funcs": 12.125, "mhandlers": 0.5},
+		Representations: []sc.Representation{
+			{Source: "api.color", Target: "json", Function: sc.QI{Schema: "api", Name: "color_json"}},
+			{Source: "json", Target: "api.color", Function: sc.QI{Schema: "api", Name: "color_from_json"}},
+			{Source: "text", Target: "api.color", Function: sc.QI{Schema: "conv", Name: "color_from_text"}},
+		},
+		Timings: map[string]float64{"tables": 1.5, "columns": 0.25, "rels": 0, "funcs": 12.125, "dreps": 0.125, "mhandlers": 0.5},
 	}
 }
 
@@ -172,21 +177,33 @@ func TestDecodeIndexes(t *testing.T) {
 	if h := got.MediaHandlerFor(sc.QI{Schema: "api", Name: "authors"}, "text/csv"); h != nil {
 		t.Errorf("MediaHandlerFor(api.authors, text/csv) = %+v, want nil", h)
 	}
+	// Representations: the index points into the decoded slice and is
+	// directed (api.color -> text is not text -> api.color).
+	for i, r := range sampleCache().Representations {
+		if rp := got.RepresentationOf(r.Source, r.Target); rp != &got.Representations[i] {
+			t.Errorf("RepresentationOf(%s, %s) = %+v, want Representations[%d]", r.Source, r.Target, rp, i)
+		}
+	}
+	if r := got.RepresentationOf("api.color", "text"); r != nil {
+		t.Errorf("RepresentationOf(api.color, text) = %+v, want nil", r)
+	}
+}
+
+// contentHash encodes cache and returns its header's content hash.
+func contentHash(t *testing.T, cache *sc.SchemaCache) string {
+	t.Helper()
+	h, err := sc.DecodeHeader(mustEncode(t, cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.ContentHash
 }
 
 // The content hash covers the media handlers: a cache differing only in
 // them is different content.
 func TestContentHashCoversMediaHandlers(t *testing.T) {
-	hash := func(cache *sc.SchemaCache) string {
-		t.Helper()
-		h, err := sc.DecodeHeader(mustEncode(t, cache))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h.ContentHash
-	}
-	base := hash(sampleCache())
-	if again := hash(sampleCache()); again != base {
+	base := contentHash(t, sampleCache())
+	if again := contentHash(t, sampleCache()); again != base {
 		t.Fatalf("equal caches hash %s and %s", base, again)
 	}
 	for name, change := range map[string]func(*sc.SchemaCache){
@@ -198,8 +215,28 @@ func TestContentHashCoversMediaHandlers(t *testing.T) {
 	} {
 		c := sampleCache()
 		change(c)
-		if hash(c) == base {
+		if contentHash(t, c) == base {
 			t.Errorf("changing the media handlers (%s) keeps the content hash", name)
+		}
+	}
+}
+
+// The content hash covers the domain representations too.
+func TestContentHashCoversRepresentations(t *testing.T) {
+	base := contentHash(t, sampleCache())
+	for name, change := range map[string]func(*sc.SchemaCache){
+		"none":     func(c *sc.SchemaCache) { c.Representations = nil },
+		"source":   func(c *sc.SchemaCache) { c.Representations[0].Source = "api.shade" },
+		"target":   func(c *sc.SchemaCache) { c.Representations[0].Target = "text" },
+		"function": func(c *sc.SchemaCache) { c.Representations[2].Function.Schema = "api" },
+		"order": func(c *sc.SchemaCache) {
+			c.Representations[1], c.Representations[2] = c.Representations[2], c.Representations[1]
+		},
+	} {
+		c := sampleCache()
+		change(c)
+		if contentHash(t, c) == base {
+			t.Errorf("changing the representations (%s) keeps the content hash", name)
 		}
 	}
 }

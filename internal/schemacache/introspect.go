@@ -35,8 +35,8 @@ type LoadOptions struct {
 // Load introspects the catalog in one READ ONLY transaction and returns the
 // schema cache of the exposed schemas, indexed. Each query's duration is
 // recorded in SchemaCache.Timings (ms) under PostgREST-like labels (tables,
-// columns, rels, keydeps, funcs, comprels, mhandlers) and logged at debug
-// level. Errors are the driver's, wrapped with the label of the failing query.
+// columns, rels, keydeps, funcs, comprels, dreps, mhandlers) and logged at
+// debug level. Errors are the driver's, wrapped with the label of the failing query.
 func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, error) {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -93,6 +93,9 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 		},
 		func() error {
 			return step("comprels", func() (err error) { computed, err = loadComputedRels(ctx, tx, schemas, sc); return err })
+		},
+		func() error {
+			return step("dreps", func() error { return loadRepresentations(ctx, tx, sc) })
 		},
 		func() error {
 			return step("mhandlers", func() error { return loadMediaHandlers(ctx, tx, schemas, sc) })

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -591,7 +592,7 @@ func TestLoadTimingsAndVersion(t *testing.T) {
 	if cache.PgVersion < 140000 {
 		t.Errorf("PgVersion = %d, want >= 140000", cache.PgVersion)
 	}
-	for _, label := range []string{"tables", "columns", "rels", "funcs", "mhandlers"} {
+	for _, label := range []string{"tables", "columns", "rels", "funcs", "dreps", "mhandlers"} {
 		ms, ok := cache.Timings[label]
 		if !ok {
 			t.Errorf("Timings has no %q: %v", label, cache.Timings)
@@ -730,5 +731,120 @@ func TestLoadMediaHandlers(t *testing.T) {
 	}
 	if !reflect.DeepEqual(other.MediaHandlers, wantPrivate) {
 		t.Errorf("MediaHandlers of private =\n %+v\nwant\n %+v", other.MediaHandlers, wantPrivate)
+	}
+}
+
+// drepsSQL declares a domain with its json and text representations, and
+// the casts that are not representations.
+const drepsSQL = `
+CREATE SCHEMA api;
+CREATE SCHEMA private;
+CREATE DOMAIN api.color AS text;
+CREATE DOMAIN api."Hue" AS text;
+CREATE DOMAIN api.shade AS text;
+CREATE DOMAIN api.size AS int;
+CREATE DOMAIN api.secret AS text;
+CREATE DOMAIN private.code AS text;
+CREATE TYPE api.pair AS (a int, b int);
+CREATE TABLE api.paint (id int, c api.color, h api."Hue");
+
+CREATE FUNCTION api.color_json(api.color) RETURNS json LANGUAGE sql IMMUTABLE AS $$ SELECT to_json($1::text) $$;
+CREATE FUNCTION api.color_from_text(text) RETURNS api.color LANGUAGE sql IMMUTABLE AS $$ SELECT lower($1)::api.color $$;
+CREATE FUNCTION api.color_from_json(json) RETURNS api.color LANGUAGE sql IMMUTABLE AS $$ SELECT ($1 #>> '{}')::api.color $$;
+CREATE CAST (api.color AS json) WITH FUNCTION api.color_json(api.color) AS IMPLICIT;
+CREATE CAST (text AS api.color) WITH FUNCTION api.color_from_text(text) AS IMPLICIT;
+CREATE CAST (json AS api.color) WITH FUNCTION api.color_from_json(json) AS IMPLICIT;
+CREATE FUNCTION api.hue_json(api."Hue") RETURNS json LANGUAGE sql IMMUTABLE AS $$ SELECT to_json($1::text) $$;
+CREATE CAST (api."Hue" AS json) WITH FUNCTION api.hue_json(api."Hue") AS IMPLICIT;
+-- A domain and a function outside the exposed schemas still count.
+CREATE FUNCTION private.code_text(private.code) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper($1::text) $$;
+CREATE CAST (private.code AS text) WITH FUNCTION private.code_text(private.code) AS IMPLICIT;
+-- Counts only for a role allowed to execute the function.
+CREATE FUNCTION api.secret_json(api.secret) RETURNS json LANGUAGE sql IMMUTABLE AS $$ SELECT to_json($1::text) $$;
+REVOKE EXECUTE ON FUNCTION api.secret_json(api.secret) FROM PUBLIC;
+CREATE CAST (api.secret AS json) WITH FUNCTION api.secret_json(api.secret) AS IMPLICIT;
+
+-- Not representations: an explicit cast, an assignment cast, a cast to
+-- neither json nor text (integer, jsonb), a cast from a type that is not a
+-- domain, an I/O conversion cast (castmethod 'i'; PostgreSQL refuses
+-- binary-coercible ones, 'b', for domains).
+CREATE FUNCTION api.color_text(api.color) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1::text $$;
+CREATE CAST (api.color AS text) WITH FUNCTION api.color_text(api.color);
+CREATE FUNCTION api.size_text(api.size) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT $1::int::text $$;
+CREATE CAST (api.size AS text) WITH FUNCTION api.size_text(api.size) AS ASSIGNMENT;
+CREATE FUNCTION api.color_int(api.color) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT length($1) $$;
+CREATE CAST (api.color AS integer) WITH FUNCTION api.color_int(api.color) AS IMPLICIT;
+CREATE FUNCTION api.color_jsonb(api.color) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$ SELECT to_jsonb($1::text) $$;
+CREATE CAST (api.color AS jsonb) WITH FUNCTION api.color_jsonb(api.color) AS IMPLICIT;
+CREATE FUNCTION api.pair_json(api.pair) RETURNS json LANGUAGE sql IMMUTABLE AS $$ SELECT json_build_array($1.a, $1.b) $$;
+CREATE CAST (api.pair AS json) WITH FUNCTION api.pair_json(api.pair) AS IMPLICIT;
+CREATE CAST (api.shade AS json) WITH INOUT AS IMPLICIT;
+`
+
+func TestLoadRepresentations(t *testing.T) {
+	ctx := context.Background()
+	conn := newDB(t, drepsSQL)
+	cache, err := sc.Load(ctx, conn, sc.LoadOptions{Schemas: []string{"api"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := sc.Representation{Source: "api.secret", Target: "json", Function: api("secret_json")}
+	want := []sc.Representation{
+		{Source: `api."Hue"`, Target: "json", Function: api("hue_json")},
+		{Source: "api.color", Target: "json", Function: api("color_json")},
+		secret,
+		{Source: "json", Target: "api.color", Function: api("color_from_json")},
+		{Source: "private.code", Target: "text", Function: sc.QI{Schema: "private", Name: "code_text"}},
+		{Source: "text", Target: "api.color", Function: api("color_from_text")},
+	}
+	if !reflect.DeepEqual(cache.Representations, want) {
+		t.Errorf("Representations =\n %+v\nwant\n %+v", cache.Representations, want)
+	}
+	if _, ok := cache.Timings["dreps"]; !ok {
+		t.Errorf("Timings has no dreps: %v", cache.Timings)
+	}
+
+	// A column of a domain names it as the representation does, so a
+	// column's NominalType finds its representations.
+	paint := cache.Table(api("paint"))
+	if paint == nil {
+		t.Fatal("no api.paint")
+	}
+	for _, col := range []string{"c", "h"} {
+		c := paint.Column(col)
+		if c == nil {
+			t.Fatalf("no api.paint.%s", col)
+		}
+		if r := cache.RepresentationOf(c.NominalType, "json"); r == nil {
+			t.Errorf("api.paint.%s: NominalType %q has no json representation", col, c.NominalType)
+		}
+	}
+	if r := cache.RepresentationOf("text", paint.Column("c").NominalType); r == nil || r.Function != api("color_from_text") {
+		t.Errorf("RepresentationOf(text, api.color) = %+v", r)
+	}
+
+	got, err := sc.Decode(mustEncode(t, cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Representations, want) {
+		t.Errorf("Representations after a round trip = %+v", got.Representations)
+	}
+
+	// The connection is a superuser's, which may execute anything: as a
+	// plain role, the cast whose function it may not execute is left out.
+	if _, err := conn.Exec(ctx, `DO $$ BEGIN EXECUTE format('CREATE ROLE %I', current_database() || '_anon'); END $$`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT set_config('role', current_database() || '_anon', false)`); err != nil {
+		t.Fatal(err)
+	}
+	anon, err := sc.Load(ctx, conn, sc.LoadOptions{Schemas: []string{"api"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAnon := slices.DeleteFunc(slices.Clone(want), func(r sc.Representation) bool { return r == secret })
+	if !reflect.DeepEqual(anon.Representations, wantAnon) {
+		t.Errorf("Representations as a plain role =\n %+v\nwant\n %+v", anon.Representations, wantAnon)
 	}
 }

@@ -270,3 +270,29 @@ handlers AS (
 SELECT media, target_schema, target_name, agg_schema, agg_name, is_binary FROM handlers
 ORDER BY media COLLATE "C", target_schema COLLATE "C", target_name COLLATE "C",
          agg_schema COLLATE "C", agg_name COLLATE "C", is_binary`
+
+// representationsQuery lists the domain representations (PostgREST's
+// dataRepresentations): the implicit casts by function between a domain and
+// json or text, either way, whose function the connected role may execute.
+// It looks at every schema, as PostgREST does: a column's domain may live
+// outside the exposed ones. Under the empty search_path, regtype text is
+// schema-qualified except for pg_catalog, as format_type writes
+// Column.NominalType, so the two compare equal. A pair of types has at most
+// one cast; names sort bytewise so the encoded cache does not depend on the
+// database's collation.
+const representationsQuery = `
+SELECT source, target, func_schema, func_name FROM (
+  SELECT c.castsource::pg_catalog.regtype::text AS source,
+         c.casttarget::pg_catalog.regtype::text AS target,
+         fn.nspname AS func_schema, f.proname AS func_name
+  FROM pg_catalog.pg_cast c
+  JOIN pg_catalog.pg_type st ON st.oid = c.castsource
+  JOIN pg_catalog.pg_type tt ON tt.oid = c.casttarget
+  JOIN pg_catalog.pg_proc f ON f.oid = c.castfunc
+  JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
+  WHERE c.castcontext = 'i' AND c.castmethod = 'f'
+    AND pg_catalog.has_function_privilege(c.castfunc, 'execute')
+    AND ((st.typtype = 'd' AND c.casttarget IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.text'::pg_catalog.regtype))
+      OR (tt.typtype = 'd' AND c.castsource IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.text'::pg_catalog.regtype)))
+) reprs
+ORDER BY source COLLATE "C", target COLLATE "C", func_schema COLLATE "C", func_name COLLATE "C"`

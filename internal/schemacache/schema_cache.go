@@ -1,8 +1,8 @@
 // Package schemacache holds the schema cache: the catalog metadata of the
 // exposed schemas that planning needs (tables and views with their columns
-// and keys, relationships, routines, media type handlers), its
-// introspection from PostgreSQL and its msgpack encoding. It mirrors
-// PostgREST's SchemaCache module.
+// and keys, relationships, routines, media type handlers, domain
+// representations), its introspection from PostgreSQL and its msgpack
+// encoding. It mirrors PostgREST's SchemaCache module.
 package schemacache
 
 import "sort"

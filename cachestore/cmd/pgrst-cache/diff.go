@@ -18,8 +18,9 @@ import (
 type change struct {
 	// Op is "+" (added), "-" (removed) or "~" (changed).
 	Op string `json:"op"`
-	// Kind is header, setting, table, column, relationship, routine or
-	// handler (a custom media type handler).
+	// Kind is header, setting, table, column, relationship, routine,
+	// handler (a custom media type handler) or representation (a domain
+	// representation).
 	Kind   string `json:"kind"`
 	Name   string `json:"name"`
 	Detail string `json:"detail,omitempty"`
@@ -77,8 +78,8 @@ func runDiff(ctx context.Context, s *cachestore.Store, args []string, w io.Write
 }
 
 // diffSnapshots lists the changes from a to b: header, settings, tables
-// with their columns, relationships, routines, media handlers, each group
-// sorted by name.
+// with their columns, relationships, routines, media handlers, domain
+// representations, each group sorted by name.
 func diffSnapshots(a, b *schemacache.Snapshot) []change {
 	out := []change{}
 	ha, hb := a.Header, b.Header
@@ -95,7 +96,8 @@ func diffSnapshots(a, b *schemacache.Snapshot) []change {
 	out = append(out, diffTables(a.Cache, b.Cache)...)
 	out = append(out, diffRelationships(a.Cache, b.Cache)...)
 	out = append(out, diffRoutines(a.Cache, b.Cache)...)
-	return append(out, diffMediaHandlers(a.Cache, b.Cache)...)
+	out = append(out, diffMediaHandlers(a.Cache, b.Cache)...)
+	return append(out, diffRepresentations(a.Cache, b.Cache)...)
 }
 
 // diffSettings compares in-database settings, redacting secrets.

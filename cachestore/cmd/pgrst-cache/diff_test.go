@@ -23,6 +23,7 @@ func TestDiff(t *testing.T) {
 		"+ relationship api.notes -> api.books m2o (notes_book_id_fkey)",
 		"~ routine api.search(text): volatility stable -> volatile",
 		"+ handler text/csv for api.notes by api.csv_agg",
+		"+ representation json as api.isbn",
 	}
 	out := mustCall(t, runDiff, s, itoa(v1), itoa(v2))
 	if got := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -40,7 +41,7 @@ func TestDiff(t *testing.T) {
 
 	back := mustCall(t, runDiff, s, itoa(v2), itoa(v1))
 	for _, line := range []string{"- table api.notes", "+ column api.books.isbn", "~ routine api.search(text): volatility volatile -> stable",
-		"- handler text/csv for api.notes by api.csv_agg"} {
+		"- handler text/csv for api.notes by api.csv_agg", "- representation json as api.isbn"} {
 		if !strings.Contains(back, line+"\n") {
 			t.Errorf("diff v2 v1 lacks %q:\n%s", line, back)
 		}
@@ -133,5 +134,27 @@ func TestDiffMediaHandlers(t *testing.T) {
 	}
 	if got := diffMediaHandlers(a, baseCache()); len(got) != 0 {
 		t.Errorf("equal handlers: %v", got)
+	}
+}
+
+func TestDiffRepresentations(t *testing.T) {
+	a, b := baseCache(), baseCache()
+	b.Representations[0].Function.Name = "isbn_to_json"
+	b.Representations = append(b.Representations[:1], schemacache.Representation{Source: "api.isbn", Target: "text",
+		Function: schemacache.QI{Schema: "api", Name: "isbn_text"}})
+	var got []string
+	for _, c := range diffRepresentations(a, b) {
+		got = append(got, c.String())
+	}
+	want := []string{
+		"~ representation api.isbn as json: function api.isbn_json -> api.isbn_to_json",
+		"+ representation api.isbn as text",
+		"- representation text as api.isbn",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("diff:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := diffRepresentations(a, baseCache()); len(got) != 0 {
+		t.Errorf("equal representations: %v", got)
 	}
 }

@@ -41,6 +41,8 @@ type (
 		Relationships []dumpRelationship `json:"relationships"`
 		Routines      []dumpRoutine      `json:"routines"`
 		MediaHandlers []dumpMediaHandler `json:"media_handlers"`
+		// Representations are the domain representations.
+		Representations []dumpRepresentation `json:"representations"`
 	}
 	dumpTable struct {
 		Schema      string       `json:"schema"`
@@ -115,6 +117,13 @@ type (
 		Aggregate string `json:"aggregate,omitempty"`
 		Binary    bool   `json:"binary"`
 	}
+	// dumpRepresentation is an implicit cast between a domain and json or
+	// text, its types as regtype text and its function qualified.
+	dumpRepresentation struct {
+		Source   string `json:"source"`
+		Target   string `json:"target"`
+		Function string `json:"function"`
+	}
 )
 
 // runDump prints a snapshot as JSON: dump [VERSION], default the current one.
@@ -162,6 +171,7 @@ func toDump(v int64, snap *schemacache.Snapshot) dumpDoc {
 		Cache: dumpCache{
 			Schemas: strs(sc.Schemas), PgVersion: sc.PgVersion, Tables: []dumpTable{},
 			Relationships: []dumpRelationship{}, Routines: []dumpRoutine{}, MediaHandlers: []dumpMediaHandler{},
+			Representations: []dumpRepresentation{},
 		},
 	}
 	if d.Header.QueryMs == nil {
@@ -227,6 +237,11 @@ func toDump(v int64, snap *schemacache.Snapshot) dumpDoc {
 	for _, h := range sc.MediaHandlers {
 		d.Cache.MediaHandlers = append(d.Cache.MediaHandlers, dumpMediaHandler{
 			Media: h.Media, Target: qiName(h.Target), Aggregate: qiName(h.Aggregate), Binary: h.Binary,
+		})
+	}
+	for _, r := range sc.Representations {
+		d.Cache.Representations = append(d.Cache.Representations, dumpRepresentation{
+			Source: r.Source, Target: r.Target, Function: r.Function.String(),
 		})
 	}
 	return d

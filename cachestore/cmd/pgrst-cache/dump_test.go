@@ -40,7 +40,8 @@ type dumped struct {
 				SetOf bool   `json:"setof"`
 			} `json:"returns"`
 		} `json:"routines"`
-		MediaHandlers []map[string]any `json:"media_handlers"`
+		MediaHandlers   []map[string]any `json:"media_handlers"`
+		Representations []map[string]any `json:"representations"`
 	} `json:"cache"`
 }
 
@@ -100,6 +101,13 @@ func TestDump(t *testing.T) {
 	}
 	if !reflect.DeepEqual(d.Cache.MediaHandlers, wantHandlers) {
 		t.Errorf("dump media handlers = %v, want %v", d.Cache.MediaHandlers, wantHandlers)
+	}
+	wantReprs := []map[string]any{
+		{"source": "api.isbn", "target": "json", "function": "api.isbn_json"},
+		{"source": "text", "target": "api.isbn", "function": "api.isbn_from_text"},
+	}
+	if !reflect.DeepEqual(d.Cache.Representations, wantReprs) {
+		t.Errorf("dump representations = %v, want %v", d.Cache.Representations, wantReprs)
 	}
 
 	// Without an argument, dump shows the current version.

@@ -69,12 +69,16 @@ func baseCache() *schemacache.SchemaCache {
 			{Media: "image/png", Target: schemacache.QI{Schema: "api", Name: "cover"}, Binary: true},
 			{Media: "text/csv", Target: schemacache.QI{Schema: "api", Name: "books"}, Aggregate: schemacache.QI{Schema: "api", Name: "csv_agg"}},
 		},
+		Representations: []schemacache.Representation{
+			{Source: "api.isbn", Target: "json", Function: schemacache.QI{Schema: "api", Name: "isbn_json"}},
+			{Source: "text", Target: "api.isbn", Function: schemacache.QI{Schema: "api", Name: "isbn_from_text"}},
+		},
 	}
 }
 
 // changedCache is baseCache after a migration: a notes table referencing
 // books, books.isbn dropped, books.title retyped, search made volatile, a
-// CSV handler for notes.
+// CSV handler for notes, isbn values read from JSON bodies.
 func changedCache() *schemacache.SchemaCache {
 	sc := baseCache()
 	books := &sc.Tables[1]
@@ -93,6 +97,8 @@ func changedCache() *schemacache.SchemaCache {
 	sc.Routines[0].Volatility = schemacache.Volatile
 	sc.MediaHandlers = append(sc.MediaHandlers, schemacache.MediaHandler{Media: "text/csv",
 		Target: schemacache.QI{Schema: "api", Name: "notes"}, Aggregate: schemacache.QI{Schema: "api", Name: "csv_agg"}})
+	sc.Representations = append(sc.Representations, schemacache.Representation{Source: "json", Target: "api.isbn",
+		Function: schemacache.QI{Schema: "api", Name: "isbn_from_json"}})
 	return sc
 }
 
