@@ -42,6 +42,10 @@ type MutatePlan struct {
 	Resolution string
 	// PutKey maps the primary key columns to their URL values for PUT; nil otherwise.
 	PutKey map[string]string
+	// FromJSON maps the written columns whose payload values are read by a
+	// domain representation (a cast from json to the column's domain) to
+	// its function; nil when none.
+	FromJSON map[string]schemacache.QI
 	// Read shapes the written rows for the response (select and embeddings).
 	Read *ReadPlan
 }
@@ -85,6 +89,7 @@ func NewMutate(req *apirequest.Request, sc *schemacache.SchemaCache) (*MutatePla
 			mp.Columns = append(mp.Columns, *c)
 		}
 	}
+	mp.FromJSON = jsonInputs(sc, mp.Columns)
 	if err := mp.conflict(req, t); err != nil {
 		return nil, err
 	}
@@ -92,7 +97,7 @@ func NewMutate(req *apirequest.Request, sc *schemacache.SchemaCache) (*MutatePla
 	if err != nil {
 		return nil, err
 	}
-	mp.Where = &ReadPlan{Table: qi, Alias: rp.Alias, ColumnTypes: rp.ColumnTypes}
+	mp.Where = &ReadPlan{Table: qi, Alias: rp.Alias, ColumnTypes: rp.ColumnTypes, FromText: rp.FromText}
 	if mp.Kind != MutateInsert || mp.PutKey != nil {
 		mp.Where.Filters, mp.Where.Logic = rp.Filters, rp.Logic
 		rp.Filters, rp.Logic = nil, nil

@@ -28,6 +28,10 @@ type ReadPlan struct {
 	// search wraps non-tsvector columns); nil for results of routines
 	// returning an unnamed composite.
 	ColumnTypes map[string]string
+	// FromText maps the columns whose filter values are read by a domain
+	// representation (a cast from text to the column's domain) to its
+	// function; nil when none.
+	FromText map[string]schemacache.QI
 	// Order, Limit and Offset shape the rows of this node.
 	Order         []apirequest.OrderTerm
 	Limit, Offset *int64
@@ -48,6 +52,9 @@ type Field struct {
 	// Aggregate is avg, count, max, min or sum (count with an empty Name is
 	// count(*)); AggregateCast casts its result.
 	Aggregate, AggregateCast string
+	// ToJSON is the domain representation function writing the column's
+	// value (a domain's json cast); zero for none.
+	ToJSON schemacache.QI
 	// embedIndex >= 0 marks the position of an embedding in the select
 	// list, so output keys keep the request's order.
 	embedIndex int

@@ -193,11 +193,13 @@ var castRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?$`)
 
 func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectItem) (*ReadPlan, *pgrsterr.Error) {
 	rp := &ReadPlan{Table: qi, Alias: alias}
-	if t := b.sc.Table(qi); t != nil {
+	t := b.sc.Table(qi)
+	if t != nil {
 		rp.ColumnTypes = make(map[string]string, len(t.Columns))
 		for _, c := range t.Columns {
 			rp.ColumnTypes[c.Name] = c.Type
 		}
+		defer represent(b.sc, rp, t)
 	}
 	for _, it := range sel {
 		if err := checkCasts(it); err != nil {

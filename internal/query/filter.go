@@ -48,7 +48,7 @@ func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pg
 		}
 		ps := make([]string, len(f.Values))
 		for i, v := range f.Values {
-			ps[i] = b.param(v)
+			ps[i] = b.filterValue(rp, f, v)
 		}
 		cond = col + " IN (" + strings.Join(ps, ", ") + ")"
 	case "fts", "plfts", "phfts", "wfts":
@@ -76,13 +76,32 @@ func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pg
 		case "all":
 			cond = col + " " + op + " ALL (" + b.param(v) + ")"
 		default:
-			cond = col + " " + op + " " + b.param(v)
+			if representable[f.Op] {
+				cond = col + " " + op + " " + b.filterValue(rp, f, v)
+			} else {
+				cond = col + " " + op + " " + b.param(v)
+			}
 		}
 	}
 	if f.Negate {
 		return "NOT (" + cond + ")", nil
 	}
 	return cond, nil
+}
+
+// representable are the operators whose value a domain representation
+// reads (see filterValue): comparisons of the whole value.
+var representable = map[string]bool{"eq": true, "neq": true, "gt": true, "gte": true, "lt": true, "lte": true,
+	"isdistinct": true}
+
+// filterValue renders a filter's value as a bind parameter, read through
+// the domain representation of the column's cast from text when it has
+// one, as PostgREST does.
+func (b *sqlBuilder) filterValue(rp *plan.ReadPlan, f apirequest.Filter, v string) string {
+	if fn, ok := rp.FromText[f.Field]; ok && len(f.JSONPath) == 0 {
+		return qi(fn) + "(" + b.param(v) + "::text)"
+	}
+	return b.param(v)
 }
 
 // logic renders an and/or tree over the columns of rp's alias.

@@ -66,7 +66,7 @@ func (b *sqlBuilder) mutation(mp *plan.MutatePlan) (string, *pgrsterr.Error) {
 		}
 		sets := make([]string, len(mp.Columns))
 		for i, c := range mp.Columns {
-			sets[i] = ident(c.Name) + " = pgrst_body." + ident(c.Name)
+			sets[i] = ident(c.Name) + " = " + bodyValue(mp, c)
 		}
 		if limited(mp) {
 			with, match, err := b.affectedRows(mp)
@@ -89,7 +89,7 @@ func (b *sqlBuilder) mutation(mp *plan.MutatePlan) (string, *pgrsterr.Error) {
 	vals := make([]string, len(mp.Columns))
 	for i, c := range mp.Columns {
 		cols[i] = ident(c.Name)
-		vals[i] = "pgrst_body." + ident(c.Name)
+		vals[i] = bodyValue(mp, c)
 	}
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO " + target)
@@ -111,7 +111,11 @@ func (b *sqlBuilder) mutation(mp *plan.MutatePlan) (string, *pgrsterr.Error) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			conds = append(conds, "pgrst_body."+ident(k)+" = "+b.param(mp.PutKey[k]))
+			v := "pgrst_body." + ident(k)
+			if c := mp.Table.Column(k); c != nil {
+				v = bodyValue(mp, *c)
+			}
+			conds = append(conds, v+" = "+b.param(mp.PutKey[k]))
 		}
 	}
 	if countsInserted(mp) {
@@ -158,11 +162,27 @@ func (b *sqlBuilder) affectedRows(mp *plan.MutatePlan) (with, match string, err 
 	return with, strings.Join(conds, " AND "), nil
 }
 
-// recordset renders the payload as rows typed like the written columns.
+// bodyValue is a written column's value from the payload row pgrst_body,
+// read through the domain representation of its cast from json when it
+// has one (recordset then leaves the value json).
+func bodyValue(mp *plan.MutatePlan, c schemacache.Column) string {
+	v := "pgrst_body." + ident(c.Name)
+	if fn, ok := mp.FromJSON[c.Name]; ok {
+		return qi(fn) + "(" + v + ")"
+	}
+	return v
+}
+
+// recordset renders the payload as rows typed like the written columns
+// (json for those a domain representation reads, see bodyValue).
 func (b *sqlBuilder) recordset(mp *plan.MutatePlan) string {
 	typed := make([]string, len(mp.Columns))
 	for i, c := range mp.Columns {
-		typed[i] = ident(c.Name) + " " + columnType(c)
+		t := columnType(c)
+		if _, ok := mp.FromJSON[c.Name]; ok {
+			t = "json"
+		}
+		typed[i] = ident(c.Name) + " " + t
 	}
 	def := ""
 	for _, c := range mp.Columns {

@@ -140,7 +140,8 @@ func (b *sqlBuilder) presence(parent *plan.ReadPlan, e *plan.Embed) (string, *pg
 	}
 	from, conds := join(parent.Alias, e)
 	probe := &plan.ReadPlan{Table: e.Plan.Table, Alias: e.Plan.Alias, Fields: []plan.Field{{Name: "*"}},
-		Filters: e.Plan.Filters, Logic: e.Plan.Logic, ColumnTypes: e.Plan.ColumnTypes}
+		Filters: e.Plan.Filters, Logic: e.Plan.Logic, ColumnTypes: e.Plan.ColumnTypes,
+		FromText: e.Plan.FromText}
 	sub, err := b.selectNode(probe, from, conds)
 	if err != nil {
 		return "", err
@@ -192,6 +193,9 @@ func (b *sqlBuilder) field(rp *plan.ReadPlan, f plan.Field) (expr, key string) {
 		expr = "pg_catalog.count(*)"
 	} else {
 		expr = b.column(rp, f.Name, f.JSONPath)
+		if f.ToJSON != (schemacache.QI{}) {
+			expr = qi(f.ToJSON) + "(" + expr + ")"
+		}
 		if f.Cast != "" {
 			expr = "CAST(" + expr + " AS " + f.Cast + ")"
 		}
