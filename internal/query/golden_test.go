@@ -476,6 +476,13 @@ func fixtureCache() *sc.SchemaCache {
 				col("id", "integer", false), col("book_id", "integer", false), col("reviewer_id", "integer", false),
 				col("editor_id", "integer", true), col("stars", "integer", false), col("body", "text", true)),
 			table("tags", []string{"id"}, col("id", "integer", false), col("name", "text", false)),
+			table("prices", []string{"id"}, col("id", "integer", false),
+				sc.Column{Name: "amount", Type: "bigint", NominalType: "api.cents", Nullable: true}),
+		},
+		Representations: []sc.Representation{
+			{Source: "api.cents", Target: "json", Function: api("cents_json")},
+			{Source: "json", Target: "api.cents", Function: api("cents_from_json")},
+			{Source: "text", Target: "api.cents", Function: api("cents_text")},
 		},
 		Routines: []sc.Routine{
 			{Schema: "api", Name: "add", Volatility: sc.Immutable,
