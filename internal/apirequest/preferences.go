@@ -123,21 +123,21 @@ func (p Preferences) Strict() bool { return p.Handling == "strict" }
 // call: the count, tx, handling and timezone preferences, plus max-affected under
 // strict handling for calls, in PostgREST's order; "" when there is none.
 func (p Preferences) Applied(call bool) string {
-	var out []string
-	if p.Count != "" {
-		out = append(out, "count="+p.Count)
+	return strings.Join(p.AppliedTail(nil, p.Count, call), ", ")
+}
+
+// AppliedTail appends to out the Preference-Applied entries every request
+// kind shares, in PostgREST's order: count (the honoured count, "" for
+// none), tx, handling, timezone and, under strict handling when
+// maxAffected, max-affected. Writes put their own entries before these.
+func (p Preferences) AppliedTail(out []string, count string, maxAffected bool) []string {
+	for _, kv := range [...][2]string{{"count", count}, {"tx", p.Tx}, {"handling", p.Handling}, {"timezone", p.Timezone}} {
+		if kv[1] != "" {
+			out = append(out, kv[0]+"="+kv[1])
+		}
 	}
-	if p.Tx != "" {
-		out = append(out, "tx="+p.Tx)
-	}
-	if p.Handling != "" {
-		out = append(out, "handling="+p.Handling)
-	}
-	if p.Timezone != "" {
-		out = append(out, "timezone="+p.Timezone)
-	}
-	if call && p.Strict() && p.MaxAffected != nil {
+	if maxAffected && p.Strict() && p.MaxAffected != nil {
 		out = append(out, "max-affected="+strconv.FormatInt(*p.MaxAffected, 10))
 	}
-	return strings.Join(out, ", ")
+	return out
 }

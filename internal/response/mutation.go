@@ -128,20 +128,10 @@ func mutationApplied(o MutationOutcome) string {
 	if p.Return != "" {
 		out = append(out, "return="+p.Return)
 	}
+	count := ""
 	if p.Count == apirequest.CountExact {
-		out = append(out, "count="+p.Count)
+		count = p.Count
 	}
-	if p.Tx != "" {
-		out = append(out, "tx="+p.Tx)
-	}
-	if p.Handling != "" {
-		out = append(out, "handling="+p.Handling)
-	}
-	if p.Timezone != "" {
-		out = append(out, "timezone="+p.Timezone)
-	}
-	if p.Strict() && p.MaxAffected != nil {
-		out = append(out, "max-affected="+strconv.FormatInt(*p.MaxAffected, 10))
-	}
+	out = p.AppliedTail(out, count, true)
 	return strings.Join(out, ", ")
 }
