@@ -47,17 +47,26 @@ func raisedPGRST(m, d string) *Error {
 	return e
 }
 
-// safeHeaders reports whether every header name is a token and no value
-// holds a line break or NUL, which would split the response.
+// safeHeaders reports whether every header of h is ValidHeader.
 func safeHeaders(h map[string]string) bool {
 	for k, v := range h {
-		if k == "" || strings.ContainsAny(v, "\r\n\x00") {
+		if !ValidHeader(k, v) {
 			return false
 		}
-		for i := 0; i < len(k); i++ {
-			if c := k[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-				return false
-			}
+	}
+	return true
+}
+
+// ValidHeader reports whether name is an HTTP token and value has no line
+// break or NUL that would split or end the header: what a header set from
+// SQL (response.headers, a PGRST error's detail) must be to be sent.
+func ValidHeader(name, value string) bool {
+	if name == "" || strings.ContainsAny(value, "\r\n\x00") {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
 		}
 	}
 	return true

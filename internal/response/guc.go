@@ -54,26 +54,11 @@ func parseGucHeaders(text string) ([][2]string, bool) {
 		}
 		for k, raw := range o {
 			var v string
-			if json.Unmarshal(raw, &v) != nil || !validHeader(k, v) {
+			if json.Unmarshal(raw, &v) != nil || !pgrsterr.ValidHeader(k, v) {
 				return nil, false
 			}
 			out = append(out, [2]string{http.CanonicalHeaderKey(k), v})
 		}
 	}
 	return out, true
-}
-
-// validHeader reports whether name is an HTTP token and value has no
-// control characters that would split or end the header.
-func validHeader(name, value string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return !strings.ContainsAny(value, "\r\n\x00")
 }

@@ -1,5 +1,7 @@
 package schemacache
 
+import "strings"
+
 // MediaHandler is a custom media type handler, as PostgREST's media
 // handlers: a domain named like a media type ("application/vnd.twkb",
 // "text/csv", or "*/*" for any) returned by an aggregate, which turns the
@@ -31,7 +33,7 @@ func (sc *SchemaCache) MediaHandlerFor(target QI, media string) *MediaHandler {
 	if sc.media == nil {
 		sc.Index()
 	}
-	return sc.media[mediaKey{target, lowerASCII(media)}]
+	return sc.media[mediaKey{target, strings.ToLower(media)}]
 }
 
 // indexMediaHandlers builds the handler index; on a clash the first wins.
@@ -39,24 +41,9 @@ func (sc *SchemaCache) indexMediaHandlers() {
 	sc.media = make(map[mediaKey]*MediaHandler, len(sc.MediaHandlers))
 	for i := range sc.MediaHandlers {
 		h := &sc.MediaHandlers[i]
-		k := mediaKey{h.Target, lowerASCII(h.Media)}
+		k := mediaKey{h.Target, strings.ToLower(h.Media)}
 		if _, dup := sc.media[k]; !dup {
 			sc.media[k] = h
 		}
 	}
-}
-
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }
