@@ -29,7 +29,6 @@ func New(req *apirequest.Request, sc *schemacache.SchemaCache, opts Options) (*P
 		return nil, pgrsterr.AggregatesDisabled()
 	}
 	p := &Plan{Schema: req.Schema}
-	defer func() { p.capRows(opts.MaxRows) }()
 	switch req.Kind {
 	case apirequest.TargetRoutine:
 		call, err := planCall(req, sc)
@@ -48,10 +47,12 @@ func New(req *apirequest.Request, sc *schemacache.SchemaCache, opts Options) (*P
 		}
 		p.Read = read
 	}
+	p.capRows(opts.MaxRows)
 	return p, nil
 }
 
-// capRows applies db-max-rows to the top-level read.
+// capRows applies db-max-rows to the top-level rows of a complete plan:
+// the read, a routine's composite result or its set of scalars.
 func (p *Plan) capRows(maxRows int) {
 	if maxRows <= 0 {
 		return
@@ -64,6 +65,7 @@ func (p *Plan) capRows(maxRows int) {
 	switch {
 	case p.Read != nil:
 		limit(&p.Read.Limit)
+	case p.Call == nil:
 	case p.Call.Result != nil:
 		limit(&p.Call.Result.Limit)
 	case p.Call.Routine.Return.SetOf:
