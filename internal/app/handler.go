@@ -13,6 +13,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/openapi"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
@@ -35,7 +36,7 @@ const maxBodyBytes = 10 << 20
 type Handler struct {
 	cfg    *config.Config
 	cache  CacheSource
-	db     query.Pool
+	db     maintx.Pool
 	logger *slog.Logger
 
 	// effective is the configuration of the last snapshot seen: the
@@ -49,7 +50,7 @@ type Handler struct {
 
 // New returns a Handler reading the schema cache from cache and running
 // queries on db (a pgxpool.Pool). logger may be nil.
-func New(cfg *config.Config, cache CacheSource, db query.Pool, logger *slog.Logger) *Handler {
+func New(cfg *config.Config, cache CacheSource, db maintx.Pool, logger *slog.Logger) *Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -169,11 +170,11 @@ func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.R
 	if err != nil {
 		return nil, err
 	}
-	var check func(*query.Result) *pgrsterr.Error
+	var check func(*maintx.Result) *pgrsterr.Error
 	if p.Call != nil && req.Preferences.Strict() && req.Preferences.MaxAffected != nil {
 		check = maxAffected(*req.Preferences.MaxAffected)
 	}
-	res, err := query.ExecuteChecked(ctx, h.db, settings, q, check)
+	res, err := maintx.ExecuteChecked(ctx, h.db, settings, q, check)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
@@ -79,8 +80,9 @@ func (h *Handler) mutate(ctx context.Context, cfg *config.Config, req *apireques
 		return nil, err
 	}
 	settings := txSettings(cfg, req, path, role, rs)
+	settings.ReadOnly = false
 	prefs.Tx = req.Preferences.Tx
-	res, err := query.ExecuteMutation(ctx, h.db, settings, q, mutationCheck(req, mp))
+	res, err := maintx.ExecuteChecked(ctx, h.db, settings, q, mutationCheck(req, mp))
 	if err != nil {
 		return nil, err
 	}
@@ -102,23 +104,23 @@ func appliedResolution(req *apirequest.Request, mp *plan.MutatePlan) string {
 // exactly the row its URL names (PGRST115) and, under strict handling,
 // PATCH and DELETE touch at most max-affected rows (PGRST124), and a limited
 // PATCH or DELETE at most its limit (PGRST110).
-func mutationCheck(req *apirequest.Request, mp *plan.MutatePlan) func(*query.Result) *pgrsterr.Error {
+func mutationCheck(req *apirequest.Request, mp *plan.MutatePlan) func(*maintx.Result) *pgrsterr.Error {
 	p := req.Preferences
 	if mp.PutKey != nil {
-		return func(r *query.Result) *pgrsterr.Error {
+		return func(r *maintx.Result) *pgrsterr.Error {
 			if r.PageTotal != 1 || req.Payload == nil || req.Payload.Rows != 1 {
 				return pgrsterr.PutPKMismatch()
 			}
 			return nil
 		}
 	}
-	var checks []func(*query.Result) *pgrsterr.Error
+	var checks []func(*maintx.Result) *pgrsterr.Error
 	if (req.Method == http.MethodPatch || req.Method == http.MethodDelete) && p.Strict() && p.MaxAffected != nil {
 		checks = append(checks, maxAffected(*p.MaxAffected))
 	}
 	if l := mp.Where.Limit; l != nil && mp.Kind != plan.MutateInsert {
 		limit := *l
-		checks = append(checks, func(r *query.Result) *pgrsterr.Error {
+		checks = append(checks, func(r *maintx.Result) *pgrsterr.Error {
 			if r.PageTotal > limit {
 				return pgrsterr.LimitExceeded(r.PageTotal, limit)
 			}
@@ -128,7 +130,7 @@ func mutationCheck(req *apirequest.Request, mp *plan.MutatePlan) func(*query.Res
 	if len(checks) == 0 {
 		return nil
 	}
-	return func(r *query.Result) *pgrsterr.Error {
+	return func(r *maintx.Result) *pgrsterr.Error {
 		for _, c := range checks {
 			if err := c(r); err != nil {
 				return err
@@ -141,8 +143,8 @@ func mutationCheck(req *apirequest.Request, mp *plan.MutatePlan) func(*query.Res
 // maxAffected is `Prefer: handling=strict, max-affected=n` for writes and
 // routine calls: more than n rows in the result is PGRST124, rolled back,
 // as PostgREST counts them (the rows the statement returns).
-func maxAffected(n int64) func(*query.Result) *pgrsterr.Error {
-	return func(r *query.Result) *pgrsterr.Error {
+func maxAffected(n int64) func(*maintx.Result) *pgrsterr.Error {
+	return func(r *maintx.Result) *pgrsterr.Error {
 		if r.PageTotal > n {
 			return pgrsterr.MaxAffectedExceeded(r.PageTotal)
 		}

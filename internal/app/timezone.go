@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 )
 
 // zoneSet memoises pg_timezone_names for the life of the process (a warm
@@ -26,7 +26,7 @@ func (h *Handler) settleTimezone(ctx context.Context, p *apirequest.Preferences)
 	}
 	h.zones.mu.Lock()
 	if h.zones.names == nil {
-		names, err := query.TimezoneNames(ctx, h.db)
+		names, err := maintx.TimezoneNames(ctx, h.db)
 		if err != nil {
 			h.logger.Error("reading pg_timezone_names", "error", err.Error())
 		}

@@ -1,16 +1,12 @@
-package query
+package maintx
 
 import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,55 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 )
-
-// TxSettings are the transaction-scoped settings of a request, applied with
-// set_config(..., true) as PostgREST's pre-query does.
-type TxSettings struct {
-	// Role is the role the statement runs as (SET LOCAL ROLE).
-	Role string
-	// RoleSettings are the role's own settings (ALTER ROLE ... SET), applied
-	// before the role as PostgREST does (#3045).
-	RoleSettings map[string]string
-	// SearchPath is the request schema followed by db-extra-search-path.
-	SearchPath []string
-	// Method and Path are exposed as request.method and request.path.
-	Method, Path string
-	// Claims, Headers and Cookies are JSON objects exposed as
-	// request.jwt.claims, request.headers (lower-case names) and
-	// request.cookies, as PostgREST does.
-	Claims, Headers, Cookies string
-	// Timezone is the `Prefer: timezone=` zone, already checked against
-	// pg_timezone_names; "" leaves the session's.
-	Timezone string
-	// PreRequest is the statement calling db-pre-request, run after the
-	// settings; "" for none.
-	PreRequest string
-	// ReadOnly runs the transaction READ ONLY.
-	ReadOnly bool
-	// IsolationLevel is the transaction's isolation level, lower-case
-	// ("read committed", "repeatable read", "serializable"; "" or any
-	// other value is read committed): a routine's own
-	// default_transaction_isolation, else the role's, as PostgREST.
-	IsolationLevel string
-	// Rollback ends the transaction with ROLLBACK instead of COMMIT
-	// (db-tx-end), after the response has been read.
-	Rollback bool
-	// FuncSettings are a routine's hoisted settings (db-hoisted-tx-settings),
-	// applied after the role's so they win.
-	FuncSettings []schemacache.Setting
-	// AppSettings are the app.settings.* of the configuration, applied last.
-	AppSettings map[string]string
-}
-
-// end is the statement that ends a successful transaction.
-func (s TxSettings) end() string {
-	if s.Rollback {
-		return "ROLLBACK"
-	}
-	return "COMMIT"
-}
 
 // Result is what a request's transaction produced.
 type Result struct {
@@ -107,7 +56,7 @@ type Pool interface {
 // connection so it returns to the pool clean. PostgreSQL errors come back
 // as PostgREST errors mapped from their SQLSTATE (pgrsterr.FromPg);
 // connection failures as PGRST000 (503).
-func Execute(ctx context.Context, db Pool, s TxSettings, q Query) (*Result, *pgrsterr.Error) {
+func Execute(ctx context.Context, db Pool, s query.TxSettings, q query.Query) (*Result, *pgrsterr.Error) {
 	return ExecuteChecked(ctx, db, s, q, nil)
 }
 
@@ -115,7 +64,7 @@ func Execute(ctx context.Context, db Pool, s TxSettings, q Query) (*Result, *pgr
 // the result before the transaction ends: an error rolls it back and is
 // returned, as PostgREST does for max-affected and PUT's key check. The
 // end then takes a second round trip.
-func ExecuteChecked(ctx context.Context, db Pool, s TxSettings, q Query,
+func ExecuteChecked(ctx context.Context, db Pool, s query.TxSettings, q query.Query,
 	check func(*Result) *pgrsterr.Error) (*Result, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
@@ -160,7 +109,7 @@ func ExecuteChecked(ctx context.Context, db Pool, s TxSettings, q Query,
 	}
 	checked := q.Singular || check != nil
 	if !checked {
-		batch.Queue(s.end())
+		batch.Queue(s.End())
 	}
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		rollback(ctx, conn)
@@ -173,7 +122,7 @@ func ExecuteChecked(ctx context.Context, db Pool, s TxSettings, q Query,
 		} else if check != nil {
 			failed = check(&res)
 		}
-		end := s.end()
+		end := s.End()
 		if failed != nil {
 			end = "ROLLBACK"
 		}
@@ -201,7 +150,7 @@ func ExecuteChecked(ctx context.Context, db Pool, s TxSettings, q Query,
 // counted rows; planned the planner's estimate; estimated the exact count
 // unless it passed db-max-rows (always, without db-max-rows), then the
 // larger of the two.
-func total(q Query, exact, planned *int64) *int64 {
+func total(q query.Query, exact, planned *int64) *int64 {
 	switch q.Count {
 	case "exact":
 		return exact
@@ -262,129 +211,13 @@ func dbError(err error) *pgrsterr.Error {
 
 // beginBatch starts a request's pipelined batch: BEGIN (READ ONLY when
 // s.ReadOnly), the transaction-scoped settings and the db-pre-request call.
-func beginBatch(s TxSettings) *pgx.Batch {
-	// The level is one of a fixed set: it cannot be a bind parameter.
-	level := "READ COMMITTED"
-	switch s.IsolationLevel {
-	case "repeatable read":
-		level = "REPEATABLE READ"
-	case "serializable":
-		level = "SERIALIZABLE"
-	}
-	begin := "BEGIN ISOLATION LEVEL " + level + " READ WRITE"
-	if s.ReadOnly {
-		begin = "BEGIN ISOLATION LEVEL " + level + " READ ONLY"
-	}
+func beginBatch(s query.TxSettings) *pgx.Batch {
 	batch := &pgx.Batch{}
-	batch.Queue(begin)
-	sql, args := PreQuery(s)
+	batch.Queue(s.Begin())
+	sql, args := query.PreQuery(s)
 	batch.Queue(sql, args...)
 	if s.PreRequest != "" {
 		batch.Queue(s.PreRequest)
 	}
 	return batch
-}
-
-// or is v, or def when v is empty.
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-// PreQuery is the transaction-scoped settings statement Execute runs for
-// s after BEGIN (see preQuery), with the search path quoted: for
-// comparisons that must run exactly the same SQL.
-func PreQuery(s TxSettings) (string, []any) {
-	quoted := make([]string, len(s.SearchPath))
-	for i, p := range s.SearchPath {
-		quoted[i] = ident(p)
-	}
-	return preQuery(s, strings.Join(quoted, ", "))
-}
-
-// preQuery is PostgREST's transaction-scoped settings statement: search
-// path, the role's settings, the role, request.jwt.claims, request.method,
-// request.path, request.headers, request.cookies and timezone, then the
-// routine's hoisted settings and app.settings.*, every value a bind parameter.
-func preQuery(s TxSettings, searchPath string) (string, []any) {
-	sh := preQueryShape{role: len(s.RoleSettings), fn: len(s.FuncSettings), app: len(s.AppSettings), tz: s.Timezone != ""}
-	args := make([]any, 0, 1+len(requestSettings)+2*(sh.role+sh.fn+sh.app)+1)
-	args = append(args, searchPath)
-	for _, k := range slices.Sorted(maps.Keys(s.RoleSettings)) {
-		args = append(args, k, s.RoleSettings[k])
-	}
-	args = append(args, s.Role, or(s.Claims, "{}"), s.Method, s.Path, or(s.Headers, "{}"), or(s.Cookies, "{}"))
-	if sh.tz {
-		args = append(args, s.Timezone)
-	}
-	for _, fs := range s.FuncSettings {
-		args = append(args, fs.Name, fs.Value)
-	}
-	for _, k := range slices.Sorted(maps.Keys(s.AppSettings)) {
-		args = append(args, k, s.AppSettings[k])
-	}
-	return sh.text(), args
-}
-
-// requestSettings are the settings every request sets, in order, after
-// the role's own.
-var requestSettings = [...]string{"role", "request.jwt.claims", "request.method", "request.path",
-	"request.headers", "request.cookies"}
-
-// preQueryShape is what the text of the settings statement depends on:
-// how many name/value pairs each group has, and whether a zone is set.
-type preQueryShape struct {
-	role, fn, app int
-	tz            bool
-}
-
-// preQueryTexts memoises the statement text per shape: requests of one
-// deployment share a handful of shapes, and building the text is most of
-// preQuery's allocations.
-var preQueryTexts struct {
-	sync.RWMutex
-	m map[preQueryShape]string
-}
-
-// text is the settings statement for the shape, parameters numbered in
-// preQuery's order.
-func (sh preQueryShape) text() string {
-	preQueryTexts.RLock()
-	t, ok := preQueryTexts.m[sh]
-	preQueryTexts.RUnlock()
-	if ok {
-		return t
-	}
-	var sb strings.Builder
-	n := 1
-	sb.WriteString("SELECT pg_catalog.set_config('search_path', $1, true)")
-	pairs := func(count int) {
-		for range count {
-			fmt.Fprintf(&sb, ", pg_catalog.set_config($%d, $%d, true)", n+1, n+2)
-			n += 2
-		}
-	}
-	one := func(name string) {
-		n++
-		fmt.Fprintf(&sb, ", pg_catalog.set_config('%s', $%d, true)", name, n)
-	}
-	pairs(sh.role)
-	for _, name := range requestSettings {
-		one(name)
-	}
-	if sh.tz {
-		one("timezone")
-	}
-	pairs(sh.fn)
-	pairs(sh.app)
-	t = sb.String()
-	preQueryTexts.Lock()
-	if preQueryTexts.m == nil {
-		preQueryTexts.m = map[preQueryShape]string{}
-	}
-	preQueryTexts.m[sh] = t
-	preQueryTexts.Unlock()
-	return t
 }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/go-openapi/spec"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/openapi"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/sample.json from the current output")
@@ -28,7 +28,7 @@ func sampleDoc(t *testing.T) []byte {
 	body, err := openapi.Document(sampleCache(t), openapi.Options{
 		Schema: "api",
 		Server: openapi.Server{Scheme: "https", Host: "api.example.com", Port: 443, BasePath: "/v1"},
-		Access: &query.OpenAPIAccess{SchemaDescription: ptr("Sample bookshop API served by pgrest-lambda")},
+		Access: &maintx.OpenAPIAccess{SchemaDescription: ptr("Sample bookshop API served by pgrest-lambda")},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
@@ -202,11 +202,11 @@ func TestDocumentFixture(t *testing.T) {
 
 func TestDocumentFollowsPrivileges(t *testing.T) {
 	sc := fixture()
-	access := &query.OpenAPIAccess{
+	access := &maintx.OpenAPIAccess{
 		SchemaDescription: ptr("My API\nWhat it does"),
 		Privileges:        true,
 		Tables:            []string{"b"},
-		Routines:          []string{query.RoutineSignature("f", nil), query.RoutineSignature("v", []string{"text[]"})},
+		Routines:          []string{RoutineSignature("f", nil), RoutineSignature("v", []string{"text[]"})},
 	}
 	doc := decode(t, sc, Options{Schema: "s", Server: Server{"http", "h", 1, "/"}, Access: access})
 	if get(doc, "info", "title") != "My API" || get(doc, "info", "description") != "What it does" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/response"
@@ -27,7 +28,7 @@ const ContentType = "application/openapi+json; charset=utf-8"
 // with the request's settings (role, the role's settings, search path,
 // request.method and request.path). With several exposed schemas the response
 // names its schema in Content-Profile.
-func Respond(ctx context.Context, db query.Pool, cfg *config.Config, req *apirequest.Request, path, role string,
+func Respond(ctx context.Context, db maintx.Pool, cfg *config.Config, req *apirequest.Request, path, role string,
 	roleSettings map[string]string, sc *schemacache.SchemaCache) (*response.Response, *pgrsterr.Error) {
 	if err := negotiate(req.Accept); err != nil {
 		return nil, err
@@ -43,7 +44,7 @@ func Respond(ctx context.Context, db query.Pool, cfg *config.Config, req *apireq
 		Path:         path,
 		ReadOnly:     true,
 	}
-	access, err := query.QueryOpenAPIAccess(ctx, db, settings, req.Schema, cfg.OpenAPIMode == "follow-privileges")
+	access, err := maintx.ReadOpenAPIAccess(ctx, db, settings, req.Schema, cfg.OpenAPIMode == "follow-privileges")
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"context"
 	"sort"
 	"strings"
 
@@ -277,12 +276,4 @@ func (b *sqlBuilder) where(w *plan.ReadPlan) (string, *pgrsterr.Error) {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), nil
-}
-
-// ExecuteMutation runs a write's query in a READ WRITE transaction, with
-// check deciding on the result before COMMIT (see ExecuteChecked).
-func ExecuteMutation(ctx context.Context, db Pool, s TxSettings, q Query,
-	check func(*Result) *pgrsterr.Error) (*Result, *pgrsterr.Error) {
-	s.ReadOnly = false
-	return ExecuteChecked(ctx, db, s, q, check)
 }

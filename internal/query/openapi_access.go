@@ -1,37 +1,5 @@
 package query
 
-import (
-	"context"
-	"strings"
-
-	"github.com/jackc/pgx/v5"
-
-	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
-)
-
-// OpenAPIAccess is what the OpenAPI description of one schema reads from
-// the database at request time, as the request's role.
-type OpenAPIAccess struct {
-	// SchemaDescription is the schema's comment, nil when it has none.
-	SchemaDescription *string
-	// Privileges tells whether Tables and Routines were read; when false
-	// they are nil and every cached object counts as accessible.
-	Privileges bool
-	// Tables are the names of the schema's relations the role may use in
-	// some way (owner, any table privilege or any column privilege), sorted.
-	Tables []string
-	// Routines are the schema's functions the role may execute, each as
-	// RoutineSignature renders it, sorted.
-	Routines []string
-}
-
-// RoutineSignature is how OpenAPIAccess.Routines names a function: its name
-// and its input argument types (format_type without typmod) as
-// `name(type,type)`, which tells overloads apart.
-func RoutineSignature(name string, types []string) string {
-	return name + "(" + strings.Join(types, ",") + ")"
-}
-
 // openAPIAccessSQL reads the schema comment and, when $2 is true, the
 // relations and functions of schema $1 the current role can access: the
 // checks of PostgREST's accessibleTables and accessibleFuncs
@@ -65,29 +33,12 @@ SELECT
        AND pg_catalog.has_function_privilege(p.oid, 'EXECUTE')
      ORDER BY 1) END AS routines`
 
-// QueryOpenAPIAccess reads what the OpenAPI description of schema needs
-// from the database, in one read-only transaction with the request's
-// settings applied first (so privileges are those of s.Role): the schema
-// comment always, and the accessible relations and functions when
-// privileges is true (openapi-mode follow-privileges). Errors are mapped as
-// Execute maps them.
-func QueryOpenAPIAccess(ctx context.Context, db Pool, s TxSettings, schema string, privileges bool) (*OpenAPIAccess, *pgrsterr.Error) {
-	conn, err := db.Acquire(ctx)
-	if err != nil {
-		return nil, dbError(err)
-	}
-	defer conn.Release()
-
-	out := &OpenAPIAccess{Privileges: privileges}
-	s.ReadOnly = true
-	batch := beginBatch(s)
-	batch.Queue(openAPIAccessSQL, schema, privileges).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&out.SchemaDescription, &out.Tables, &out.Routines)
-	})
-	batch.Queue("COMMIT")
-	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
-		rollback(ctx, conn)
-		return nil, dbError(err)
-	}
-	return out, nil
+// OpenAPIAccess is the statement reading what the OpenAPI description of
+// schema needs from the database, as the request's role: one row of the
+// schema comment (text, NULL without one) and, when privileges is true
+// (openapi-mode follow-privileges), the names of the relations and the
+// signatures of the functions the role may use (text[], sorted; NULL
+// otherwise).
+func OpenAPIAccess(schema string, privileges bool) Statement {
+	return Statement{SQL: openAPIAccessSQL, Args: []any{schema, privileges}}
 }

@@ -1,15 +1,9 @@
-// Package query turns a plan into one SQL statement whose result is the
-// response body, built as JSON inside PostgreSQL as PostgREST does, and
-// executes it in a transaction as the request's role. Identifiers are
-// always quoted; every value from the request is a bind parameter.
 package query
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
@@ -240,9 +234,15 @@ func (b *sqlBuilder) column(rp *plan.ReadPlan, name string, path []apirequest.JS
 }
 
 // ident quotes an identifier as PostgreSQL's quote_ident does unconditionally.
-func ident(s string) string { return pgx.Identifier{s}.Sanitize() }
+// ident quotes an identifier: double quotes around it, inner double quotes
+// doubled, NUL bytes (which PostgreSQL rejects in text) removed.
+func ident(s string) string {
+	s = strings.ReplaceAll(s, "\x00", "")
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
 
-func qi(q schemacache.QI) string { return pgx.Identifier{q.Schema, q.Name}.Sanitize() }
+// qi is a schema-qualified name, both parts quoted.
+func qi(q schemacache.QI) string { return ident(q.Schema) + "." + ident(q.Name) }
 
 func errUnknownOperator(op string) *pgrsterr.Error {
 	return pgrsterr.ParseError(fmt.Sprintf("\"failed to parse filter (%s)\"", op), fmt.Sprintf("unexpected operator %q", op))

@@ -6,15 +6,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 )
 
 // withGUCs applies the response.status and response.headers settings a
 // routine or trigger left, as PostgREST's overrideStatusHeaders: the status
 // replaces r's, and each header named in the settings replaces r's headers
 // of that name. Invalid settings give PGRST111 or PGRST112 instead.
-func withGUCs(r *Response, res *query.Result) *Response {
+func withGUCs(r *Response, res *maintx.Result) *Response {
 	if res.GucStatus == nil && res.GucHeaders == nil {
 		return r
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 )
 
 // MutationOutcome is a successful write, with what the response depends on.
@@ -26,7 +26,7 @@ type MutationOutcome struct {
 	Resolution string
 	// Result is what the transaction produced; with return=headers-only
 	// its body is the JSON array of the written rows' primary keys.
-	Result *query.Result
+	Result *maintx.Result
 }
 
 // Mutation is the response to a write, as PostgREST's actionResponse for

@@ -7,8 +7,8 @@ import (
 	"strconv"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 )
 
 // Response is a complete HTTP response.
@@ -55,7 +55,7 @@ type Outcome struct {
 	// Offset is the first row requested (0 when none).
 	Offset int64
 	// Result is what the transaction produced.
-	Result *query.Result
+	Result *maintx.Result
 }
 
 // Read is the response to a read or a call, as PostgREST's actionResponse:

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 )
 
 func TestReadRanges(t *testing.T) {
@@ -26,7 +26,7 @@ func TestReadRanges(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := Read(Outcome{Method: "GET", Media: apirequest.MediaType{Kind: apirequest.MediaJSON}, Offset: c.offset,
-			Result: &query.Result{Total: c.total, PageTotal: c.page, Body: &body}})
+			Result: &maintx.Result{Total: c.total, PageTotal: c.page, Body: &body}})
 		if r.Status != c.status || r.Headers.Get("Content-Range") != c.rng {
 			t.Errorf("%+v: %d %q", c, r.Status, r.Headers.Get("Content-Range"))
 		}
@@ -35,7 +35,7 @@ func TestReadRanges(t *testing.T) {
 		}
 	}
 	r := Read(Outcome{Method: "POST", Call: true, Void: true, Media: apirequest.MediaType{Kind: apirequest.MediaJSON},
-		Prefs: apirequest.Preferences{Count: "exact"}, Result: &query.Result{PageTotal: 1}})
+		Prefs: apirequest.Preferences{Count: "exact"}, Result: &maintx.Result{PageTotal: 1}})
 	if r.Status != 204 || r.Body != nil || r.Headers.Get("Content-Type") != "" || r.Headers.Get("Preference-Applied") != "count=exact" {
 		t.Errorf("void: %d %v", r.Status, r.Headers)
 	}

@@ -1,0 +1,179 @@
+package query
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+// TxSettings are the transaction-scoped settings of a request, applied with
+// set_config(..., true) as PostgREST's pre-query does.
+type TxSettings struct {
+	// Role is the role the statement runs as (SET LOCAL ROLE).
+	Role string
+	// RoleSettings are the role's own settings (ALTER ROLE ... SET), applied
+	// before the role as PostgREST does (#3045).
+	RoleSettings map[string]string
+	// SearchPath is the request schema followed by db-extra-search-path.
+	SearchPath []string
+	// Method and Path are exposed as request.method and request.path.
+	Method, Path string
+	// Claims, Headers and Cookies are JSON objects exposed as
+	// request.jwt.claims, request.headers (lower-case names) and
+	// request.cookies, as PostgREST does.
+	Claims, Headers, Cookies string
+	// Timezone is the `Prefer: timezone=` zone, already checked against
+	// pg_timezone_names; "" leaves the session's.
+	Timezone string
+	// PreRequest is the statement calling db-pre-request, run after the
+	// settings; "" for none.
+	PreRequest string
+	// ReadOnly runs the transaction READ ONLY.
+	ReadOnly bool
+	// IsolationLevel is the transaction's isolation level, lower-case
+	// ("read committed", "repeatable read", "serializable"; "" or any
+	// other value is read committed): a routine's own
+	// default_transaction_isolation, else the role's, as PostgREST.
+	IsolationLevel string
+	// Rollback ends the transaction with ROLLBACK instead of COMMIT
+	// (db-tx-end), after the response has been read.
+	Rollback bool
+	// FuncSettings are a routine's hoisted settings (db-hoisted-tx-settings),
+	// applied after the role's so they win.
+	FuncSettings []schemacache.Setting
+	// AppSettings are the app.settings.* of the configuration, applied last.
+	AppSettings map[string]string
+}
+
+// Begin is the statement that starts the transaction: BEGIN with the
+// isolation level and READ ONLY or READ WRITE.
+func (s TxSettings) Begin() string {
+	// The level is one of a fixed set: it cannot be a bind parameter.
+	level := "READ COMMITTED"
+	switch s.IsolationLevel {
+	case "repeatable read":
+		level = "REPEATABLE READ"
+	case "serializable":
+		level = "SERIALIZABLE"
+	}
+	if s.ReadOnly {
+		return "BEGIN ISOLATION LEVEL " + level + " READ ONLY"
+	}
+	return "BEGIN ISOLATION LEVEL " + level + " READ WRITE"
+}
+
+// End is the statement that ends a successful transaction: COMMIT, or
+// ROLLBACK under db-tx-end's rollback.
+func (s TxSettings) End() string {
+	if s.Rollback {
+		return "ROLLBACK"
+	}
+	return "COMMIT"
+}
+
+// or is v, or def when v is empty.
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// PreQuery is the transaction-scoped settings statement run after BEGIN
+// (see preQuery), with the search path quoted.
+func PreQuery(s TxSettings) (string, []any) {
+	quoted := make([]string, len(s.SearchPath))
+	for i, p := range s.SearchPath {
+		quoted[i] = ident(p)
+	}
+	return preQuery(s, strings.Join(quoted, ", "))
+}
+
+// preQuery is PostgREST's transaction-scoped settings statement: search
+// path, the role's settings, the role, request.jwt.claims, request.method,
+// request.path, request.headers, request.cookies and timezone, then the
+// routine's hoisted settings and app.settings.*, every value a bind parameter.
+func preQuery(s TxSettings, searchPath string) (string, []any) {
+	sh := preQueryShape{role: len(s.RoleSettings), fn: len(s.FuncSettings), app: len(s.AppSettings), tz: s.Timezone != ""}
+	args := make([]any, 0, 1+len(requestSettings)+2*(sh.role+sh.fn+sh.app)+1)
+	args = append(args, searchPath)
+	for _, k := range slices.Sorted(maps.Keys(s.RoleSettings)) {
+		args = append(args, k, s.RoleSettings[k])
+	}
+	args = append(args, s.Role, or(s.Claims, "{}"), s.Method, s.Path, or(s.Headers, "{}"), or(s.Cookies, "{}"))
+	if sh.tz {
+		args = append(args, s.Timezone)
+	}
+	for _, fs := range s.FuncSettings {
+		args = append(args, fs.Name, fs.Value)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.AppSettings)) {
+		args = append(args, k, s.AppSettings[k])
+	}
+	return sh.text(), args
+}
+
+// requestSettings are the settings every request sets, in order, after
+// the role's own.
+var requestSettings = [...]string{"role", "request.jwt.claims", "request.method", "request.path",
+	"request.headers", "request.cookies"}
+
+// preQueryShape is what the text of the settings statement depends on:
+// how many name/value pairs each group has, and whether a zone is set.
+type preQueryShape struct {
+	role, fn, app int
+	tz            bool
+}
+
+// preQueryTexts memoises the statement text per shape: requests of one
+// deployment share a handful of shapes, and building the text is most of
+// preQuery's allocations.
+var preQueryTexts struct {
+	sync.RWMutex
+	m map[preQueryShape]string
+}
+
+// text is the settings statement for the shape, parameters numbered in
+// preQuery's order.
+func (sh preQueryShape) text() string {
+	preQueryTexts.RLock()
+	t, ok := preQueryTexts.m[sh]
+	preQueryTexts.RUnlock()
+	if ok {
+		return t
+	}
+	var sb strings.Builder
+	n := 1
+	sb.WriteString("SELECT pg_catalog.set_config('search_path', $1, true)")
+	pairs := func(count int) {
+		for range count {
+			fmt.Fprintf(&sb, ", pg_catalog.set_config($%d, $%d, true)", n+1, n+2)
+			n += 2
+		}
+	}
+	one := func(name string) {
+		n++
+		fmt.Fprintf(&sb, ", pg_catalog.set_config('%s', $%d, true)", name, n)
+	}
+	pairs(sh.role)
+	for _, name := range requestSettings {
+		one(name)
+	}
+	if sh.tz {
+		one("timezone")
+	}
+	pairs(sh.fn)
+	pairs(sh.app)
+	t = sb.String()
+	preQueryTexts.Lock()
+	if preQueryTexts.m == nil {
+		preQueryTexts.m = map[preQueryShape]string{}
+	}
+	preQueryTexts.m[sh] = t
+	preQueryTexts.Unlock()
+	return t
+}
