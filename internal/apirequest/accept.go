@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 )
 
 // MediaKind is the kind of a media type PostgREST knows (its MediaType).
@@ -236,44 +234,4 @@ func decodePlan(json bool, params []string) MediaType {
 		}
 	}
 	return m
-}
-
-// Negotiate picks the first acceptable media type, as PostgREST's
-// negotiateContent does with the built-in handlers: JSON (also for */*),
-// CSV and GeoJSON for any result, the vendored object and stripped-array
-// types, and plans of those when planEnabled (db-plan-enabled). The result
-// is never MediaAny. Nothing acceptable is PGRST107 listing every entry.
-func Negotiate(accepts []MediaType, planEnabled bool) (MediaType, *pgrsterr.Error) {
-	for _, m := range accepts {
-		switch m.Kind {
-		case MediaSingular, MediaArrayStrip:
-			return m, nil
-		case MediaPlan:
-			if f := m.planFor(); planEnabled && (f.Kind == MediaSingular || f.Kind == MediaArrayStrip || builtin(f)) {
-				return m, nil
-			}
-		default:
-			if builtin(m) {
-				if m.Kind == MediaAny {
-					return MediaType{Kind: MediaJSON}, nil
-				}
-				return m, nil
-			}
-		}
-	}
-	mimes := make([]string, len(accepts))
-	for i, m := range accepts {
-		mimes[i] = m.Mime()
-	}
-	return MediaType{}, pgrsterr.MediaTypeUnavailable(mimes)
-}
-
-// builtin reports whether a built-in handler produces m for any relation
-// or routine result (PostgREST's initial media handlers).
-func builtin(m MediaType) bool {
-	switch m.Kind {
-	case MediaAny, MediaJSON, MediaCSV, MediaGeoJSON:
-		return true
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package apirequest
 
 import (
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,14 +12,16 @@ import (
 // Parse turns an HTTP request into a Request, following PostgREST 13's
 // ApiRequest stage and its order of checks: path (PGRST125), profile
 // schema (PGRST106), method (PGRST101, PGRST117), query string (PGRST100,
-// PGRST103, with the Range header), then the RPC body (PGRST102).
+// PGRST103, with the Range header), then the body (PGRST102).
 //
 // schemas is db-schemas; the first one is the default. The schema comes
 // from Accept-Profile for GET, HEAD and OPTIONS (and unknown methods) and
-// from Content-Profile for POST, PATCH, PUT and DELETE. body is only read
-// for POST /rpc/fn, whose JSON object (or form fields) become Args.
+// from Content-Profile for POST, PATCH, PUT and DELETE. body is read for
+// POST /rpc/fn, whose JSON object (or form fields) become Args, and for
+// POST, PATCH and PUT on a relation, whose JSON or CSV rows become the
+// Payload (see parseWriteBody).
 func Parse(r *http.Request, body []byte, schemas []string) (*Request, *pgrsterr.Error) {
-	req := &Request{Method: r.Method, Headers: lowerHeaders(r.Header)}
+	req := &Request{Method: r.Method, Path: r.URL.Path, Headers: lowerHeaders(r.Header)}
 	var err *pgrsterr.Error
 	if req.Kind, req.Name, err = parsePath(r.URL); err != nil {
 		return nil, err
@@ -39,12 +42,37 @@ func Parse(r *http.Request, body []byte, schemas []string) (*Request, *pgrsterr.
 	if err = applyRange(req, r.Header); err != nil {
 		return nil, err
 	}
-	if req.Kind == TargetRoutine && req.Method == http.MethodPost {
-		if err = parseRPCBody(req, r.Header.Get("Content-Type"), body); err != nil {
-			return nil, err
-		}
+	contentType := r.Header.Get("Content-Type")
+	switch {
+	case req.Kind == TargetRoutine && req.Method == http.MethodPost:
+		err = parseRPCBody(req, contentType, body)
+	case req.Kind == TargetRelation:
+		err = parseWriteBody(req, contentType, body)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return req, nil
+}
+
+// parseWriteBody reads the payload of POST, PATCH and PUT on a relation:
+// JSON (no Content-Type counts as JSON) or CSV; any other type is PGRST102.
+func parseWriteBody(req *Request, contentType string, body []byte) *pgrsterr.Error {
+	switch req.Method {
+	case http.MethodPost, http.MethodPatch, http.MethodPut:
+	default:
+		return nil
+	}
+	if contentType != "" {
+		mt, _, err := mime.ParseMediaType(contentType)
+		switch {
+		case err == nil && mt == "text/csv":
+			return ParseCSVPayload(req, body)
+		case err != nil || (mt != "application/json" && mt != "application/vnd.pgrst.object+json"):
+			return pgrsterr.InvalidBody("Content-Type not acceptable: " + contentType)
+		}
+	}
+	return ParsePayload(req, body)
 }
 
 // parsePath maps `/`, `/{name}` and `/rpc/{name}` to a target; segments are

@@ -62,7 +62,8 @@ func TestPathAndMethod(t *testing.T) {
 		{"POST", "/", 0, "", 405, "PGRST117"},
 	}
 	for _, tt := range tests {
-		req, status, code, msg, _ := do(t, tt.method, tt.target, "", nil)
+		// Writes carry a body: it is parsed with the request.
+		req, status, code, msg, _ := do(t, tt.method, tt.target, "{}", nil)
 		if status != tt.status || code != tt.code {
 			t.Errorf("%s %s: got %d %s (%s), want %d %s", tt.method, tt.target, status, code, msg, tt.status, tt.code)
 			continue
@@ -96,7 +97,7 @@ func TestProfile(t *testing.T) {
 		{"PUT", map[string]string{"Content-Profile": "secret"}, "", 406},
 	}
 	for _, tt := range tests {
-		req, status, code, msg, _ := do(t, tt.method, "/items", "", tt.hdr)
+		req, status, code, msg, _ := do(t, tt.method, "/items", "{}", tt.hdr)
 		if status != tt.status {
 			t.Errorf("%s %v: status %d, want %d", tt.method, tt.hdr, status, tt.status)
 			continue

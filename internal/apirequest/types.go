@@ -21,6 +21,8 @@ const (
 type Request struct {
 	// Method is the HTTP method, upper case.
 	Method string
+	// Path is the URL path as requested (request.path).
+	Path string
 	// Kind and Name identify the target: the relation or routine name, empty for the root.
 	Kind TargetKind
 	Name string

@@ -1,6 +1,7 @@
 // Package app wires PostgREST's pipeline stages into one http.Handler:
-// role → schema cache → apirequest → plan → query → response. The Lambda
-// entry point and the local HTTP server both run requests through it.
+// schema cache → role → apirequest → plan → query → maintx → response. The
+// Lambda entry point and the local HTTP server both run requests through
+// it.
 package app
 
 import (
@@ -14,7 +15,6 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/openapi"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
@@ -45,7 +45,7 @@ type Handler struct {
 	effVer    int64
 	effective *config.Config
 
-	zones zoneSet
+	zones maintx.Timezones
 }
 
 // New returns a Handler reading the schema cache from cache and running
@@ -74,6 +74,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"cache_version", version, "ms", float64(time.Since(start).Microseconds())/1000)
 }
 
+// serve runs one request down the pipeline, each stage once, and returns
+// its response with the snapshot version it was served from. With
+// server-timing-enabled the response reports each stage's duration.
 func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	ctx := r.Context()
 	snap, version, err := h.cache.Current(ctx)
@@ -82,110 +85,67 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 		return response.Error(pgrsterr.SchemaCacheEmpty()), 0
 	}
 	cfg := h.configFor(version, snap)
-	role := cfg.DBAnonRole
-	if role == "" {
-		return response.Error(pgrsterr.AnonDisabled()), version
+	t := newTiming(cfg.ServerTimingEnabled)
+	env := plan.Env{Config: cfg, Role: cfg.DBAnonRole}
+	t.mark("jwt")
+	if env.Role == "" {
+		return t.done(response.Error(pgrsterr.AnonDisabled())), version
 	}
-	sc := snap.Cache
+	env.RoleSettings = snap.RoleSettings[env.Role]
+	a, q, perr := h.prepare(ctx, r, snap.Cache, env, t)
+	if perr != nil {
+		return t.done(response.Error(perr)), version
+	}
+	res, perr := maintx.Run(ctx, h.db, a, q)
+	if a.Kind != plan.ActionInfo {
+		t.mark("transaction")
+	}
+	if perr != nil {
+		return t.done(response.Error(perr)), version
+	}
+	resp := response.New(a, res)
+	t.mark("response")
+	return t.done(resp), version
+}
+
+// prepare runs the stages that need no database: parse (apirequest), plan
+// and query. The zone names are read only for a request that names a zone.
+func (h *Handler) prepare(ctx context.Context, r *http.Request, sc *schemacache.SchemaCache, env plan.Env,
+	t *timing) (*plan.Action, query.Query, *pgrsterr.Error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	if err != nil {
-		return response.Error(pgrsterr.InvalidBody("Could not read the request body")), version
+		t.mark("parse")
+		return nil, query.Query{}, pgrsterr.InvalidBody("Could not read the request body")
 	}
-	req, perr := apirequest.Parse(r, body, cfg.DBSchemas)
+	req, perr := apirequest.Parse(r, body, env.Config.DBSchemas)
+	t.mark("parse")
 	if perr != nil {
-		return response.Error(perr), version
+		return nil, query.Query{}, perr
 	}
-	if perr := parseWriteBody(req, r.Header.Get("Content-Type"), body); perr != nil {
-		return response.Error(perr), version
-	}
-	h.settleTimezone(ctx, &req.Preferences)
-	resp, perr := h.run(ctx, cfg, req, r.URL.Path, role, sc, snap.RoleSettings[role])
-	if perr != nil {
-		return response.Error(perr), version
-	}
-	vary := "Accept, Prefer, Range"
-	if len(cfg.DBSchemas) > 1 {
-		// With several exposed schemas PostgREST names the one it used.
-		resp.Headers.Set("Content-Profile", req.Schema)
-		vary += ", " + profileHeader(req.Method)
-	}
-	if resp.Headers.Get("Vary") == "" {
-		// Caches in front of the API (API Gateway, CloudFront) must key on
-		// what selects the representation, as PostgREST's Vary does.
-		resp.Headers.Set("Vary", vary)
-	}
-	return resp, version
-}
-
-// profileHeader is the request header that selects the schema for method.
-func profileHeader(method string) string {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return "Accept-Profile"
-	}
-	return "Content-Profile"
-}
-
-// run plans and executes a parsed request.
-func (h *Handler) run(ctx context.Context, cfg *config.Config, req *apirequest.Request, path, role string,
-	sc *schemacache.SchemaCache, rs config.RoleSettings) (*response.Response, *pgrsterr.Error) {
-	switch {
-	case req.Method == http.MethodOptions:
-		return options(req, sc)
-	case req.Kind == apirequest.TargetRoot:
-		return openapi.Respond(ctx, h.db, cfg, req, path, role, rs.Settings, sc)
-	case isWrite(req):
-		return h.mutate(ctx, cfg, req, path, role, sc, rs)
-	case req.Kind == apirequest.TargetRelation && req.Method != http.MethodGet && req.Method != http.MethodHead:
-		return nil, pgrsterr.UnsupportedMethod(req.Method)
-	}
-	p, err := plan.New(req, sc, plan.Options{MaxRows: cfg.DBMaxRows, AggregatesEnabled: cfg.DBAggregatesEnabled})
-	if err != nil {
-		return nil, err
-	}
-	settings := txSettings(cfg, req, path, role, rs)
-	settings.ReadOnly = true
-	// Negotiation, then strict preferences, come after planning (PostgREST's Plan).
-	chosen, err := plan.NegotiateMedia(req, p, sc, cfg.DBPlanEnabled)
-	if err != nil {
-		return nil, err
-	}
-	media := chosen.Type
-	if req.Preferences.Strict() && len(req.Preferences.Invalid) > 0 {
-		return nil, pgrsterr.InvalidPreferences(req.Preferences.Invalid)
-	}
-	out := query.Output{Media: media, Head: req.Method == http.MethodHead, Count: req.Preferences.Count,
-		MaxRows: cfg.DBMaxRows, Handler: chosen.Handler}
-	var q query.Query
-	if p.Call != nil {
-		settings.ReadOnly = p.Call.ReadOnly
-		if lvl := p.Call.Routine.IsolationLevel; lvl != "" {
-			settings.IsolationLevel = lvl
+	if req.Preferences.Timezone != "" {
+		if env.Zones, err = h.zones.Names(ctx, h.db); err != nil {
+			// The preference is then dropped, so the request still runs.
+			h.logger.Error("reading pg_timezone_names", "error", err.Error())
 		}
-		settings.FuncSettings = p.Call.Routine.Settings
-		q, err = query.Call(p.Call, out)
-	} else {
-		q, err = query.Read(p.Read, out)
 	}
-	if err != nil {
-		return nil, err
+	return build(req, sc, env, t)
+}
+
+// build plans req and builds its query.
+func build(req *apirequest.Request, sc *schemacache.SchemaCache, env plan.Env, t *timing) (*plan.Action, query.Query, *pgrsterr.Error) {
+	a, perr := plan.New(req, sc, env)
+	if perr != nil {
+		t.mark("plan")
+		return nil, query.Query{}, perr
 	}
-	var check func(*maintx.Result) *pgrsterr.Error
-	if p.Call != nil && req.Preferences.Strict() && req.Preferences.MaxAffected != nil {
-		check = maxAffected(*req.Preferences.MaxAffected)
+	q, perr := query.Build(a)
+	if a.Kind != plan.ActionInfo {
+		t.mark("plan")
 	}
-	res, err := maintx.ExecuteChecked(ctx, h.db, settings, q, check)
-	if err != nil {
-		return nil, err
+	if perr != nil {
+		return nil, query.Query{}, perr
 	}
-	var offset int64
-	if req.Offset != nil {
-		offset = *req.Offset
-	}
-	return response.Read(response.Outcome{
-		Method: req.Method, Media: media, Prefs: req.Preferences,
-		Call: p.Call != nil, Void: q.Void, Offset: offset, Result: res,
-	}), nil
+	return a, q, nil
 }
 
 // configFor returns the effective configuration for a snapshot version:
@@ -210,34 +170,4 @@ func (h *Handler) configFor(version int64, snap *schemacache.Snapshot) *config.C
 	}
 	h.effVer, h.effective = version, eff
 	return eff
-}
-
-// txSettings are the transaction-scoped settings of a request: its role
-// and the role's settings, the selected schema followed by
-// db-extra-search-path, request.method / request.path, the request's
-// headers, cookies and claims, and db-pre-request.
-//
-// It also settles `Prefer: tx=` under db-tx-end: the preference stays in
-// req only when honoured, so Preference-Applied reports it.
-func txSettings(cfg *config.Config, req *apirequest.Request, path, role string, rs config.RoleSettings) query.TxSettings {
-	rollback, honoured := cfg.TxEnd(req.Preferences.Tx)
-	if !honoured {
-		req.Preferences.Tx = ""
-	}
-	return query.TxSettings{
-		Rollback:     rollback,
-		Role:         role,
-		RoleSettings: rs.Settings,
-		// A routine's own level overrides the role's (see read).
-		IsolationLevel: rs.IsolationLevel,
-		SearchPath:     append([]string{req.Schema}, cfg.DBExtraSearchPath...),
-		Method:         req.Method,
-		Path:           path,
-		Claims:         anonClaims(role),
-		Headers:        headersJSON(req.Headers),
-		Cookies:        cookiesJSON(req.Headers["cookie"]),
-		Timezone:       req.Preferences.Timezone,
-		PreRequest:     cfg.PreRequestSQL(),
-		AppSettings:    cfg.AppSettings,
-	}
 }

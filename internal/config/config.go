@@ -34,6 +34,11 @@ type Config struct {
 	// (PGRST_SERVER_HOST, default "127.0.0.1"; PGRST_SERVER_PORT, default 3000).
 	ServerHost string
 	ServerPort int
+	// ServerTimingEnabled adds a Server-Timing header with the duration of
+	// each request stage (PGRST_SERVER_TIMING_ENABLED or
+	// pgrst.server_timing_enabled, default false), as PostgREST's
+	// server-timing-enabled.
+	ServerTimingEnabled bool
 	// LogLevel is crit, error, warn, info or debug (PGRST_LOG_LEVEL, default "error").
 	LogLevel string
 	// RedisURL locates the cache store (REDIS_URL); empty means an embedded

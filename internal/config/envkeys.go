@@ -35,6 +35,9 @@ func (c *Config) readInDBKeys(getenv func(string) string) []error {
 	if c.DBPlanEnabled, err = parseBool(getenv("PGRST_DB_PLAN_ENABLED"), false); err != nil {
 		errs = append(errs, fmt.Errorf("PGRST_DB_PLAN_ENABLED: %w", err))
 	}
+	if c.ServerTimingEnabled, err = parseBool(getenv("PGRST_SERVER_TIMING_ENABLED"), false); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_SERVER_TIMING_ENABLED: %w", err))
+	}
 	c.DBHoistedTxSettings = parseHoisted(getenv("PGRST_DB_HOISTED_TX_SETTINGS"))
 	if c.DBTxEnd, err = parseTxEnd(getenv("PGRST_DB_TX_END")); err != nil {
 		errs = append(errs, fmt.Errorf("PGRST_DB_TX_END: %w", err))

@@ -20,9 +20,9 @@ var secretDBSettings = map[string]bool{"jwt_secret": true}
 // PostgREST's precedence in-db > env. It applies db_schemas, db_anon_role,
 // db_extra_search_path, db_max_rows, db_aggregates_enabled,
 // db_plan_enabled, db_tx_end, db_hoisted_tx_settings, openapi_mode,
-// openapi_server_proxy_uri, db_pre_config and db_pre_request, and stores every
-// whitelisted key of s (see [DBSettingsNames]) in DBSettings for later use;
-// other keys are ignored. c is not modified.
+// openapi_server_proxy_uri, server_timing_enabled, db_pre_config and
+// db_pre_request, and stores every whitelisted key of s (see
+// [DBSettingsNames]) in DBSettings for later use; other keys are ignored. c is not modified.
 //
 // As in PostgREST, an empty value means the key's default rather than the
 // environment's value, except db_extra_search_path, where "" means no extra
@@ -71,6 +71,8 @@ func (c *Config) applyDBSetting(key, v string) error {
 		c.DBAggregatesEnabled, err = parseBool(v, false)
 	case "db_plan_enabled":
 		c.DBPlanEnabled, err = parseBool(v, false)
+	case "server_timing_enabled":
+		c.ServerTimingEnabled, err = parseBool(v, false)
 	case "db_tx_end":
 		c.DBTxEnd, err = parseTxEnd(v)
 	case "db_hoisted_tx_settings":

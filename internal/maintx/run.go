@@ -13,7 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/openapi"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 )
 
@@ -35,6 +37,9 @@ type Result struct {
 	// Inserted counts the rows an upsert or PUT inserted rather than
 	// updated; nil for other statements.
 	Inserted *int64
+	// Access is what the OpenAPI description read as the request's role;
+	// nil for other actions.
+	Access *openapi.Access
 }
 
 // scanMain reads the one row of a main statement into res; exact
@@ -48,24 +53,35 @@ type Pool interface {
 	Acquire(ctx context.Context) (*pgxpool.Conn, error)
 }
 
-// Execute runs q in one transaction with the settings applied first, in a
-// single round trip: BEGIN, the settings, the main statement, the count's
-// EXPLAIN and COMMIT are pipelined in one batch. A singular request instead
-// checks its row count before committing, and rolls back with PGRST116 as
-// PostgREST does. On failure the transaction is rolled back on the same
-// connection so it returns to the pool clean. PostgreSQL errors come back
-// as PostgREST errors mapped from their SQLSTATE (pgrsterr.FromPg);
-// connection failures as PGRST000 (503).
-func Execute(ctx context.Context, db Pool, s query.TxSettings, q query.Query) (*Result, *pgrsterr.Error) {
-	return ExecuteChecked(ctx, db, s, q, nil)
+// Run executes the query of action a, as PostgREST's MainTx: nothing for
+// OPTIONS (ScanNone), the OpenAPI access read for the root (ScanAccess),
+// else the statement in one transaction with a's settings (see Execute)
+// and a's checks decided before it ends.
+func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, *pgrsterr.Error) {
+	switch q.Scan {
+	case query.ScanNone:
+		return &Result{}, nil
+	case query.ScanAccess:
+		access, err := readAccess(ctx, db, a.Tx, q.Main, a.Inspect.Privileges)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Access: access}, nil
+	}
+	return Execute(ctx, db, a.Tx, q, a.Checks)
 }
 
-// ExecuteChecked runs q like Execute, then check (when not nil) decides on
-// the result before the transaction ends: an error rolls it back and is
-// returned, as PostgREST does for max-affected and PUT's key check. The
-// end then takes a second round trip.
-func ExecuteChecked(ctx context.Context, db Pool, s query.TxSettings, q query.Query,
-	check func(*Result) *pgrsterr.Error) (*Result, *pgrsterr.Error) {
+// Execute runs q in one transaction with the settings applied first, in a
+// single round trip: BEGIN, the settings, the main statement, the count's
+// EXPLAIN and COMMIT are pipelined in one batch. When checks has any, the
+// result is checked before the transaction ends, which then takes a second
+// round trip: a failed check rolls it back and is returned, as PostgREST
+// does for singular responses (PGRST116), PUT's key (PGRST115),
+// max-affected (PGRST124) and limited writes (PGRST110). On failure the
+// transaction is rolled back on the same connection so it returns to the
+// pool clean. PostgreSQL errors come back as PostgREST errors mapped from
+// their SQLSTATE (pgrsterr.FromPg); connection failures as PGRST000 (503).
+func Execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, checks plan.Checks) (*Result, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
 		return nil, dbError(err)
@@ -78,7 +94,7 @@ func ExecuteChecked(ctx context.Context, db Pool, s query.TxSettings, q query.Qu
 		planned   *int64
 		exactRows *int64
 	)
-	if q.Plan {
+	if q.Scan == query.ScanPlan {
 		batch.Queue(q.Main.SQL, q.Main.Args...).Query(func(rows pgx.Rows) error {
 			var sb strings.Builder
 			for rows.Next() {
@@ -107,22 +123,17 @@ func ExecuteChecked(ctx context.Context, db Pool, s query.TxSettings, q query.Qu
 			return nil
 		})
 	}
-	checked := q.Singular || check != nil
+	checked := checks.Any()
 	if !checked {
-		batch.Queue(s.End())
+		batch.Queue(query.End(s))
 	}
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		rollback(ctx, conn)
 		return nil, dbError(err)
 	}
 	if checked {
-		var failed *pgrsterr.Error
-		if q.Singular && res.PageTotal != 1 {
-			failed = pgrsterr.NotSingular(res.PageTotal)
-		} else if check != nil {
-			failed = check(&res)
-		}
-		end := s.End()
+		failed := check(checks, &res)
+		end := query.End(s)
 		if failed != nil {
 			end = "ROLLBACK"
 		}
@@ -144,6 +155,23 @@ func ExecuteChecked(ctx context.Context, db Pool, s query.TxSettings, q query.Qu
 	}
 	res.Total = total(q, exactRows, planned)
 	return &res, nil
+}
+
+// check is the first of c's conditions res fails, in Checks' order; nil
+// when it passes them all. The row counts are the rows the statement
+// returned, as PostgREST counts them.
+func check(c plan.Checks, res *Result) *pgrsterr.Error {
+	switch {
+	case c.Singular && res.PageTotal != 1:
+		return pgrsterr.NotSingular(res.PageTotal)
+	case c.PutRow && (res.PageTotal != 1 || c.PayloadRows != 1):
+		return pgrsterr.PutPKMismatch()
+	case c.MaxAffected != nil && res.PageTotal > *c.MaxAffected:
+		return pgrsterr.MaxAffectedExceeded(res.PageTotal)
+	case c.Limit != nil && res.PageTotal > *c.Limit:
+		return pgrsterr.LimitExceeded(res.PageTotal, *c.Limit)
+	}
+	return nil
 }
 
 // total picks the count the response reports, as PostgREST: exact is the
@@ -211,9 +239,9 @@ func dbError(err error) *pgrsterr.Error {
 
 // beginBatch starts a request's pipelined batch: BEGIN (READ ONLY when
 // s.ReadOnly), the transaction-scoped settings and the db-pre-request call.
-func beginBatch(s query.TxSettings) *pgx.Batch {
+func beginBatch(s plan.TxSettings) *pgx.Batch {
 	batch := &pgx.Batch{}
-	batch.Queue(s.Begin())
+	batch.Queue(query.Begin(s))
 	sql, args := query.PreQuery(s)
 	batch.Queue(sql, args...)
 	if s.PreRequest != "" {

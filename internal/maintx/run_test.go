@@ -3,7 +3,7 @@ package maintx
 import (
 	"testing"
 
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 )
 
 func TestBeginBatch(t *testing.T) {
@@ -19,7 +19,7 @@ func TestBeginBatch(t *testing.T) {
 		// Anything else cannot reach the SQL text.
 		{"serializable; DROP TABLE x", false, "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"},
 	} {
-		b := beginBatch(query.TxSettings{IsolationLevel: tc.level, ReadOnly: tc.readOnly, SearchPath: []string{"api"}})
+		b := beginBatch(plan.TxSettings{IsolationLevel: tc.level, ReadOnly: tc.readOnly, SearchPath: []string{"api"}})
 		if got := b.QueuedQueries[0].SQL; got != tc.want {
 			t.Errorf("level %q: %s, want %s", tc.level, got, tc.want)
 		}
@@ -27,11 +27,41 @@ func TestBeginBatch(t *testing.T) {
 }
 
 func TestBeginBatchPreRequest(t *testing.T) {
-	b := beginBatch(query.TxSettings{PreRequest: `SELECT "auth"."check"()`})
+	b := beginBatch(plan.TxSettings{PreRequest: `SELECT "auth"."check"()`})
 	if n := len(b.QueuedQueries); n != 3 || b.QueuedQueries[2].SQL != `SELECT "auth"."check"()` {
 		t.Fatalf("queued %d: %+v", n, b.QueuedQueries)
 	}
-	if n := len(beginBatch(query.TxSettings{}).QueuedQueries); n != 2 {
+	if n := len(beginBatch(plan.TxSettings{}).QueuedQueries); n != 2 {
 		t.Fatalf("without a pre-request: %d statements", n)
+	}
+}
+
+// TestCheckOrder: a result is checked in Checks' order, and passes when
+// no condition is set.
+func TestCheckOrder(t *testing.T) {
+	one, two := int64(1), int64(2)
+	for _, c := range []struct {
+		checks plan.Checks
+		rows   int64
+		code   string
+	}{
+		{plan.Checks{}, 5, ""},
+		{plan.Checks{Singular: true}, 1, ""},
+		{plan.Checks{Singular: true}, 2, "PGRST116"},
+		{plan.Checks{PutRow: true, PayloadRows: 1}, 1, ""},
+		{plan.Checks{PutRow: true, PayloadRows: 2}, 1, "PGRST115"},
+		{plan.Checks{PutRow: true, PayloadRows: 1}, 0, "PGRST115"},
+		{plan.Checks{Singular: true, PutRow: true, PayloadRows: 1}, 0, "PGRST116"},
+		{plan.Checks{MaxAffected: &one, Limit: &one}, 2, "PGRST124"},
+		{plan.Checks{MaxAffected: &two, Limit: &one}, 2, "PGRST110"},
+		{plan.Checks{MaxAffected: &two, Limit: &two}, 2, ""},
+	} {
+		err := check(c.checks, &Result{PageTotal: c.rows})
+		switch {
+		case c.code == "" && err != nil:
+			t.Errorf("%+v with %d rows: %v", c.checks, c.rows, err)
+		case c.code != "" && (err == nil || err.Code != c.code):
+			t.Errorf("%+v with %d rows: %v, want %s", c.checks, c.rows, err, c.code)
+		}
 	}
 }

@@ -2,15 +2,39 @@ package maintx
 
 import (
 	"context"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// TimezoneNames lists pg_timezone_names, the zones `Prefer: timezone=`
-// may name, as PostgREST's schema cache does. Reading the view costs tens
-// of ms (PostgreSQL scans its zone files), so callers load it once, when a
-// request first asks for a zone, rather than on every schema cache build.
-func TimezoneNames(ctx context.Context, db Pool) (map[string]bool, error) {
+// Timezones memoises pg_timezone_names, the zones `Prefer: timezone=` may
+// name, as PostgREST's schema cache holds them. Reading the view costs
+// tens of ms (PostgreSQL scans its zone files), so it is read once per
+// process (a warm Lambda keeps it), when a request first names a zone,
+// rather than on every schema cache build. The zero value is ready to use.
+type Timezones struct {
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+// Names returns the zone names, reading them on first use; a failed read
+// returns nil and its error, and is retried on the next call.
+func (z *Timezones) Names(ctx context.Context, db Pool) (map[string]bool, error) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.names != nil {
+		return z.names, nil
+	}
+	names, err := timezoneNames(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	z.names = names
+	return names, nil
+}
+
+// timezoneNames reads pg_timezone_names.
+func timezoneNames(ctx context.Context, db Pool) (map[string]bool, error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
 		return nil, err

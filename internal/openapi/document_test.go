@@ -13,7 +13,6 @@ import (
 
 	"github.com/go-openapi/spec"
 
-	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/openapi"
 )
 
@@ -28,7 +27,7 @@ func sampleDoc(t *testing.T) []byte {
 	body, err := openapi.Document(sampleCache(t), openapi.Options{
 		Schema: "api",
 		Server: openapi.Server{Scheme: "https", Host: "api.example.com", Port: 443, BasePath: "/v1"},
-		Access: &maintx.OpenAPIAccess{SchemaDescription: ptr("Sample bookshop API served by pgrest-lambda")},
+		Access: &openapi.Access{SchemaDescription: ptr("Sample bookshop API served by pgrest-lambda")},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -6,9 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
@@ -75,25 +73,6 @@ func TestServerFor(t *testing.T) {
 		got := ServerFor(&config.Config{OpenAPIServerProxyURI: c.proxy, ServerHost: c.host, ServerPort: c.port})
 		if got != c.want || hostPort(got) != c.hostPort {
 			t.Errorf("proxy %q: %+v (%s), want %+v (%s)", c.proxy, got, hostPort(got), c.want, c.hostPort)
-		}
-	}
-}
-
-func TestNegotiate(t *testing.T) {
-	for accept, ok := range map[string]bool{
-		"": true, "*/*": true, "application/json": true, "application/openapi+json": true,
-		"text/csv, application/json;q=0.5": true, "text/csv": false, "application/vnd.pgrst.object+json": false,
-	} {
-		var headers []string
-		if accept != "" {
-			headers = []string{accept}
-		}
-		err := negotiate(apirequest.ParseAccept(headers))
-		if (err == nil) != ok {
-			t.Errorf("Accept %q: error %v", accept, err)
-		}
-		if err != nil && (err.Code != "PGRST107" || err.Status != 406) {
-			t.Errorf("Accept %q: %s %d", accept, err.Code, err.Status)
 		}
 	}
 }
@@ -202,7 +181,7 @@ func TestDocumentFixture(t *testing.T) {
 
 func TestDocumentFollowsPrivileges(t *testing.T) {
 	sc := fixture()
-	access := &maintx.OpenAPIAccess{
+	access := &Access{
 		SchemaDescription: ptr("My API\nWhat it does"),
 		Privileges:        true,
 		Tables:            []string{"b"},

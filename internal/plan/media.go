@@ -16,7 +16,7 @@ type Media struct {
 	Handler *schemacache.MediaHandler
 }
 
-// NegotiateMedia picks the representation of p's result for the request's
+// negotiateMedia picks the representation of p's result for the request's
 // Accept entries, as PostgREST's negotiateContent. The vendored types
 // (object, stripped array, plan) are built in and cannot be overridden.
 // For any other entry, in Accept order, the first handler found wins,
@@ -32,33 +32,66 @@ type Media struct {
 //
 // The target is the relation read, the table a routine returns rows of,
 // or the routine itself. A plan (application/vnd.pgrst.plan) describes the
-// handler its `for` type resolves to. Nothing acceptable is PGRST107.
-func NegotiateMedia(req *apirequest.Request, p *Plan, sc *schemacache.SchemaCache, planEnabled bool) (Media, *pgrsterr.Error) {
-	target := mediaTarget(p, sc)
+// handler its `for` type resolves to, when planEnabled (db-plan-enabled).
+// Nothing acceptable is PGRST107.
+func negotiateMedia(req *apirequest.Request, p *target, sc *schemacache.SchemaCache, planEnabled bool) (Media, *pgrsterr.Error) {
+	t := mediaTarget(p, sc)
 	def := defaultSelect(req.Select)
-	for _, m := range req.Accept {
+	return negotiate(req.Accept, func(m apirequest.MediaType) (Media, bool) {
 		switch m.Kind {
 		case apirequest.MediaSingular, apirequest.MediaArrayStrip:
-			return Media{Type: m}, nil
+			return Media{Type: m}, true
 		case apirequest.MediaPlan:
 			if !planEnabled {
-				continue
+				return Media{}, false
 			}
 			inner := m.Body()
 			if inner.Kind == apirequest.MediaSingular || inner.Kind == apirequest.MediaArrayStrip {
-				return Media{Type: m}, nil
+				return Media{Type: m}, true
 			}
-			if got, ok := lookupMedia(sc, target, def, inner); ok {
-				return Media{Type: m, Handler: got.Handler}, nil
-			}
-		default:
-			if got, ok := lookupMedia(sc, target, def, m); ok {
-				return got, nil
-			}
+			got, ok := lookupMedia(sc, t, def, inner)
+			return Media{Type: m, Handler: got.Handler}, ok
+		}
+		return lookupMedia(sc, t, def, m)
+	})
+}
+
+// negotiateMutation picks the representation of a write's rows: the
+// vendored object and stripped-array types, or a built-in one (JSON, CSV,
+// GeoJSON; JSON for "*/*"). Custom handlers and plans do not apply.
+func negotiateMutation(accepts []apirequest.MediaType) (Media, *pgrsterr.Error) {
+	return negotiate(accepts, func(m apirequest.MediaType) (Media, bool) {
+		switch m.Kind {
+		case apirequest.MediaSingular, apirequest.MediaArrayStrip:
+			return Media{Type: m}, true
+		}
+		return builtinMedia(m)
+	})
+}
+
+// negotiateOpenAPI accepts what PostgREST's inspect plan produces:
+// application/openapi+json, application/json or */*, all answered with
+// the OpenAPI document.
+func negotiateOpenAPI(accepts []apirequest.MediaType) (Media, *pgrsterr.Error) {
+	return negotiate(accepts, func(m apirequest.MediaType) (Media, bool) {
+		switch m.Kind {
+		case apirequest.MediaOpenAPI, apirequest.MediaJSON, apirequest.MediaAny:
+			return Media{Type: apirequest.MediaType{Kind: apirequest.MediaOpenAPI}}, true
+		}
+		return Media{}, false
+	})
+}
+
+// negotiate returns the first Accept entry that accept takes, in
+// negotiation order; with none, PGRST107 lists every entry.
+func negotiate(accepts []apirequest.MediaType, accept func(apirequest.MediaType) (Media, bool)) (Media, *pgrsterr.Error) {
+	for _, m := range accepts {
+		if got, ok := accept(m); ok {
+			return got, nil
 		}
 	}
-	mimes := make([]string, len(req.Accept))
-	for i, m := range req.Accept {
+	mimes := make([]string, len(accepts))
+	for i, m := range accepts {
 		mimes[i] = m.Mime()
 	}
 	return Media{}, pgrsterr.MediaTypeUnavailable(mimes)
@@ -78,6 +111,13 @@ func lookupMedia(sc *schemacache.SchemaCache, target schemacache.QI, def bool, m
 	if h := sc.MediaHandlerFor(schemacache.QI{}, m.Mime()); h != nil {
 		return custom(h), true
 	}
+	return builtinMedia(m)
+}
+
+// builtinMedia is the built-in representation of m, for any relation or
+// routine result (PostgREST's initial media handlers): JSON (also for
+// "*/*"), CSV and GeoJSON.
+func builtinMedia(m apirequest.MediaType) (Media, bool) {
 	switch m.Kind {
 	case apirequest.MediaAny:
 		return Media{Type: apirequest.MediaType{Kind: apirequest.MediaJSON}}, true
@@ -100,7 +140,7 @@ func custom(h *schemacache.MediaHandler) Media {
 
 // mediaTarget is what handlers are looked up for: the relation read, the
 // relation a routine returns rows of, or the routine.
-func mediaTarget(p *Plan, sc *schemacache.SchemaCache) schemacache.QI {
+func mediaTarget(p *target, sc *schemacache.SchemaCache) schemacache.QI {
 	if p.Read != nil {
 		return p.Read.Table
 	}

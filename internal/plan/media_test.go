@@ -2,6 +2,7 @@ package plan
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
@@ -22,13 +23,13 @@ func TestNegotiateMedia(t *testing.T) {
 		},
 	}
 	sc.Index()
-	read := func(table string) *Plan { return &Plan{Read: &ReadPlan{Table: api(table)}} }
-	call := &Plan{Call: &CallPlan{Routine: &sc.Routines[0]}}
+	read := func(table string) *target { return &target{Read: &ReadPlan{Table: api(table)}} }
+	call := &target{Call: &CallPlan{Routine: &sc.Routines[0]}}
 	star := []apirequest.SelectItem{{Column: "*"}}
 	cols := []apirequest.SelectItem{{Column: "id"}}
 	for _, tc := range []struct {
 		name    string
-		p       *Plan
+		p       *target
 		sel     []apirequest.SelectItem
 		accept  string
 		mime    string
@@ -53,7 +54,7 @@ func TestNegotiateMedia(t *testing.T) {
 			h.Set("Accept", tc.accept)
 		}
 		req := &apirequest.Request{Select: tc.sel, Accept: apirequest.ParseAccept(h.Values("Accept"))}
-		got, err := NegotiateMedia(req, tc.p, sc, false)
+		got, err := negotiateMedia(req, tc.p, sc, false)
 		if tc.code != "" {
 			if err == nil || err.Code != tc.code {
 				t.Errorf("%s: %+v %v, want %s", tc.name, got, err, tc.code)
@@ -73,6 +74,77 @@ func TestNegotiateMedia(t *testing.T) {
 		}
 		if got.Type.Mime() != tc.mime || name != tc.handler {
 			t.Errorf("%s: %s by %q, want %s by %q", tc.name, got.Type.Mime(), name, tc.mime, tc.handler)
+		}
+	}
+}
+
+// TestNegotiateBuiltins: with no custom handler, reads choose among the
+// built-in representations, plans only with db-plan-enabled, and writes
+// never plans; PGRST107 lists every entry in negotiation order.
+func TestNegotiateBuiltins(t *testing.T) {
+	sc := &schemacache.SchemaCache{Tables: []schemacache.Table{{Schema: "api", Name: "t"}}}
+	sc.Index()
+	read := &target{Read: &ReadPlan{Table: schemacache.QI{Schema: "api", Name: "t"}}}
+	for _, c := range []struct {
+		accept []string
+		chosen string // "" = PGRST107
+		plan   bool
+	}{
+		{nil, "application/json", false},
+		{[]string{""}, "application/json", false},
+		{[]string{"text/html,*/*;q=0.8"}, "application/json", false},
+		{[]string{"text/*;q=0.9", "text/csv;q=0.9"}, "text/csv", false},
+		{[]string{"a/b;x=1, a/c"}, "", false},
+		{[]string{"application/vnd.pgrst.object+json;nulls=stripped;q=0.1, text/xml"}, "application/vnd.pgrst.object+json;nulls=stripped", false},
+		{[]string{"application/vnd.pgrst.plan"}, "", false},
+		{[]string{`application/vnd.pgrst.plan+json; for="text/csv"; options=wal|analyze`}, `application/vnd.pgrst.plan+json; for="text/csv"; options=analyze|wal`, true},
+		{[]string{`application/vnd.pgrst.plan; for="text/html"`}, "", true},
+	} {
+		accepts := apirequest.ParseAccept(c.accept)
+		var mimes []string
+		for _, m := range accepts {
+			mimes = append(mimes, m.Mime())
+		}
+		m, err := negotiateMedia(&apirequest.Request{Accept: accepts}, read, sc, c.plan)
+		switch {
+		case c.chosen == "" && (err == nil || err.Code != "PGRST107" ||
+			err.Message != "None of these media types are available: "+strings.Join(mimes, ", ")):
+			t.Errorf("%q: want PGRST107, got %v %v", c.accept, m, err)
+		case c.chosen != "" && (err != nil || m.Type.Mime() != c.chosen):
+			t.Errorf("%q: chose %q (%v), want %q", c.accept, m.Type.Mime(), err, c.chosen)
+		}
+		// Writes take the same built-in types, never a plan.
+		w, werr := negotiateMutation(accepts)
+		if c.plan || strings.Contains(strings.Join(mimes, ","), "plan") {
+			if werr == nil && w.Type.Kind == apirequest.MediaPlan {
+				t.Errorf("%q: a write chose a plan", c.accept)
+			}
+			continue
+		}
+		if (werr == nil) != (err == nil) || (err == nil && w.Type.Mime() != m.Type.Mime()) {
+			t.Errorf("%q: write chose %v (%v), read %v (%v)", c.accept, w, werr, m, err)
+		}
+	}
+}
+
+func TestNegotiateOpenAPI(t *testing.T) {
+	for accept, ok := range map[string]bool{
+		"": true, "*/*": true, "application/json": true, "application/openapi+json": true,
+		"text/csv, application/json;q=0.5": true, "text/csv": false, "application/vnd.pgrst.object+json": false,
+	} {
+		var headers []string
+		if accept != "" {
+			headers = []string{accept}
+		}
+		m, err := negotiateOpenAPI(apirequest.ParseAccept(headers))
+		if (err == nil) != ok {
+			t.Errorf("Accept %q: error %v", accept, err)
+		}
+		if err != nil && (err.Code != "PGRST107" || err.Status != 406) {
+			t.Errorf("Accept %q: %s %d", accept, err.Code, err.Status)
+		}
+		if err == nil && m.Type.Kind != apirequest.MediaOpenAPI {
+			t.Errorf("Accept %q: %s", accept, m.Type.Mime())
 		}
 	}
 }

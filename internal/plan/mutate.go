@@ -50,13 +50,13 @@ type MutatePlan struct {
 	Read *ReadPlan
 }
 
-// NewMutate plans a write on a relation: POST, PATCH, PUT or DELETE. It
+// newMutate plans a write on a relation: POST, PATCH, PUT or DELETE. It
 // returns PGRST205 for an unknown relation, PGRST204 for a payload key or
 // `columns` entry that is not a column, PGRST114 and PGRST105 for a PUT
 // with paging or without exactly the primary key filters, PGRST109 for a
 // limited PATCH or DELETE without an order, and the errors of planning the
 // select list of the response.
-func NewMutate(req *apirequest.Request, sc *schemacache.SchemaCache) (*MutatePlan, *pgrsterr.Error) {
+func newMutate(req *apirequest.Request, sc *schemacache.SchemaCache) (*MutatePlan, *pgrsterr.Error) {
 	qi := schemacache.QI{Schema: req.Schema, Name: req.Name}
 	t := sc.Table(qi)
 	if t == nil {

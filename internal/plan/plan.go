@@ -1,8 +1,3 @@
-// Package plan resolves a parsed request against the schema cache: it finds
-// the relation or routine, the relationships of each embedding and the
-// overload to call, and returns a plan for the query stage or a PostgREST
-// error (PGRST200/201/202/203/205). It mirrors PostgREST's Plan module and
-// is the only stage that consults the schema cache.
 package plan
 
 import (
@@ -105,9 +100,8 @@ type CallPlan struct {
 	Limit, Offset *int64
 }
 
-// Plan is the plan of one request: exactly one of Read and Call is set.
-type Plan struct {
-	Schema string
-	Read   *ReadPlan
-	Call   *CallPlan
+// target is what a read or call resolves to: exactly one of Read and Call.
+type target struct {
+	Read *ReadPlan
+	Call *CallPlan
 }

@@ -19,16 +19,16 @@ type Options struct {
 	AggregatesEnabled bool
 }
 
-// New plans req against sc. It returns a PostgREST error for an unknown
+// planTarget plans the relation read or routine call of req against sc. It returns a PostgREST error for an unknown
 // relation (PGRST205), relationship (PGRST200, PGRST201) or routine
 // (PGRST202, PGRST203), a related order on a to-many embedding (PGRST118),
 // aggregates when disabled (PGRST123), and PGRST100 for a cast that is not
 // a type name.
-func New(req *apirequest.Request, sc *schemacache.SchemaCache, opts Options) (*Plan, *pgrsterr.Error) {
+func planTarget(req *apirequest.Request, sc *schemacache.SchemaCache, opts Options) (*target, *pgrsterr.Error) {
 	if !opts.AggregatesEnabled && usesAggregates(req.Select) {
 		return nil, pgrsterr.AggregatesDisabled()
 	}
-	p := &Plan{Schema: req.Schema}
+	p := &target{}
 	switch req.Kind {
 	case apirequest.TargetRoutine:
 		call, err := planCall(req, sc)
@@ -53,7 +53,7 @@ func New(req *apirequest.Request, sc *schemacache.SchemaCache, opts Options) (*P
 
 // capRows applies db-max-rows to the top-level rows of a complete plan:
 // the read, a routine's composite result or its set of scalars.
-func (p *Plan) capRows(maxRows int) {
+func (p *target) capRows(maxRows int) {
 	if maxRows <= 0 {
 		return
 	}

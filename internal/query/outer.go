@@ -22,7 +22,7 @@ import (
 
 // Output says how a request wants its result.
 type Output struct {
-	// Media is the negotiated media type (apirequest.Negotiate); never MediaAny.
+	// Media is the negotiated media type; never MediaAny.
 	Media apirequest.MediaType
 	// Head skips building the body, as PostgREST does for HEAD.
 	Head bool
@@ -37,17 +37,15 @@ type Output struct {
 
 // Query is what the transaction of one request runs.
 type Query struct {
+	// Scan says what Main returns and how it is read.
+	Scan Scan
 	// Main is the main statement: one row (total_result_set, page_total,
-	// body, response_headers, response_status, response_inserted), or the
-	// EXPLAIN output rows when Plan is set.
+	// body, response_headers, response_status, response_inserted), the
+	// EXPLAIN output rows, or the OpenAPI access row (see Scan).
 	Main Statement
 	// CountPlan is `EXPLAIN (FORMAT JSON)` of the unpaged rows, whose
 	// "Plan Rows" is the planned and estimated count; nil otherwise.
 	CountPlan *Statement
-	// Plan marks Main as EXPLAIN output (application/vnd.pgrst.plan).
-	Plan bool
-	// Singular requires exactly one row (application/vnd.pgrst.object+json).
-	Singular bool
 	// Void marks a routine returning void: the response has no body.
 	Void bool
 	// Count and MaxRows repeat the Output's, for the total (Execute).
@@ -56,6 +54,40 @@ type Query struct {
 	// BinaryBody marks a body of bytes, sent base64-encoded by the
 	// statement and decoded by Execute.
 	BinaryBody bool
+}
+
+// Scan is what a query's main statement returns.
+type Scan int
+
+const (
+	// ScanMain is the one row of the outer query (see Query.Main).
+	ScanMain Scan = iota
+	// ScanPlan is EXPLAIN output, one line per row (application/vnd.pgrst.plan).
+	ScanPlan
+	// ScanAccess is the row of OpenAPIAccess.
+	ScanAccess
+	// ScanNone means there is no statement: OPTIONS is answered from the
+	// schema cache alone.
+	ScanNone
+)
+
+// Build builds the query of an action: the read, the call, the write, the
+// OpenAPI access read, or nothing for OPTIONS. Its errors are those of
+// rendering filters and logic trees (PGRST100 for an operator a column
+// cannot take).
+func Build(a *plan.Action) (Query, *pgrsterr.Error) {
+	out := Output{Media: a.Media.Type, Head: a.Head, Count: a.Count, MaxRows: a.MaxRows, Handler: a.Media.Handler}
+	switch a.Kind {
+	case plan.ActionRead:
+		return Read(a.Read, out)
+	case plan.ActionCall:
+		return Call(a.Call, out)
+	case plan.ActionMutate:
+		return Mutate(a.Mutate, out)
+	case plan.ActionInspect:
+		return Query{Scan: ScanAccess, Main: OpenAPIAccess(a.Inspect.Schema, a.Inspect.Privileges)}, nil
+	}
+	return Query{Scan: ScanNone}, nil
 }
 
 // shape is what a body aggregates: rows of a relation or SETOF composite,
@@ -156,11 +188,13 @@ func Call(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
 // counts, the EXPLAIN of the unpaged rows.
 func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 	q := Query{
-		Plan:     out.Media.Kind == apirequest.MediaPlan,
-		Singular: out.Media.Kind == apirequest.MediaSingular,
-		Void:     p.shape == shapeVoid,
-		Count:    out.Count,
-		MaxRows:  out.MaxRows,
+		Void:    p.shape == shapeVoid,
+		Count:   out.Count,
+		MaxRows: out.MaxRows,
+	}
+	isPlan := out.Media.Kind == apirequest.MediaPlan
+	if isPlan {
+		q.Scan = ScanPlan
 	}
 	if out.Handler != nil && !out.Head && out.Media.Kind != apirequest.MediaPlan {
 		q.BinaryBody = out.Handler.Binary
@@ -199,11 +233,11 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 		"pg_catalog.count(_postgrest_t)::bigint AS page_total, " + body(p.shape, out) + " AS body, " +
 		gucHeaders + " AS response_headers, " + gucStatus + " AS response_status, " +
 		inserted + " AS response_inserted FROM (SELECT * FROM pgrst_source) AS _postgrest_t"
-	if q.Plan {
+	if isPlan {
 		sql = explain(out.Media) + sql
 	}
 	q.Main = Statement{SQL: sql, Args: b.args}
-	if !q.Plan && (out.Count == apirequest.CountPlanned || out.Count == apirequest.CountEstimated) {
+	if !isPlan && (out.Count == apirequest.CountPlanned || out.Count == apirequest.CountEstimated) {
 		cb := &sqlBuilder{}
 		var sb strings.Builder
 		sb.WriteString("EXPLAIN (FORMAT JSON) ")

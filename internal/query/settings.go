@@ -7,51 +7,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 )
 
-// TxSettings are the transaction-scoped settings of a request, applied with
-// set_config(..., true) as PostgREST's pre-query does.
-type TxSettings struct {
-	// Role is the role the statement runs as (SET LOCAL ROLE).
-	Role string
-	// RoleSettings are the role's own settings (ALTER ROLE ... SET), applied
-	// before the role as PostgREST does (#3045).
-	RoleSettings map[string]string
-	// SearchPath is the request schema followed by db-extra-search-path.
-	SearchPath []string
-	// Method and Path are exposed as request.method and request.path.
-	Method, Path string
-	// Claims, Headers and Cookies are JSON objects exposed as
-	// request.jwt.claims, request.headers (lower-case names) and
-	// request.cookies, as PostgREST does.
-	Claims, Headers, Cookies string
-	// Timezone is the `Prefer: timezone=` zone, already checked against
-	// pg_timezone_names; "" leaves the session's.
-	Timezone string
-	// PreRequest is the statement calling db-pre-request, run after the
-	// settings; "" for none.
-	PreRequest string
-	// ReadOnly runs the transaction READ ONLY.
-	ReadOnly bool
-	// IsolationLevel is the transaction's isolation level, lower-case
-	// ("read committed", "repeatable read", "serializable"; "" or any
-	// other value is read committed): a routine's own
-	// default_transaction_isolation, else the role's, as PostgREST.
-	IsolationLevel string
-	// Rollback ends the transaction with ROLLBACK instead of COMMIT
-	// (db-tx-end), after the response has been read.
-	Rollback bool
-	// FuncSettings are a routine's hoisted settings (db-hoisted-tx-settings),
-	// applied after the role's so they win.
-	FuncSettings []schemacache.Setting
-	// AppSettings are the app.settings.* of the configuration, applied last.
-	AppSettings map[string]string
-}
-
-// Begin is the statement that starts the transaction: BEGIN with the
-// isolation level and READ ONLY or READ WRITE.
-func (s TxSettings) Begin() string {
+// Begin is the statement that starts the transaction of s: BEGIN with
+// the isolation level and READ ONLY or READ WRITE.
+func Begin(s plan.TxSettings) string {
 	// The level is one of a fixed set: it cannot be a bind parameter.
 	level := "READ COMMITTED"
 	switch s.IsolationLevel {
@@ -66,9 +27,9 @@ func (s TxSettings) Begin() string {
 	return "BEGIN ISOLATION LEVEL " + level + " READ WRITE"
 }
 
-// End is the statement that ends a successful transaction: COMMIT, or
-// ROLLBACK under db-tx-end's rollback.
-func (s TxSettings) End() string {
+// End is the statement that ends a successful transaction of s: COMMIT,
+// or ROLLBACK under db-tx-end's rollback.
+func End(s plan.TxSettings) string {
 	if s.Rollback {
 		return "ROLLBACK"
 	}
@@ -85,7 +46,7 @@ func or(v, def string) string {
 
 // PreQuery is the transaction-scoped settings statement run after BEGIN
 // (see preQuery), with the search path quoted.
-func PreQuery(s TxSettings) (string, []any) {
+func PreQuery(s plan.TxSettings) (string, []any) {
 	quoted := make([]string, len(s.SearchPath))
 	for i, p := range s.SearchPath {
 		quoted[i] = ident(p)
@@ -97,7 +58,7 @@ func PreQuery(s TxSettings) (string, []any) {
 // path, the role's settings, the role, request.jwt.claims, request.method,
 // request.path, request.headers, request.cookies and timezone, then the
 // routine's hoisted settings and app.settings.*, every value a bind parameter.
-func preQuery(s TxSettings, searchPath string) (string, []any) {
+func preQuery(s plan.TxSettings, searchPath string) (string, []any) {
 	sh := preQueryShape{role: len(s.RoleSettings), fn: len(s.FuncSettings), app: len(s.AppSettings), tz: s.Timezone != ""}
 	args := make([]any, 0, 1+len(requestSettings)+2*(sh.role+sh.fn+sh.app)+1)
 	args = append(args, searchPath)

@@ -5,11 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
 func TestPreQueryOrder(t *testing.T) {
-	s := TxSettings{
+	s := plan.TxSettings{
 		Role: "web", RoleSettings: map[string]string{"statement_timeout": "1s"},
 		Method: "GET", Path: "/rpc/f", Claims: `{"role":"web"}`, Headers: `{"accept":"*/*"}`,
 		FuncSettings: []schemacache.Setting{{Name: "statement_timeout", Value: "5s"}, {Name: "work_mem", Value: "1MB"}},
@@ -26,7 +27,7 @@ func TestPreQueryOrder(t *testing.T) {
 		"pg_catalog.set_config($12, $13, true), pg_catalog.set_config($14, $15, true), pg_catalog.set_config($16, $17, true)") {
 		t.Errorf("sql = %s", sql)
 	}
-	if (TxSettings{}).End() != "COMMIT" || (TxSettings{Rollback: true}).End() != "ROLLBACK" {
+	if End(plan.TxSettings{}) != "COMMIT" || End(plan.TxSettings{Rollback: true}) != "ROLLBACK" {
 		t.Error("end")
 	}
 }

@@ -195,7 +195,7 @@ type statement struct {
 }
 
 // plannedStatement runs our parse → plan → query once for path and
-// returns the statements query.Execute sends for it.
+// returns the statements maintx.Execute sends for it.
 func plannedStatement(b *testing.B, cfg *config.Config, sc *schemacache.SchemaCache, roleSettings map[string]string, path string) statement {
 	b.Helper()
 	r := httptest.NewRequest(http.MethodGet, path, nil)
@@ -203,35 +203,29 @@ func plannedStatement(b *testing.B, cfg *config.Config, sc *schemacache.SchemaCa
 	if perr != nil {
 		b.Fatal(perr)
 	}
-	p, perr := plan.New(req, sc, plan.Options{MaxRows: cfg.DBMaxRows, AggregatesEnabled: cfg.DBAggregatesEnabled})
+	a, perr := plan.New(req, sc, plan.Env{Config: cfg, Role: cfg.DBAnonRole,
+		RoleSettings: config.RoleSettings{Settings: roleSettings}})
 	if perr != nil {
 		b.Fatal(perr)
 	}
-	media, perr := apirequest.Negotiate(req.Accept, cfg.DBPlanEnabled)
+	q, perr := query.Build(a)
 	if perr != nil {
 		b.Fatal(perr)
 	}
-	q, perr := query.Read(p.Read, query.Output{Media: media, Count: req.Preferences.Count, MaxRows: cfg.DBMaxRows})
-	if perr != nil {
-		b.Fatal(perr)
-	}
-	if q.CountPlan != nil || q.Singular || q.Plan {
+	if q.CountPlan != nil || a.Checks.Any() || q.Scan != query.ScanMain {
 		b.Fatalf("%s: the baseline only runs a plain read", path)
 	}
-	// query.Execute's settings statement, for a request of the load
+	// maintx.Execute's settings statement, for a request of the load
 	// generator (its only header is the Go client's User-Agent).
-	preSQL, preArgs := query.PreQuery(query.TxSettings{
-		Role: cfg.DBAnonRole, RoleSettings: roleSettings,
-		SearchPath: append([]string{req.Schema}, cfg.DBExtraSearchPath...),
-		Method:     http.MethodGet, Path: r.URL.Path,
-		Claims: `{"role":"` + cfg.DBAnonRole + `"}`, Headers: `{"user-agent":"Go-http-client/1.1"}`,
-	})
+	tx := a.Tx
+	tx.Headers = `{"user-agent":"Go-http-client/1.1"}`
+	preSQL, preArgs := query.PreQuery(tx)
 	return statement{preSQL: preSQL, preArgs: preArgs, sql: q.Main.SQL, args: q.Main.Args}
 }
 
 // handler is the baseline server: whatever the request, it runs st in one
 // pipelined round trip (BEGIN, settings, statement, COMMIT) as
-// query.Execute does, and writes the body.
+// maintx.Execute does, and writes the body.
 func (st statement) handler(pool *pgxpool.Pool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()

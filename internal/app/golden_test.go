@@ -1,4 +1,4 @@
-package query_test
+package app
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
@@ -32,12 +32,12 @@ var update = flag.Bool("update", false, "rewrite the expected output of testdata
 //	GET /books?select=id&title=eq.zz_title
 //	Header: value
 //	(blank line, then the body of a POST)
-//	-- options --          (optional: max-rows=N, aggregates=off, plan=on)
+//	-- options --          (optional: max-rows=N, aggregates=off, plan=on, tx-end=...)
 //	-- sql --              the main statement
 //	-- args --             its bind parameters, `$n = "json string"`
 //	-- count-sql --        the EXPLAIN of a planned or estimated count
 //	-- count-args --
-//	-- flags --            plan, singular, void, count=...
+//	-- flags --            plan, checks, void, count=..., read-write, handler=...
 //	-- error --            instead of the above: status, then the error body
 //
 // Sections after options are generated with -update.
@@ -102,73 +102,78 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// runGolden runs the request through the stages as the handler does and
-// renders the outcome as sections.
+// runGolden runs the request through the handler's own stages (prepare:
+// parse, plan, query) and renders the outcome as sections.
 func runGolden(t *testing.T, g golden, cache *sc.SchemaCache) ([]section, query.Query, *pgrsterr.Error) {
 	t.Helper()
-	r, body := buildRequest(t, g.get("request"))
-	opts, planEnabled := parseOptions(t, g.get("options"))
-	q, perr := pipeline(t, r, body, cache, opts, planEnabled)
+	r := buildRequest(t, g.get("request"))
+	cfg := parseOptions(t, g.get("options"))
+	h := New(cfg, nil, nil, nil)
+	a, q, perr := h.prepare(r.Context(), r, cache, plan.Env{Config: cfg, Role: cfg.DBAnonRole}, nil)
 	if perr != nil {
 		return []section{{"error", strconv.Itoa(perr.Status) + "\n" + string(perr.Body())}}, q, perr
+	}
+	if q.Scan == query.ScanNone || q.Scan == query.ScanAccess {
+		t.Fatalf("%s %s builds no request statement; not a golden case", r.Method, r.URL)
 	}
 	out := []section{{"sql", q.Main.SQL}, {"args", renderArgs(t, q.Main.Args)}}
 	if q.CountPlan != nil {
 		out = append(out, section{"count-sql", q.CountPlan.SQL}, section{"count-args", renderArgs(t, q.CountPlan.Args)})
 	}
-	var flags []string
-	if q.Plan {
-		flags = append(flags, "plan")
-	}
-	if q.Singular {
-		flags = append(flags, "singular")
-	}
-	if q.Void {
-		flags = append(flags, "void")
-	}
-	if q.Count != "" {
-		flags = append(flags, "count="+q.Count)
-	}
-	if q.MaxRows != 0 {
-		flags = append(flags, "max-rows="+strconv.Itoa(q.MaxRows))
-	}
-	if len(flags) > 0 {
-		out = append(out, section{"flags", strings.Join(flags, " ")})
+	if f := flags(a, q); f != "" {
+		out = append(out, section{"flags", f})
 	}
 	return out, q, nil
 }
 
-// pipeline mirrors app.Handler: parse, the handler's method checks, plan,
-// negotiation, strict preferences, then the statement. OPTIONS and the
-// root build no statement of this package, so they are no golden cases.
-func pipeline(t *testing.T, r *http.Request, body []byte, cache *sc.SchemaCache, opts plan.Options, planEnabled bool) (query.Query, *pgrsterr.Error) {
-	t.Helper()
-	req, err := apirequest.Parse(r, body, goldenSchemas)
-	if err != nil {
-		return query.Query{}, err
+// flags renders what the statements alone do not show: EXPLAIN output,
+// the checks before the transaction ends, a void result, the count, the
+// read-only or read-write transaction of writes and calls, and a custom
+// media type handler.
+func flags(a *plan.Action, q query.Query) string {
+	var f []string
+	if q.Scan == query.ScanPlan {
+		f = append(f, "plan")
 	}
-	switch {
-	case req.Method == http.MethodOptions || req.Kind == apirequest.TargetRoot:
-		t.Fatalf("%s %s is answered without a query; not a golden case", r.Method, r.URL)
-	case req.Kind == apirequest.TargetRelation && req.Method != http.MethodGet && req.Method != http.MethodHead:
-		return query.Query{}, pgrsterr.UnsupportedMethod(req.Method)
+	c := a.Checks
+	if c.Singular {
+		f = append(f, "singular")
 	}
-	p, err := plan.New(req, cache, opts)
-	if err != nil {
-		return query.Query{}, err
+	if c.PutRow {
+		f = append(f, "put-row")
 	}
-	media, err := apirequest.Negotiate(req.Accept, planEnabled)
-	if err != nil {
-		return query.Query{}, err
+	if c.MaxAffected != nil {
+		f = append(f, "max-affected="+strconv.FormatInt(*c.MaxAffected, 10))
 	}
-	if req.Preferences.Strict() && len(req.Preferences.Invalid) > 0 {
-		return query.Query{}, pgrsterr.InvalidPreferences(req.Preferences.Invalid)
+	if c.Limit != nil {
+		f = append(f, "limit="+strconv.FormatInt(*c.Limit, 10))
 	}
-	out := query.Output{Media: media, Head: req.Method == http.MethodHead, Count: req.Preferences.Count, MaxRows: opts.MaxRows}
-	if p.Call != nil {
-		return query.Call(p.Call, out)
+	if q.Void {
+		f = append(f, "void")
 	}
-	return query.Read(p.Read, out)
+	if q.Count != "" {
+		f = append(f, "count="+q.Count)
+	}
+	if q.MaxRows != 0 {
+		f = append(f, "max-rows="+strconv.Itoa(q.MaxRows))
+	}
+	if a.Kind == plan.ActionMutate || (a.Kind == plan.ActionCall && !a.Tx.ReadOnly) {
+		f = append(f, "read-write")
+	}
+	if a.Tx.Rollback {
+		f = append(f, "rollback")
+	}
+	if hd := a.Media.Handler; hd != nil {
+		name := hd.Aggregate.Name
+		if name == "" {
+			name = hd.Target.Name // a function handler
+		}
+		f = append(f, "handler="+name)
+	}
+	if q.BinaryBody {
+		f = append(f, "binary")
+	}
+	return strings.Join(f, " ")
 }
 
 // checkBound asserts that every marker value of the request is a bind
@@ -263,7 +268,7 @@ func renderArgs(t *testing.T, args []any) string {
 
 // buildRequest reads the request section: the request line, headers, and
 // after a blank line the body.
-func buildRequest(t *testing.T, text string) (*http.Request, []byte) {
+func buildRequest(t *testing.T, text string) *http.Request {
 	t.Helper()
 	head, body, _ := strings.Cut(text, "\n\n")
 	lines := strings.Split(head, "\n")
@@ -271,7 +276,7 @@ func buildRequest(t *testing.T, text string) (*http.Request, []byte) {
 	if !ok {
 		t.Fatalf("bad request line %q", lines[0])
 	}
-	r := httptest.NewRequest(method, target, nil)
+	r := httptest.NewRequest(method, target, strings.NewReader(body))
 	for _, l := range lines[1:] {
 		k, v, ok := strings.Cut(l, ":")
 		if !ok {
@@ -279,31 +284,38 @@ func buildRequest(t *testing.T, text string) (*http.Request, []byte) {
 		}
 		r.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
-	return r, []byte(body)
+	return r
 }
 
-func parseOptions(t *testing.T, text string) (plan.Options, bool) {
+// parseOptions is the configuration of a case: db-schemas "api,extra",
+// aggregates on, and the options of the case (max-rows=N, aggregates=off,
+// plan=on, tx-end=...).
+func parseOptions(t *testing.T, text string) *config.Config {
 	t.Helper()
-	opts := plan.Options{AggregatesEnabled: true}
-	planEnabled := false
+	env := map[string]string{
+		"PGRST_DB_SCHEMAS": strings.Join(goldenSchemas, ","), "PGRST_DB_ANON_ROLE": "web_anon",
+		"PGRST_DB_AGGREGATES_ENABLED": "true",
+	}
 	for _, f := range strings.Fields(text) {
 		k, v, _ := strings.Cut(f, "=")
 		switch k {
 		case "max-rows":
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				t.Fatalf("bad option %q", f)
-			}
-			opts.MaxRows = n
+			env["PGRST_DB_MAX_ROWS"] = v
 		case "aggregates":
-			opts.AggregatesEnabled = v == "on"
+			env["PGRST_DB_AGGREGATES_ENABLED"] = strconv.FormatBool(v == "on")
 		case "plan":
-			planEnabled = v == "on"
+			env["PGRST_DB_PLAN_ENABLED"] = strconv.FormatBool(v == "on")
+		case "tx-end":
+			env["PGRST_DB_TX_END"] = v
 		default:
 			t.Fatalf("unknown option %q", f)
 		}
 	}
-	return opts, planEnabled
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("options %q: %v", text, err)
+	}
+	return cfg
 }
 
 type section struct{ name, body string }
@@ -547,6 +559,11 @@ func fixtureCache() *sc.SchemaCache {
 	)
 	sort.SliceStable(rels, func(i, j int) bool { return rels[i].Table.Name < rels[j].Table.Name })
 	c.Relationships = rels
+	c.MediaHandlers = []sc.MediaHandler{
+		{Media: "text/csv", Target: api("tags"), Aggregate: api("tags_csv_agg")},
+		{Media: "text/plain", Aggregate: api("plain_agg")},
+		{Media: "application/vnd.twkb", Target: api("greet"), Binary: true},
+	}
 	c.Index()
 	return c
 }

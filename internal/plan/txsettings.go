@@ -1,0 +1,127 @@
+package plan
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+)
+
+// TxSettings are the transaction-scoped settings of a request, applied with
+// set_config(..., true) as PostgREST's pre-query does.
+type TxSettings struct {
+	// Role is the role the statement runs as (SET LOCAL ROLE).
+	Role string
+	// RoleSettings are the role's own settings (ALTER ROLE ... SET), applied
+	// before the role as PostgREST does (#3045).
+	RoleSettings map[string]string
+	// SearchPath is the request schema followed by db-extra-search-path.
+	SearchPath []string
+	// Method and Path are exposed as request.method and request.path.
+	Method, Path string
+	// Claims, Headers and Cookies are JSON objects exposed as
+	// request.jwt.claims, request.headers (lower-case names) and
+	// request.cookies, as PostgREST does.
+	Claims, Headers, Cookies string
+	// Timezone is the `Prefer: timezone=` zone, already checked against
+	// pg_timezone_names; "" leaves the session's.
+	Timezone string
+	// PreRequest is the statement calling db-pre-request, run after the
+	// settings; "" for none.
+	PreRequest string
+	// ReadOnly runs the transaction READ ONLY.
+	ReadOnly bool
+	// IsolationLevel is the transaction's isolation level, lower-case
+	// ("read committed", "repeatable read", "serializable"; "" or any
+	// other value is read committed): a routine's own
+	// default_transaction_isolation, else the role's, as PostgREST.
+	IsolationLevel string
+	// Rollback ends the transaction with ROLLBACK instead of COMMIT
+	// (db-tx-end), after the response has been read.
+	Rollback bool
+	// FuncSettings are a routine's hoisted settings (db-hoisted-tx-settings),
+	// applied after the role's so they win.
+	FuncSettings []schemacache.Setting
+	// AppSettings are the app.settings.* of the configuration, applied last.
+	AppSettings map[string]string
+}
+
+// txSettings are the transaction-scoped settings of a read, call or
+// write: its role and the role's settings and isolation level, the
+// selected schema followed by db-extra-search-path, request.method /
+// request.path, the request's headers, cookies and claims, the honoured
+// timezone, db-pre-request, app.settings.* and how the transaction ends
+// under db-tx-end.
+func txSettings(req *apirequest.Request, prefs apirequest.Preferences, env Env) TxSettings {
+	cfg := env.Config
+	rollback, _ := cfg.TxEnd(req.Preferences.Tx)
+	claims := env.Claims
+	if claims == "" {
+		claims = anonClaims(env.Role)
+	}
+	return TxSettings{
+		Rollback:       rollback,
+		Role:           env.Role,
+		RoleSettings:   env.RoleSettings.Settings,
+		IsolationLevel: env.RoleSettings.IsolationLevel,
+		SearchPath:     searchPath(req.Schema, cfg.DBExtraSearchPath),
+		Method:         req.Method,
+		Path:           req.Path,
+		Claims:         claims,
+		Headers:        headersJSON(req.Headers),
+		Cookies:        cookiesJSON(req.Headers["cookie"]),
+		Timezone:       prefs.Timezone,
+		PreRequest:     cfg.PreRequestSQL(),
+		AppSettings:    cfg.AppSettings,
+	}
+}
+
+// searchPath is the request's schema followed by db-extra-search-path.
+func searchPath(schema string, extra []string) []string {
+	return append([]string{schema}, extra...)
+}
+
+// anonClaims is request.jwt.claims of a request without a JWT: PostgREST
+// inserts the role it runs as into the (empty) claims.
+func anonClaims(role string) string {
+	b, _ := json.Marshal(role)
+	return `{"role":` + string(b) + "}"
+}
+
+// headersJSON is request.headers: the request headers with lower-case
+// names, without the cookie header (request.cookies has the cookies), as
+// PostgREST sets it.
+func headersJSON(h map[string]string) string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if k != "cookie" {
+			out[k] = v
+		}
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+// cookiesJSON is request.cookies: the cookies of a Cookie header as a
+// JSON object of name to value; malformed pairs are skipped.
+func cookiesJSON(header string) string {
+	if header == "" {
+		return "{}"
+	}
+	out := map[string]string{}
+	// Pair by pair, so one malformed cookie does not hide the others
+	// (http.ParseCookie rejects the whole line).
+	for _, part := range strings.Split(header, ";") {
+		cs, err := http.ParseCookie(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		for _, c := range cs {
+			out[c.Name] = c.Value
+		}
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
