@@ -1,6 +1,3 @@
-// Package apirequest turns an HTTP request into a Request: the target, the
-// select tree, filters, order and paging, and RPC arguments. It mirrors
-// PostgREST's ApiRequest stage: pure parsing, no schema cache access.
 package apirequest
 
 import "encoding/json"

@@ -1,0 +1,3 @@
+// Package response turns a query result or an error into the HTTP
+// response PostgREST would send: status, headers and body.
+package response
