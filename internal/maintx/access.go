@@ -19,7 +19,7 @@ import (
 func readAccess(ctx context.Context, db Pool, s plan.TxSettings, st query.Statement, privileges bool) (*openapi.Access, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
-		return nil, dbError(err)
+		return nil, dbError(err, s.Authenticated)
 	}
 	defer conn.Release()
 
@@ -32,7 +32,7 @@ func readAccess(ctx context.Context, db Pool, s plan.TxSettings, st query.Statem
 	batch.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		rollback(ctx, conn)
-		return nil, dbError(err)
+		return nil, dbError(err, s.Authenticated)
 	}
 	return out, nil
 }

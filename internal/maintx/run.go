@@ -84,7 +84,7 @@ func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, 
 func Execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, checks plan.Checks) (*Result, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
-		return nil, dbError(err)
+		return nil, dbError(err, s.Authenticated)
 	}
 	defer conn.Release()
 
@@ -129,7 +129,7 @@ func Execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 	}
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		rollback(ctx, conn)
-		return nil, dbError(err)
+		return nil, dbError(err, s.Authenticated)
 	}
 	if checked {
 		failed := check(checks, &res)
@@ -139,7 +139,7 @@ func Execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 		}
 		if _, err := conn.Exec(ctx, end); err != nil {
 			rollback(ctx, conn)
-			return nil, dbError(err)
+			return nil, dbError(err, s.Authenticated)
 		}
 		if failed != nil {
 			return nil, failed
@@ -226,10 +226,13 @@ func rollback(ctx context.Context, conn *pgxpool.Conn) {
 	}
 }
 
-func dbError(err error) *pgrsterr.Error {
+// dbError maps a failure of the transaction: PostgreSQL errors as
+// pgrsterr.FromPg (authenticated decides 401 or 403 for 42501), anything
+// else as a connection error.
+func dbError(err error, authenticated bool) *pgrsterr.Error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return pgrsterr.FromPg(pe, false)
+		return pgrsterr.FromPg(pe, authenticated)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return pgrsterr.ConnectionError("the request was cancelled or timed out")

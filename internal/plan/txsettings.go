@@ -46,6 +46,9 @@ type TxSettings struct {
 	FuncSettings []schemacache.Setting
 	// AppSettings are the app.settings.* of the configuration, applied last.
 	AppSettings map[string]string
+	// Authenticated is true when Role is not the anon role, as PostgREST
+	// means it: a 42501 insufficient_privilege is then 403, not 401.
+	Authenticated bool
 }
 
 // txSettings are the transaction-scoped settings of a read, call or
@@ -75,6 +78,7 @@ func txSettings(req *apirequest.Request, prefs apirequest.Preferences, env Env) 
 		Timezone:       prefs.Timezone,
 		PreRequest:     cfg.PreRequestSQL(),
 		AppSettings:    cfg.AppSettings,
+		Authenticated:  env.Role != cfg.DBAnonRole,
 	}
 }
 
