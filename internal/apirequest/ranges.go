@@ -69,7 +69,8 @@ func applyRange(req *Request, h http.Header) *pgrsterr.Error {
 		req.Offset = &lo
 	}
 	req.Limit = nil
-	if !top.unbounded {
+	// A range of 2^63 rows or more is no limit: its count overflows int64.
+	if !top.unbounded && top.hi-top.lo < math.MaxInt64 {
 		n := top.hi - top.lo + 1
 		req.Limit = &n
 	}

@@ -6,9 +6,11 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -57,11 +59,23 @@ func New(cfg *config.Config, cache CacheSource, db maintx.Pool, logger *slog.Log
 	return &Handler{cfg: cfg, cache: cache, db: db, logger: logger}
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. A panic in a stage is recovered into
+// a 500 PGRSTX00 naming the request id, and logged with its stack, so one
+// request never takes the process (or the Lambda container) down.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var resp *response.Response
 	var version int64
+	defer func() {
+		if p := recover(); p != nil {
+			id := requestID(r)
+			h.logger.Error("panic serving a request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			resp = response.Error(pgrsterr.Internal("request id " + id))
+			corsHeaders(r, resp.Headers)
+			resp.Write(w)
+		}
+	}()
 	if preflight(r) {
 		// Answered by the CORS policy before anything else, as in PostgREST.
 		resp = &response.Response{Status: http.StatusOK, Headers: http.Header{}}
