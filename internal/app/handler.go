@@ -108,14 +108,14 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	env.RoleSettings = snap.RoleSettings[env.Role]
 	a, q, perr := h.prepare(ctx, r, snap.Cache, env, t)
 	if perr != nil {
-		return t.done(response.Error(perr)), version
+		return t.done(h.errorResponse(r, perr)), version
 	}
 	res, perr := maintx.Run(ctx, h.db, a, q)
 	if a.Kind != plan.ActionInfo {
 		t.mark("transaction")
 	}
 	if perr != nil {
-		return t.done(response.Error(perr)), version
+		return t.done(h.errorResponse(r, perr)), version
 	}
 	resp := response.New(a, res)
 	t.mark("response")
@@ -160,6 +160,16 @@ func build(req *apirequest.Request, sc *schemacache.SchemaCache, env plan.Env, t
 		return nil, query.Query{}, perr
 	}
 	return a, q, nil
+}
+
+// errorResponse is the response for perr; a failure with an underlying
+// cause (a driver error) is logged with it, since the response never
+// carries it.
+func (h *Handler) errorResponse(r *http.Request, perr *pgrsterr.Error) *response.Response {
+	if perr.Cause != nil {
+		h.logger.Error("request failed", "request_id", requestID(r), "code", perr.Code, "error", perr.Cause.Error())
+	}
+	return response.Error(perr)
 }
 
 // configFor returns the effective configuration for a snapshot version:

@@ -227,17 +227,23 @@ func rollback(ctx context.Context, conn *pgxpool.Conn) {
 }
 
 // dbError maps a failure of the transaction: PostgreSQL errors as
-// pgrsterr.FromPg (authenticated decides 401 or 403 for 42501), anything
-// else as a connection error.
+// pgrsterr.FromPg (authenticated decides 401 or 403 for 42501); failing to
+// connect as PGRST000 and any other driver failure as PGRST001, with
+// details that name no user, database, host or port (the driver's error is
+// kept as the cause, for the log).
 func dbError(err error, authenticated bool) *pgrsterr.Error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pgrsterr.FromPg(pe, authenticated)
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return pgrsterr.ConnectionError("the request was cancelled or timed out")
+	var ce *pgconn.ConnectError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		return pgrsterr.ConnectionError("the request was cancelled or timed out", err)
+	case errors.As(err, &ce):
+		return pgrsterr.ConnectionError("could not connect to the database", err)
 	}
-	return pgrsterr.ConnectionError(err.Error())
+	return pgrsterr.ClientError(err)
 }
 
 // beginBatch starts a request's pipelined batch: BEGIN (READ ONLY when

@@ -1,7 +1,13 @@
 package maintx
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 )
@@ -62,6 +68,40 @@ func TestCheckOrder(t *testing.T) {
 			t.Errorf("%+v with %d rows: %v", c.checks, c.rows, err)
 		case c.code != "" && (err == nil || err.Code != c.code):
 			t.Errorf("%+v with %d rows: %v, want %s", c.checks, c.rows, err, c.code)
+		}
+	}
+}
+
+// TestDBErrorLeaksNothing: failing to connect is PGRST000 and any other
+// driver failure PGRST001, both 503 with a non-zero Retry-After, and the
+// body names no user, database, host or port; the driver's error stays
+// the cause, for the log.
+func TestDBErrorLeaksNothing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := pgconn.Connect(ctx, "postgres://secretuser:pw@127.0.0.1:1/secretdb?connect_timeout=2")
+	if err == nil {
+		t.Fatal("connected to port 1")
+	}
+	for _, c := range []struct {
+		err  error
+		code string
+	}{
+		{err, "PGRST000"},
+		{fmt.Errorf("read tcp 10.1.2.3:5432: connection reset by secretuser"), "PGRST001"},
+	} {
+		e := dbError(c.err, false)
+		body := string(e.Body())
+		if e.Code != c.code || e.Status != 503 || e.Headers["Retry-After"] == "" || e.Headers["Retry-After"] == "0" {
+			t.Errorf("%v: %d %s %v", c.err, e.Status, body, e.Headers)
+		}
+		for _, secret := range []string{"secretuser", "secretdb", "127.0.0.1", "10.1.2.3", "5432", ":1"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("body %s names %q", body, secret)
+			}
+		}
+		if e.Cause != c.err {
+			t.Errorf("cause %v", e.Cause)
 		}
 	}
 }

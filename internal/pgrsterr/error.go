@@ -18,7 +18,14 @@ type Error struct {
 	Hint    any
 	// Headers are extra response headers the error requires (Retry-After, WWW-Authenticate).
 	Headers map[string]string
+	// Cause is the underlying failure, for the server's log only: it is
+	// never part of the response. nil for most errors.
+	Cause error
 }
+
+// retryAfter is the Retry-After of a 503, in seconds: never 0, so
+// clients that honour it do not retry in a tight loop.
+const retryAfter = "1"
 
 // Error implements error with "CODE: message".
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -104,15 +111,28 @@ func InvalidPath() *Error {
 // schema cache. Retrying.").
 func SchemaCacheEmpty() *Error {
 	e := newErr(503, "PGRST002", "Could not query the database for the schema cache. Retrying.", nil, nil)
-	e.Headers = map[string]string{"Retry-After": "0"}
+	e.Headers = map[string]string{"Retry-After": retryAfter}
 	return e
 }
 
 // ConnectionError is PGRST000 (503): the database could not be reached.
-// details carries the driver's message (never a DSN).
-func ConnectionError(details string) *Error {
+// details says what failed in words of its own, never the driver's
+// message, which names the user, database, host and port; cause is kept
+// for the log.
+func ConnectionError(details string, cause error) *Error {
 	e := newErr(503, "PGRST000", "Database connection error.", details, nil)
-	e.Headers = map[string]string{"Retry-After": "0"}
+	e.Headers = map[string]string{"Retry-After": retryAfter}
+	e.Cause = cause
+	return e
+}
+
+// ClientError is PGRST001 (503): the connection failed while a request
+// ran (closed, reset, a protocol error), as PostgREST's "Database client
+// error". cause is kept for the log, never sent.
+func ClientError(cause error) *Error {
+	e := newErr(503, "PGRST001", "Database client error. Retrying the connection.", nil, nil)
+	e.Headers = map[string]string{"Retry-After": retryAfter}
+	e.Cause = cause
 	return e
 }
 

@@ -24,7 +24,7 @@ func FromPg(pe *pgconn.PgError, authenticated bool) *Error {
 	}
 	switch {
 	case e.Status == 503:
-		e.Headers = map[string]string{"Retry-After": "0"}
+		e.Headers = map[string]string{"Retry-After": retryAfter}
 	case e.Status == 401:
 		e.Headers = map[string]string{"WWW-Authenticate": "Bearer"}
 	}
