@@ -99,7 +99,7 @@ CREATE FUNCTION api.request_context() RETURNS json LANGUAGE sql STABLE AS $$
     'method', current_setting('request.method'), 'path', current_setting('request.path')) $$;
 GRANT EXECUTE ON FUNCTION api.request_context() TO web_anon;`, nil)
 	invokeCase(t, e, lambdaCase{"apigw-v2-get-rpc-cookies.json", 200,
-		`{"cookies":{"session":"abc123","theme":"dark"},"forwarded_for":"1.2.3.4","method":"GET","path":"/rpc/request_context"}`})
+		`{"cookies":{"session":"abc123","theme":"dark"},"forwarded_for":"1.2.3.4, 5.6.7.8","method":"GET","path":"/rpc/request_context"}`})
 }
 
 // invokeCase feeds the payload of c to e's Invoker and checks the answer.

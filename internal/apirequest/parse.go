@@ -149,19 +149,23 @@ func checkMethod(kind TargetKind, m string) *pgrsterr.Error {
 	return pgrsterr.UnsupportedMethod(m)
 }
 
-// lowerHeaders keeps the first value of each header under a lower-case
-// name; the cookie headers are joined into one.
+// lowerHeaders gives each header one value under its lower-case name:
+// repeated headers are ", "-joined as HTTP combines them (RFC 9110 §5.3),
+// which also restores a value API Gateway's adapter split at its commas
+// (`X-Forwarded-For: a, b`); cookie headers are "; "-joined. The adapter's
+// own X-GoLambdaProxy-* headers, which carry the event's request context,
+// are not the client's and are left out.
 func lowerHeaders(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
 		switch {
-		case len(v) == 0:
+		case len(v) == 0 || strings.HasPrefix(k, "X-Golambdaproxy-"):
 		case k == "Cookie":
 			// HTTP/2 clients and API Gateway HTTP API events send one
 			// header per cookie; as one header they are "; "-joined.
 			out["cookie"] = strings.Join(v, "; ")
 		default:
-			out[strings.ToLower(k)] = v[0]
+			out[strings.ToLower(k)] = strings.Join(v, ", ")
 		}
 	}
 	return out

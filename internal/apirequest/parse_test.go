@@ -119,12 +119,20 @@ func TestHeaders(t *testing.T) {
 	r.Header.Add("X-Custom", "one")
 	r.Header.Add("X-Custom", "two")
 	r.Header.Set("Prefer", "count=exact")
+	// How the API Gateway adapter hands over `X-Forwarded-For: a, b`.
+	r.Header.Add("X-Forwarded-For", "1.2.3.4")
+	r.Header.Add("X-Forwarded-For", "5.6.7.8")
+	r.Header.Set("X-GoLambdaProxy-ApiGw-Context", `{"requestId":"x"}`)
 	req, err := Parse(r, nil, testSchemas)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if req.Headers["x-custom"] != "one" || req.Headers["prefer"] != "count=exact" {
+	if req.Headers["x-custom"] != "one, two" || req.Headers["prefer"] != "count=exact" ||
+		req.Headers["x-forwarded-for"] != "1.2.3.4, 5.6.7.8" {
 		t.Errorf("headers %v", req.Headers)
+	}
+	if _, ok := req.Headers["x-golambdaproxy-apigw-context"]; ok {
+		t.Errorf("the adapter's context header reached request.headers: %v", req.Headers)
 	}
 }
 

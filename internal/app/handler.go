@@ -30,8 +30,9 @@ type CacheSource interface {
 	Current(ctx context.Context) (*schemacache.Snapshot, int64, error)
 }
 
-// maxBodyBytes bounds the request body read into memory (API Gateway's own
-// limit is 10 MB).
+// maxBodyBytes bounds the request body read into memory, 10 MiB (API
+// Gateway's own limit is 10 MB, a Lambda invocation's 6 MB): a longer body
+// is refused whole with 413, never truncated.
 const maxBodyBytes = 10 << 20
 
 // Handler serves the PostgREST API.
@@ -126,10 +127,14 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 // and query. The zone names are read only for a request that names a zone.
 func (h *Handler) prepare(ctx context.Context, r *http.Request, sc *schemacache.SchemaCache, env plan.Env,
 	t *timing) (*plan.Action, query.Query, *pgrsterr.Error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
-	if err != nil {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	switch {
+	case err != nil:
 		t.mark("parse")
 		return nil, query.Query{}, pgrsterr.InvalidBody("Could not read the request body")
+	case len(body) > maxBodyBytes:
+		t.mark("parse")
+		return nil, query.Query{}, pgrsterr.BodyTooLarge(maxBodyBytes)
 	}
 	req, perr := apirequest.Parse(r, body, env.Config.DBSchemas)
 	t.mark("parse")

@@ -43,3 +43,35 @@ func TestPanicIsRecovered(t *testing.T) {
 		t.Fatalf("log %s", logs.String())
 	}
 }
+
+// staticCache serves one snapshot.
+type staticCache struct{ snap *schemacache.Snapshot }
+
+func (c staticCache) Current(context.Context) (*schemacache.Snapshot, int64, error) {
+	return c.snap, 1, nil
+}
+
+// TestBodyLimit: a body of exactly the limit is read (and parsed), one byte
+// more is refused whole with 413, before planning.
+func TestBodyLimit(t *testing.T) {
+	cfg := &config.Config{DBSchemas: []string{"api"}, DBAnonRole: "anon"}
+	h := New(cfg, staticCache{&schemacache.Snapshot{Cache: &schemacache.SchemaCache{}}}, nil, nil)
+	for _, c := range []struct {
+		size   int
+		status int
+		code   string
+	}{
+		{maxBodyBytes, 400, "PGRST102"}, // read whole: not JSON
+		{maxBodyBytes + 1, 413, "PGRST102"},
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", "/books", strings.NewReader(strings.Repeat("x", c.size)))
+		r.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(w, r)
+		var body struct{ Code, Message string }
+		_ = json.Unmarshal(w.Body.Bytes(), &body)
+		if w.Code != c.status || body.Code != c.code || (c.status == 413) != (body.Message == "Request body too large") {
+			t.Errorf("%d bytes: %d %s", c.size, w.Code, w.Body)
+		}
+	}
+}

@@ -89,6 +89,13 @@ func InvalidBody(message string) *Error {
 	return newErr(400, "PGRST102", message, nil, nil)
 }
 
+// BodyTooLarge is PGRST102 with status 413: the request body is longer
+// than limit bytes. The body is refused whole, never truncated.
+func BodyTooLarge(limit int) *Error {
+	return newErr(413, "PGRST102", "Request body too large",
+		fmt.Sprintf("The request body exceeds the limit of %d bytes", limit), nil)
+}
+
 // UnacceptableSchema is PGRST106 (406): a profile header names a schema
 // outside db-schemas. The message follows the seed documents (PostgREST
 // ≤ 13.0.6 wording): "The schema must be one of the following: a, b".
