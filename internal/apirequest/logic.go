@@ -110,9 +110,8 @@ func (p *logicParser) list(t *LogicTree) bool {
 
 // node parses a nested tree or a single condition.
 func (p *logicParser) node() (LogicNode, bool) {
-	rest := string(p.in[p.pos:])
 	for _, prefix := range []string{"not.and(", "not.or(", "and(", "or("} {
-		if strings.HasPrefix(rest, prefix) {
+		if hasPrefixAt(p.in, p.pos, prefix) {
 			sub := &LogicTree{Negate: strings.HasPrefix(prefix, "not."), Op: strings.TrimSuffix(strings.TrimPrefix(prefix, "not."), "(")}
 			p.pos += len([]rune(prefix)) - 1
 			if !p.list(sub) {

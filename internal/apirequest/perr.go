@@ -172,6 +172,18 @@ func matchPrefix(in []rune, pos int, kw string) (bool, string) {
 	return true, ""
 }
 
+// hasPrefixAt reports whether in[pos:] starts with prefix, without
+// copying the rest of the input (which made parsing quadratic).
+func hasPrefixAt(in []rune, pos int, prefix string) bool {
+	for _, r := range prefix {
+		if pos >= len(in) || in[pos] != r {
+			return false
+		}
+		pos++
+	}
+	return true
+}
+
 // hsShow renders s like Haskell's `show` for strings, which PostgREST uses
 // in its messages: non-ASCII and control characters become decimal escapes.
 func hsShow(s string) string {

@@ -74,7 +74,7 @@ func (p *selParser) forest(i int, nested bool) ([]SelectItem, int, *pgrsterr.Err
 // the item, for error messages about what follows it.
 func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	in := p.in
-	if strings.HasPrefix(string(in[i:]), "...") {
+	if hasPrefixAt(in, i, "...") {
 		it, j, ok, err := p.relation(i + 3)
 		if err != nil {
 			return SelectItem{}, 0, nil, err
@@ -99,7 +99,7 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	}
 	alias, j := p.alias(i)
 	f := &failure{}
-	if strings.HasPrefix(string(in[j:]), "count()") {
+	if hasPrefixAt(in, j, "count()") {
 		it := SelectItem{Alias: alias, Aggregate: "count"}
 		k := j + len("count()")
 		if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
@@ -174,7 +174,7 @@ var aggregates = []string{"avg", "count", "max", "min", "sum"}
 // aggregate parses `agg()` at i (after a column's `.`).
 func aggregate(in []rune, i int, f *failure) (string, int, bool) {
 	for _, a := range aggregates {
-		if strings.HasPrefix(string(in[i:]), a+"()") {
+		if hasPrefixAt(in, i, a+"()") {
 			return a, i + len(a) + 2, true
 		}
 	}

@@ -137,6 +137,9 @@ func (h *Handler) prepare(ctx context.Context, r *http.Request, sc *schemacache.
 		return nil, query.Query{}, pgrsterr.BodyTooLarge(maxBodyBytes)
 	}
 	req, perr := apirequest.Parse(r, body, env.Config.DBSchemas)
+	if perr == nil {
+		perr = apirequest.CheckLimits(req, apirequest.Limits(env.Config.Limits))
+	}
 	t.mark("parse")
 	if perr != nil {
 		return nil, query.Query{}, perr

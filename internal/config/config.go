@@ -108,6 +108,8 @@ type Config struct {
 	// variable becomes the transaction setting app.settings.<name>
 	// (lower-case) of every request; see [FromEnviron].
 	AppSettings map[string]string
+	// Limits bound what one request may ask for (PGRST_LIMIT_*).
+	Limits Limits
 	// DBSettings holds every whitelisted in-database setting last applied by
 	// [Config.WithDBSettings], keyed without the "pgrst." prefix (for example
 	// "jwt_secret"); nil when none were applied.
@@ -189,6 +191,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	}
 	errs = append(errs, c.readInDBKeys(getenv)...)
 	errs = append(errs, c.readCacheKeys(getenv)...)
+	errs = append(errs, c.readLimitKeys(getenv)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}

@@ -1,6 +1,8 @@
 package query
 
 import (
+	"fmt"
+
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
@@ -64,15 +66,30 @@ const (
 // cannot take).
 func Build(a *plan.Action) (Query, *pgrsterr.Error) {
 	out := Output{Media: a.Media.Type, Head: a.Head, Count: a.Count, MaxRows: a.MaxRows, Handler: a.Media.Handler}
+	var (
+		q   Query
+		err *pgrsterr.Error
+	)
 	switch a.Kind {
 	case plan.ActionRead:
-		return Read(a.Read, out)
+		q, err = Read(a.Read, out)
 	case plan.ActionCall:
-		return Call(a.Call, out)
+		q, err = Call(a.Call, out)
 	case plan.ActionMutate:
-		return Mutate(a.Mutate, out)
+		q, err = Mutate(a.Mutate, out)
 	case plan.ActionInspect:
 		return Query{Scan: ScanAccess, Main: OpenAPIAccess(a.Inspect.Schema, a.Inspect.Privileges)}, nil
+	default:
+		return Query{Scan: ScanNone}, nil
 	}
-	return Query{Scan: ScanNone}, nil
+	if err == nil && len(q.Main.Args) > MaxParams {
+		// PostgreSQL's protocol numbers parameters with 16 bits.
+		return Query{}, pgrsterr.ParseError("The request exceeds a limit",
+			fmt.Sprintf("The number of values is %d; one statement takes at most %d", len(q.Main.Args), MaxParams))
+	}
+	return q, err
 }
+
+// MaxParams is the most bind parameters one statement may have: the
+// extended query protocol counts them in 16 bits.
+const MaxParams = 65535
