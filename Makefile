@@ -46,7 +46,9 @@ test: ## go vet + all tests (needs PostgreSQL, Redis and Node.js, installs them)
 	echo "go test -count=1 -timeout $(TEST_TIMEOUT) ./..."; \
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...; \
 	echo "go test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./internal/apirequest"; \
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./internal/apirequest
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./internal/apirequest; \
+	echo "go test -run '^$$' -fuzz FuzzHandler -fuzztime 20s -parallel 1 ./tests"; \
+	$(GO) test -run '^$$' -fuzz FuzzHandler -fuzztime 20s -parallel 1 ./tests
 
 vet: ## go vet ./...
 	$(GO) vet ./...

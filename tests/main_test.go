@@ -59,7 +59,7 @@ func TestMain(m *testing.M) {
 
 // env is one test's stack: its own database, key prefix, worker and API.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *pgx.Conn
 	api   *httptest.Server
 	stack *localdev.Stack
@@ -72,7 +72,7 @@ type env struct {
 
 // newEnv creates a database with schema api (setup SQL run before the
 // worker starts), starts the stack on it and waits for the startup build.
-func newEnv(t *testing.T, setupSQL string, tweak func(*config.Config)) *env {
+func newEnv(t testing.TB, setupSQL string, tweak func(*config.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, vars := newDatabase(t, setupSQL)
@@ -133,7 +133,7 @@ func (e *env) rebuilds() []listenerworker.Rebuild {
 	return append([]listenerworker.Rebuild(nil), e.builds...)
 }
 
-func mustExec(t *testing.T, db *pgx.Conn, sql string) {
+func mustExec(t testing.TB, db *pgx.Conn, sql string) {
 	t.Helper()
 	if _, err := db.Exec(context.Background(), sql); err != nil {
 		if len(sql) > 200 {
@@ -220,7 +220,7 @@ func wantError(t *testing.T, r response, status int, code, message, details, hin
 // newDatabase creates a database with schema api (setupSQL run after it),
 // without starting anything on it. It returns a superuser connection and the
 // stack's configuration as environment variables (own key prefix).
-func newDatabase(t *testing.T, setupSQL string) (*pgx.Conn, map[string]string) {
+func newDatabase(t testing.TB, setupSQL string) (*pgx.Conn, map[string]string) {
 	t.Helper()
 	ctx := context.Background()
 	name := fmt.Sprintf("e2e_%d", seq.Add(1))
@@ -245,7 +245,7 @@ func newDatabase(t *testing.T, setupSQL string) (*pgx.Conn, map[string]string) {
 }
 
 // configFrom parses vars, with extra variables overriding them.
-func configFrom(t *testing.T, vars map[string]string, extra ...string) *config.Config {
+func configFrom(t testing.TB, vars map[string]string, extra ...string) *config.Config {
 	t.Helper()
 	all := map[string]string{}
 	for k, v := range vars {

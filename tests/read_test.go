@@ -28,7 +28,7 @@ func sampleEnv(t *testing.T) *env {
 }
 
 // sampleSQL is localdev/sample_schema.sql.
-func sampleSQL(t *testing.T) string {
+func sampleSQL(t testing.TB) string {
 	t.Helper()
 	sql, err := os.ReadFile("../localdev/sample_schema.sql")
 	if err != nil {
