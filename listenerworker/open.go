@@ -12,15 +12,15 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 )
 
 // Open connects a Worker to PostgreSQL (cfg.DBURI): a small pool for the
 // schema cache builds and dedicated connections, with the same settings,
 // for LISTEN. The returned close function releases the pool. Errors are
-// query.Connect's.
+// pgpool.Connect's.
 func Open(ctx context.Context, cfg *config.Config, store *cachestore.Store, logger *slog.Logger) (*Worker, func(), error) {
-	pool, err := query.Connect(ctx, cfg.DBURI, 2)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, 2)
 	if err != nil {
 		return nil, nil, err
 	}

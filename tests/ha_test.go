@@ -19,7 +19,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
@@ -52,7 +52,7 @@ func newHAWorker(t *testing.T, vars map[string]string, id string, ttl time.Durat
 	}
 	cfg := configFrom(t, vars, append([]string{"PGRST_WORKER_ID", id}, extra...)...)
 	ctx := context.Background()
-	pool, err := query.Connect(ctx, cfg.DBURI, 2)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestRedisRestartUnderLoad(t *testing.T) {
 	// Ten warm function containers, each serving one request at a time with
 	// its own Redis client and reader, as Lambda runs them.
 	cfg := configFrom(t, e.vars, "REDIS_URL", r2.URL())
-	pool, err := query.Connect(ctx, cfg.DBURI, 10)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

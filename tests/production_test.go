@@ -21,7 +21,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
@@ -365,7 +365,7 @@ func TestColdFunctionsBuildOnce(t *testing.T) {
 	_, vars := newDatabase(t, `CREATE TABLE api.items (id int); INSERT INTO api.items VALUES (1), (2);`)
 	cfg := configFrom(t, vars)
 	ctx := context.Background()
-	pool, err := query.Connect(ctx, cfg.DBURI, 10)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,8 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/logging"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 )
 
@@ -40,12 +41,12 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 	if cfg.RedisURL == "" {
 		return nil, nil, fmt.Errorf("invalid configuration: REDIS_URL: required by the request function")
 	}
-	logger := app.NewLogger(os.Stderr, cfg.LogLevel)
+	logger := logging.New(os.Stderr, cfg.LogLevel)
 	rdb, err := cachestore.Dial(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	pool, err := query.Connect(ctx, cfg.DBURI, poolSize)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, poolSize)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -24,6 +24,8 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/logging"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
@@ -114,7 +116,7 @@ func newReqStack(b *testing.B) *reqStack {
 	}
 	cfg, cfgRevalidate := cfgFor("0"), cfgFor("1000")
 
-	pool, err := query.Connect(ctx, cfg.DBURI, reqPoolSize)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, reqPoolSize)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -132,7 +134,7 @@ func newReqStack(b *testing.B) *reqStack {
 	// As functions/api: a JSON logger at the configured level (default
 	// error, so no line per request), here writing nowhere.
 	handler := func(cfg *config.Config) *app.Handler {
-		logger := app.NewLogger(io.Discard, cfg.LogLevel)
+		logger := logging.New(io.Discard, cfg.LogLevel)
 		builder := &listenerworker.Builder{Config: cfg, DB: pool, Store: store, WorkerID: "bench", Logger: logger}
 		return app.New(cfg, builder.NewReader(), pool, logger)
 	}
@@ -168,7 +170,7 @@ func builderReader(cfg *config.Config, pool *pgxpool.Pool, store *cachestore.Sto
 	return (&listenerworker.Builder{Config: cfg, DB: pool, Store: store, WorkerID: "bench"}).NewReader()
 }
 
-// baselinePool is a pool like query.Connect's: same size, exec mode.
+// baselinePool is a pool like pgpool.Connect's: same size, exec mode.
 func baselinePool(b *testing.B, uri string) *pgxpool.Pool {
 	b.Helper()
 	pcfg, err := pgxpool.ParseConfig(uri)
