@@ -2,11 +2,7 @@ package listenerworker
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"os"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -28,15 +24,6 @@ func Open(ctx context.Context, cfg *config.Config, store *cachestore.Store, logg
 		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	}
 	return New(cfg, pool, connect, store, logger), pool.Close, nil
-}
-
-// DefaultWorkerID is hostname:pid, the worker id when PGRST_WORKER_ID is unset.
-func DefaultWorkerID() string {
-	host, err := os.Hostname()
-	if err != nil {
-		host = "unknown"
-	}
-	return host + ":" + strconv.Itoa(os.Getpid())
 }
 
 // Serve runs w until ctx is done, with the admin server (/live, /ready,
@@ -67,11 +54,4 @@ func Serve(ctx context.Context, w *Worker, adminAddr string) error {
 		return aerr
 	}
 	return err
-}
-
-// randomToken returns 12 random hex characters.
-func randomToken() string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -73,7 +73,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	s.closers = append(s.closers, apiPool.Close)
 
 	// The request side builds like a cold Lambda function when Redis is empty.
-	builder := &listenerworker.Builder{Config: cfg, DB: apiPool, Store: s.Store, WorkerID: "localdev-api", Logger: logger}
+	builder := &cachestore.Builder{Config: cfg, DB: apiPool, Store: s.Store, WorkerID: "localdev-api", Logger: logger}
 	s.Invoker = app.NewInvoker(app.New(cfg, builder.NewReader(), apiPool, logger))
 	s.HTTP = GatewayHandler(s.Invoker.Invoke)
 	return s, nil

@@ -34,10 +34,10 @@ type haWorker struct {
 	w     *listenerworker.Worker
 	rdb   redis.UniversalClient
 	store *cachestore.Store
-	built chan listenerworker.Rebuild
+	built chan cachestore.Rebuild
 
 	mu     sync.Mutex
-	builds []listenerworker.Rebuild
+	builds []cachestore.Rebuild
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -66,10 +66,10 @@ func newHAWorker(t *testing.T, vars map[string]string, id string, ttl time.Durat
 		return pgx.ConnectConfig(ctx, cc)
 	}
 	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
-	h := &haWorker{t: t, id: id, rdb: rdb, store: store, built: make(chan listenerworker.Rebuild, 1000),
+	h := &haWorker{t: t, id: id, rdb: rdb, store: store, built: make(chan cachestore.Rebuild, 1000),
 		w: listenerworker.New(cfg, pool, connect, store, logger)}
 	h.w.LeaseTTL = ttl
-	h.w.OnRebuild(func(r listenerworker.Rebuild) {
+	h.w.OnRebuild(func(r cachestore.Rebuild) {
 		h.mu.Lock()
 		h.builds = append(h.builds, r)
 		h.mu.Unlock()
@@ -104,10 +104,10 @@ func (h *haWorker) stop() {
 	}
 }
 
-func (h *haWorker) rebuilds() []listenerworker.Rebuild {
+func (h *haWorker) rebuilds() []cachestore.Rebuild {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]listenerworker.Rebuild(nil), h.builds...)
+	return append([]cachestore.Rebuild(nil), h.builds...)
 }
 
 // drain forgets the rebuilds not yet waited for.
@@ -122,7 +122,7 @@ func (h *haWorker) drain() {
 }
 
 // waitBuild waits for h's next rebuild, which must succeed with trigger.
-func (h *haWorker) waitBuild(trigger string, within time.Duration) listenerworker.Rebuild {
+func (h *haWorker) waitBuild(trigger string, within time.Duration) cachestore.Rebuild {
 	h.t.Helper()
 	select {
 	case r := <-h.built:
@@ -133,7 +133,7 @@ func (h *haWorker) waitBuild(trigger string, within time.Duration) listenerworke
 	case <-time.After(within):
 		h.t.Fatalf("%s: no %q rebuild within %v", h.id, trigger, within)
 	}
-	return listenerworker.Rebuild{}
+	return cachestore.Rebuild{}
 }
 
 // listening counts h's LISTEN connections to the test database.
@@ -188,7 +188,7 @@ func TestTwoWorkersOneLeader(t *testing.T) {
 	b.run()
 
 	var leader, standby *haWorker
-	var first listenerworker.Rebuild
+	var first cachestore.Rebuild
 	select {
 	case first = <-a.built:
 		leader, standby = a, b
@@ -335,7 +335,7 @@ func TestRedisRestartUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	workerID := listenerworker.DefaultWorkerID()
+	workerID := cachestore.DefaultWorkerID()
 	if h := holder(t, e.stack.Store); !strings.HasPrefix(h, workerID+"/") {
 		t.Fatalf("lease holder %q, want %q", h, workerID)
 	}
@@ -355,7 +355,7 @@ func TestRedisRestartUnderLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = rdb.Close() })
-		b := &listenerworker.Builder{Config: cfg, DB: pool, Store: cachestore.New(rdb, cfg.CacheKeyPrefix),
+		b := &cachestore.Builder{Config: cfg, DB: pool, Store: cachestore.New(rdb, cfg.CacheKeyPrefix),
 			WorkerID: fmt.Sprintf("fn-%d", i)}
 		containers[i] = localdev.GatewayHandler(app.NewInvoker(app.New(cfg, b.NewReader(), pool, nil)).Invoke)
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/logging"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
-	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 )
 
 // poolSize is small: a Lambda container serves one request at a time.
@@ -53,7 +52,7 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
 	store.Keep = cfg.CacheKeepVersions
 	// A cold function that finds Redis empty builds the first snapshot itself.
-	builder := &listenerworker.Builder{Config: cfg, DB: pool, Store: store, WorkerID: workerID(cfg), Logger: logger}
+	builder := &cachestore.Builder{Config: cfg, DB: pool, Store: store, WorkerID: workerID(cfg), Logger: logger}
 	h := app.New(cfg, builder.NewReader(), pool, logger)
 	return app.NewInvoker(h), func() { pool.Close(); _ = rdb.Close() }, nil
 }
@@ -67,5 +66,5 @@ func workerID(cfg *config.Config) string {
 	if s := os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME"); s != "" {
 		return "lambda:" + s
 	}
-	return listenerworker.DefaultWorkerID()
+	return cachestore.DefaultWorkerID()
 }

@@ -1,4 +1,4 @@
-package schemacache
+package snapshot
 
 import (
 	"encoding/binary"
@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
 // errCorrupt is the error of every malformed body.
@@ -209,22 +210,22 @@ func (r *reader) strMap() map[string]string {
 	return m
 }
 
-func (r *reader) qi() QI {
+func (r *reader) qi() schemacache.QI {
 	if !r.fields(2, "qualified name") {
-		return QI{}
+		return schemacache.QI{}
 	}
-	return QI{Schema: r.str(), Name: r.str()}
+	return schemacache.QI{Schema: r.str(), Name: r.str()}
 }
 
-func (r *reader) pairs() []ColumnPair {
+func (r *reader) pairs() []schemacache.ColumnPair {
 	n := r.arr()
 	if n == 0 {
 		return nil
 	}
-	out := make([]ColumnPair, n)
+	out := make([]schemacache.ColumnPair, n)
 	for i := range out {
 		if r.fields(2, "column pair") {
-			out[i] = ColumnPair{Col: r.str(), FCol: r.str()}
+			out[i] = schemacache.ColumnPair{Col: r.str(), FCol: r.str()}
 		}
 	}
 	return out
@@ -258,33 +259,33 @@ func decodeBody(b []byte) (*body, error) {
 	return out, nil
 }
 
-func (r *reader) cache() *SchemaCache {
-	sc := &SchemaCache{}
+func (r *reader) cache() *schemacache.SchemaCache {
+	sc := &schemacache.SchemaCache{}
 	if !r.fields(7, "cache") {
 		return sc
 	}
 	sc.Schemas = r.strs()
 	sc.PgVersion = int(r.int())
 	if n := r.arr(); n > 0 {
-		sc.Tables = make([]Table, n)
+		sc.Tables = make([]schemacache.Table, n)
 		for i := range sc.Tables {
 			r.table(&sc.Tables[i])
 		}
 	}
 	if n := r.arr(); n > 0 {
-		sc.Relationships = make([]Relationship, n)
+		sc.Relationships = make([]schemacache.Relationship, n)
 		for i := range sc.Relationships {
 			r.rel(&sc.Relationships[i])
 		}
 	}
 	if n := r.arr(); n > 0 {
-		sc.Routines = make([]Routine, n)
+		sc.Routines = make([]schemacache.Routine, n)
 		for i := range sc.Routines {
 			r.routine(&sc.Routines[i])
 		}
 	}
 	if n := r.arr(); n > 0 {
-		sc.MediaHandlers = make([]MediaHandler, n)
+		sc.MediaHandlers = make([]schemacache.MediaHandler, n)
 		for i := range sc.MediaHandlers {
 			if h := &sc.MediaHandlers[i]; r.fields(4, "media handler") {
 				h.Media, h.Target, h.Aggregate, h.Binary = r.str(), r.optQI(), r.optQI(), r.boolean()
@@ -292,7 +293,7 @@ func (r *reader) cache() *SchemaCache {
 		}
 	}
 	if n := r.arr(); n > 0 {
-		sc.Representations = make([]Representation, n)
+		sc.Representations = make([]schemacache.Representation, n)
 		for i := range sc.Representations {
 			if rp := &sc.Representations[i]; r.fields(3, "representation") {
 				rp.Source, rp.Target, rp.Function = r.str(), r.str(), r.qi()
@@ -303,14 +304,14 @@ func (r *reader) cache() *SchemaCache {
 }
 
 // optQI reads a qualified name written by writer.optQI: nil is the zero one.
-func (r *reader) optQI() QI {
+func (r *reader) optQI() schemacache.QI {
 	if r.null() {
-		return QI{}
+		return schemacache.QI{}
 	}
 	return r.qi()
 }
 
-func (r *reader) table(t *Table) {
+func (r *reader) table(t *schemacache.Table) {
 	if !r.fields(9, "table") {
 		return
 	}
@@ -321,7 +322,7 @@ func (r *reader) table(t *Table) {
 	if n == 0 {
 		return
 	}
-	t.Columns = make([]Column, n)
+	t.Columns = make([]schemacache.Column, n)
 	for i := range t.Columns {
 		c := &t.Columns[i]
 		if !r.fields(8, "column") {
@@ -340,42 +341,42 @@ func (r *reader) table(t *Table) {
 	}
 }
 
-func (r *reader) rel(rel *Relationship) {
+func (r *reader) rel(rel *schemacache.Relationship) {
 	if !r.fields(10, "relationship") {
 		return
 	}
 	rel.Table, rel.ForeignTable, rel.IsSelf = r.qi(), r.qi(), r.boolean()
-	rel.Cardinality, rel.Constraint = Cardinality(r.str()), r.str()
+	rel.Cardinality, rel.Constraint = schemacache.Cardinality(r.str()), r.str()
 	rel.Columns, rel.IsParent = r.pairs(), r.boolean()
 	if !r.null() && r.fields(5, "junction") {
-		rel.Junction = &Junction{Table: r.qi(), Constraint1: r.str(), Constraint2: r.str(), ColsSource: r.pairs(), ColsTarget: r.pairs()}
+		rel.Junction = &schemacache.Junction{Table: r.qi(), Constraint1: r.str(), Constraint2: r.str(), ColsSource: r.pairs(), ColsTarget: r.pairs()}
 	}
 	rel.Function, rel.ToOne = r.optQI(), r.boolean()
 }
 
-func (r *reader) routine(rt *Routine) {
+func (r *reader) routine(rt *schemacache.Routine) {
 	if !r.fields(9, "routine") {
 		return
 	}
 	rt.Schema, rt.Name, rt.Description = r.str(), r.str(), r.str()
 	if n := r.arr(); n > 0 {
-		rt.Params = make([]RoutineParam, n)
+		rt.Params = make([]schemacache.RoutineParam, n)
 		for i := range rt.Params {
 			if r.fields(4, "parameter") {
-				rt.Params[i] = RoutineParam{Name: r.str(), Type: r.str(), Required: r.boolean(), Variadic: r.boolean()}
+				rt.Params[i] = schemacache.RoutineParam{Name: r.str(), Type: r.str(), Required: r.boolean(), Variadic: r.boolean()}
 			}
 		}
 	}
 	if r.fields(3, "return type") {
-		rt.Return = ReturnType{SetOf: r.boolean(), Type: r.qi(), Composite: r.boolean()}
+		rt.Return = schemacache.ReturnType{SetOf: r.boolean(), Type: r.qi(), Composite: r.boolean()}
 	}
-	rt.Volatility, rt.HasVariadic = Volatility(r.str()), r.boolean()
+	rt.Volatility, rt.HasVariadic = schemacache.Volatility(r.str()), r.boolean()
 	rt.IsolationLevel = r.str()
 	if n := r.arr(); n > 0 {
-		rt.Settings = make([]Setting, n)
+		rt.Settings = make([]schemacache.Setting, n)
 		for i := range rt.Settings {
 			if r.fields(2, "setting") {
-				rt.Settings[i] = Setting{Name: r.str(), Value: r.str()}
+				rt.Settings[i] = schemacache.Setting{Name: r.str(), Value: r.str()}
 			}
 		}
 	}

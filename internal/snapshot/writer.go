@@ -1,16 +1,16 @@
-package schemacache
+package snapshot
 
 import (
 	"sort"
 
 	"github.com/vmihailenco/msgpack/v5"
 
-	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
 // The body of a blob is standard msgpack written positionally: every struct
 // is an array of its fields in a fixed order, so decoding needs no field
-// names and no reflection (see codec_read.go, which reads exactly this
+// names and no reflection (see reader.go, which reads exactly this
 // layout). Any change to the layout bumps FormatVersion.
 //
 //	body     = [cache, dbSettings map|nil, roleSettings map|nil]
@@ -77,13 +77,13 @@ func (w *writer) strMap(m map[string]string) {
 	}
 }
 
-func (w *writer) qi(q QI) {
+func (w *writer) qi(q schemacache.QI) {
 	w.arr(2)
 	w.str(q.Schema)
 	w.str(q.Name)
 }
 
-func (w *writer) pairs(ps []ColumnPair) {
+func (w *writer) pairs(ps []schemacache.ColumnPair) {
 	w.arr(len(ps))
 	for _, p := range ps {
 		w.arr(2)
@@ -115,7 +115,7 @@ func (w *writer) body(b *body) {
 	}
 }
 
-func (w *writer) cache(sc *SchemaCache) {
+func (w *writer) cache(sc *schemacache.SchemaCache) {
 	w.arr(7)
 	w.strs(sc.Schemas)
 	w.int(int64(sc.PgVersion))
@@ -149,15 +149,15 @@ func (w *writer) cache(sc *SchemaCache) {
 }
 
 // optQI writes a qualified name, or nil for the zero one.
-func (w *writer) optQI(q QI) {
-	if q == (QI{}) {
+func (w *writer) optQI(q schemacache.QI) {
+	if q == (schemacache.QI{}) {
 		w.null()
 		return
 	}
 	w.qi(q)
 }
 
-func (w *writer) table(t *Table) {
+func (w *writer) table(t *schemacache.Table) {
 	w.arr(9)
 	w.str(t.Schema)
 	w.str(t.Name)
@@ -186,7 +186,7 @@ func (w *writer) table(t *Table) {
 	}
 }
 
-func (w *writer) rel(r *Relationship) {
+func (w *writer) rel(r *schemacache.Relationship) {
 	w.arr(10)
 	w.qi(r.Table)
 	w.qi(r.ForeignTable)
@@ -209,7 +209,7 @@ func (w *writer) rel(r *Relationship) {
 	w.boolean(r.ToOne)
 }
 
-func (w *writer) routine(r *Routine) {
+func (w *writer) routine(r *schemacache.Routine) {
 	w.arr(9)
 	w.str(r.Schema)
 	w.str(r.Name)
@@ -236,6 +236,3 @@ func (w *writer) routine(r *Routine) {
 		w.str(st.Value)
 	}
 }
-
-// roleSettingsMap is the type of Snapshot.RoleSettings.
-type roleSettingsMap = map[string]config.RoleSettings
