@@ -9,8 +9,8 @@
 //
 // A blob is the 4-byte magic "PGSC", the format version (big-endian
 // uint16, FormatVersion), the header length (big-endian uint32), the
-// header (msgpack, sorted map keys), then the body (msgpack, positional;
-// see writer.go). Blobs come from Redis and are not trusted: decoding
+// header (msgpack), then the body (msgpack, positional, laid out in
+// layout.go). Blobs come from Redis and are not trusted: decoding
 // checks every length against the bytes left before allocating and
 // returns an error, never panics, on malformed input.
 package snapshot

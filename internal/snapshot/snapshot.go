@@ -26,8 +26,7 @@ type Snapshot struct {
 	RoleSettings map[string]config.RoleSettings
 }
 
-// body is the hashed part of a blob, written by writer and read by
-// decodeBody (writer.go, reader.go).
+// body is the hashed part of a blob, laid out in layout.go.
 type body struct {
 	Cache        *schemacache.SchemaCache
 	DBSettings   map[string]string
@@ -42,7 +41,7 @@ func (s *Snapshot) Encode() ([]byte, error) {
 	enc := msgpack.NewEncoder(&bb)
 	enc.UseCompactInts(true)
 	w := &writer{enc: enc}
-	w.body(&body{Cache: s.Cache, DBSettings: s.DBSettings, RoleSettings: s.RoleSettings})
+	encodeBody(w, &body{Cache: s.Cache, DBSettings: s.DBSettings, RoleSettings: s.RoleSettings})
 	if w.err != nil {
 		return nil, fmt.Errorf("encode schema cache: %w", w.err)
 	}

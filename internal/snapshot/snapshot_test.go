@@ -9,6 +9,7 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	sc "github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
@@ -364,4 +365,62 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decoding a re-encoded cache: %v", err)
 		}
 	})
+}
+
+// sampleSnapshot has every part of a body: cache, settings and role settings.
+func sampleSnapshot() *snapshot.Snapshot {
+	return &snapshot.Snapshot{
+		Cache:      sampleCache(),
+		DBSettings: map[string]string{"db_schemas": "api,v2", "db_max_rows": "10"},
+		RoleSettings: map[string]config.RoleSettings{
+			"web_anon": {Settings: map[string]string{"statement_timeout": "5s"}, IsolationLevel: "serializable"},
+			"admin":    {},
+		},
+	}
+}
+
+// The layout's field counts match the fields it codes: the body is exactly
+// one well-formed msgpack value, which a generic decoder walks to its end.
+func TestBodyIsOneMsgpackValue(t *testing.T) {
+	for name, s := range map[string]*snapshot.Snapshot{"sample": sampleSnapshot(), "empty": {Cache: &sc.SchemaCache{}}} {
+		t.Run(name, func(t *testing.T) {
+			blob, err := s.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := blob[10+binary.BigEndian.Uint32(blob[6:10]):]
+			rd := bytes.NewReader(body)
+			if err := msgpack.NewDecoder(rd).Skip(); err != nil {
+				t.Fatalf("body is not msgpack: %v", err)
+			}
+			if rd.Len() != 0 {
+				t.Errorf("%d of %d body bytes left after one msgpack value", rd.Len(), len(body))
+			}
+		})
+	}
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	want := sampleSnapshot()
+	blob, err := want.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := snapshot.Decode(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.DBSettings, want.DBSettings) {
+		t.Errorf("DBSettings = %v, want %v", got.DBSettings, want.DBSettings)
+	}
+	// A role without settings keeps its nil map.
+	if !reflect.DeepEqual(got.RoleSettings, want.RoleSettings) {
+		t.Errorf("RoleSettings = %#v, want %#v", got.RoleSettings, want.RoleSettings)
+	}
+	if got.Header.ContentHash != want.Header.ContentHash || got.Header.ContentHash == "" {
+		t.Errorf("ContentHash = %q, want %q", got.Header.ContentHash, want.Header.ContentHash)
+	}
+	if again, err := got.Encode(); err != nil || !bytes.Equal(again[10+binary.BigEndian.Uint32(again[6:10]):], blob[10+binary.BigEndian.Uint32(blob[6:10]):]) {
+		t.Errorf("re-encoding the decoded snapshot changes the body (err %v)", err)
+	}
 }

@@ -128,6 +128,27 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
+// BenchmarkDecode is snapshot.DecodeCache alone on the blob of each
+// catalog, with its allocations; it reports the blob size.
+func BenchmarkDecode(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			blob, err := snapshot.EncodeCache(cacheFor(b, n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(blob)))
+			for b.Loop() {
+				if _, err := snapshot.DecodeCache(blob); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(blob)), "blob-bytes")
+		})
+	}
+}
+
 // BenchmarkColdRead is what a request function with no cache (or an old
 // version) does: fetch the current blob from Redis and decode it.
 func BenchmarkColdRead(b *testing.B) {
