@@ -81,7 +81,7 @@ bench: ## Schema cache and request path benchmarks vs their baselines (~7 min)
 	export PATH="$$pg_bindir:$$PATH"; \
 	echo "go test -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/"; \
 	$(GO) test -count=1 -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/; \
-	echo "go test -run '^$$' -bench 'Introspection|Encode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/"; \
-	$(GO) test -count=1 -run '^$$' -bench 'Introspection|Encode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/; \
+	echo "go test -run '^$$' -bench 'Introspection|Encode|Decode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/"; \
+	$(GO) test -count=1 -run '^$$' -bench 'Introspection|Encode|Decode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/; \
 	echo "go test -run '^$$' -bench RequestPath -benchtime=1x -timeout 20m ./tests/bench/"; \
 	$(GO) test -count=1 -run '^$$' -bench RequestPath -benchtime=1x -timeout 20m ./tests/bench/

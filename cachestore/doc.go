@@ -1,5 +1,8 @@
 // Package cachestore keeps versioned schema cache snapshots in Redis: the
 // listener worker publishes, request functions read the current version.
+// Builder is the one reserve → build → encode → publish step both use (the
+// worker on every rebuild, a request function finding Redis empty), and
+// Reader is the request side's memoised view of the current version.
 //
 // # Key layout
 //
@@ -9,7 +12,7 @@
 //
 //	{pgrst}:seq          string  last version number handed out (Reserve)
 //	{pgrst}:current      string  the current version number
-//	{pgrst}:cache:V      string  the snapshot of version V (schemacache.Snapshot.Encode)
+//	{pgrst}:cache:V      string  the snapshot of version V (snapshot.Snapshot.Encode)
 //	{pgrst}:meta:V       hash    built_at, build_ms, query_ms.<query>, tables, relationships,
 //	                             routines, bytes, content_hash, worker_id, trigger, format,
 //	                             pg_version, schemas, config_fingerprint

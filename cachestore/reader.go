@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 // ReaderOptions tune a Reader. The zero value revalidates on every call and
@@ -40,7 +40,7 @@ type Reader struct {
 
 	mu      sync.Mutex
 	version int64
-	snap    *schemacache.Snapshot
+	snap    *snapshot.Snapshot
 	checked time.Time
 	// bad is the last version whose blob could not be decoded; it is not
 	// downloaded again while it stays current.
@@ -77,7 +77,7 @@ func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
 // The common check, an unchanged version, runs without holding the
 // Reader's lock, so concurrent requests (a local server, not a Lambda
 // container) do not queue behind each other's Redis round trips.
-func (r *Reader) Current(ctx context.Context) (*schemacache.Snapshot, int64, error) {
+func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error) {
 	r.mu.Lock()
 	snap, version, bad := r.snap, r.version, r.bad
 	if snap != nil && r.opts.RevalidateEvery > 0 && time.Since(r.checked) < r.opts.RevalidateEvery {
@@ -105,7 +105,7 @@ func (r *Reader) Current(ctx context.Context) (*schemacache.Snapshot, int64, err
 
 // settle applies the result of a Fetch made from the Reader's current
 // state; r.mu is held.
-func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*schemacache.Snapshot, int64, error) {
+func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*snapshot.Snapshot, int64, error) {
 	switch {
 	case errors.Is(err, ErrNoCache) && r.snap == nil && r.opts.Build != nil:
 		if v, blob, err = r.buildOrWait(ctx); err != nil {
@@ -119,7 +119,7 @@ func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*
 	case blob == nil && v == r.bad:
 		return r.fallback(r.badErr)
 	}
-	snap, err := schemacache.DecodeSnapshot(blob)
+	snap, err := snapshot.Decode(blob)
 	if err != nil {
 		r.opts.Logger.Warn("unreadable schema cache blob", "version", v, "error", err.Error())
 		r.bad, r.badErr = v, err
@@ -167,12 +167,12 @@ func (r *Reader) buildOnce(ctx context.Context) error {
 	return r.opts.Build(ctx)
 }
 
-func (r *Reader) fallback(err error) (*schemacache.Snapshot, int64, error) {
+func (r *Reader) fallback(err error) (*snapshot.Snapshot, int64, error) {
 	if r.snap == nil {
 		return nil, 0, err
 	}
 	r.Fallbacks.Add(1)
-	if !errors.Is(err, schemacache.ErrUnsupportedFormat) {
+	if !errors.Is(err, snapshot.ErrUnsupportedFormat) {
 		r.opts.Logger.Warn("serving the last good schema cache", "version", r.version, "error", err.Error())
 	}
 	return r.snap, r.version, nil

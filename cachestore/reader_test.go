@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
 )
 
@@ -22,7 +23,7 @@ func cacheBlob(t *testing.T, names ...string) []byte {
 	for _, n := range names {
 		sc.Tables = append(sc.Tables, schemacache.Table{Schema: "api", Name: n})
 	}
-	blob, err := schemacache.Encode(sc)
+	blob, err := snapshot.EncodeCache(sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func cacheBlob(t *testing.T, names ...string) []byte {
 // newerFormatBlob is blob relabelled with the next format version.
 func newerFormatBlob(blob []byte) []byte {
 	out := append([]byte(nil), blob...)
-	binary.BigEndian.PutUint16(out[4:6], schemacache.FormatVersion+1)
+	binary.BigEndian.PutUint16(out[4:6], snapshot.FormatVersion+1)
 	return out
 }
 
@@ -109,7 +110,7 @@ func TestReaderConcurrentCallers(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var snap *schemacache.Snapshot
+			var snap *snapshot.Snapshot
 			snap, _, errs[i] = r.Current(context.Background())
 			if snap != nil {
 				got[i] = snap.Cache
@@ -228,7 +229,7 @@ func TestReaderKeepsLastGoodCache(t *testing.T) {
 			if err == nil {
 				t.Fatal("fresh reader meeting a bad blob: no error")
 			}
-			if got, want := errors.Is(err, schemacache.ErrUnsupportedFormat), tt.name == "newer format"; got != want {
+			if got, want := errors.Is(err, snapshot.ErrUnsupportedFormat), tt.name == "newer format"; got != want {
 				t.Errorf("errors.Is(%v, ErrUnsupportedFormat) = %v, want %v", err, got, want)
 			}
 

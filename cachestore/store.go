@@ -52,7 +52,7 @@ type Meta struct {
 	BuildMs float64
 	// BuiltAt is an RFC 3339 timestamp.
 	BuiltAt string
-	// ContentHash is the blob's content hash (schemacache.Header.ContentHash);
+	// ContentHash is the blob's content hash (snapshot.Header.ContentHash);
 	// a publish whose hash equals the current version's is skipped.
 	ContentHash string
 	// Tables, Relationships and Routines count the cache's entries.

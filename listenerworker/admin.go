@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 )
 
 // adminShutdownTimeout bounds how long ServeAdmin waits for in-flight
@@ -46,7 +48,7 @@ func (s *AdminState) Observe(w *Worker) {
 
 // RecordRebuild makes s ready after a successful rebuild and not ready
 // after a failed one.
-func (s *AdminState) RecordRebuild(r Rebuild) {
+func (s *AdminState) RecordRebuild(r cachestore.Rebuild) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loaded = r.Err == nil

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 )
 
 // get serves one GET through h and returns the status and body.
@@ -51,8 +53,8 @@ func wantSamples(t *testing.T, got map[string]string, want map[string]string) {
 	}
 }
 
-func success(version int64, requested, started time.Time, took time.Duration, queryMs map[string]float64) Rebuild {
-	return Rebuild{Trigger: "notify", Requested: requested, Started: started, Finished: started.Add(took),
+func success(version int64, requested, started time.Time, took time.Duration, queryMs map[string]float64) cachestore.Rebuild {
+	return cachestore.Rebuild{Trigger: "notify", Requested: requested, Started: started, Finished: started.Add(took),
 		Version: version, Bytes: int(100 * version), QueryMs: queryMs}
 }
 
@@ -75,7 +77,7 @@ func TestAdminMetricsAfterRebuilds(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	m.RecordRebuild(success(1, t0, t0.Add(100*time.Millisecond), 2*time.Second,
 		map[string]float64{"tables": 1500, "funcs": 300}))
-	m.RecordRebuild(Rebuild{Trigger: "notify", Started: t0, Finished: t0.Add(time.Second), Err: errors.New("boom")})
+	m.RecordRebuild(cachestore.Rebuild{Trigger: "notify", Started: t0, Finished: t0.Add(time.Second), Err: errors.New("boom")})
 	m.RecordReconnect()
 	// No Requested: latency is measured from Started.
 	m.RecordRebuild(success(7, time.Time{}, t0, 250*time.Millisecond, map[string]float64{"tables": 12.5}))
@@ -125,7 +127,7 @@ func TestAdminLiveAndReady(t *testing.T) {
 	}
 	t0 := time.Now()
 	check(200, 503)
-	s.RecordRebuild(Rebuild{Started: t0, Finished: t0, Err: errors.New("no catalog")})
+	s.RecordRebuild(cachestore.Rebuild{Started: t0, Finished: t0, Err: errors.New("no catalog")})
 	check(200, 503)
 	s.RecordRebuild(success(1, t0, t0, time.Millisecond, nil))
 	check(200, 200)
@@ -133,7 +135,7 @@ func TestAdminLiveAndReady(t *testing.T) {
 	check(200, 503)
 	s.RecordRebuild(success(2, t0, t0, time.Millisecond, nil))
 	check(200, 200)
-	s.RecordRebuild(Rebuild{Started: t0, Finished: t0, Err: errors.New("publish failed")})
+	s.RecordRebuild(cachestore.Rebuild{Started: t0, Finished: t0, Err: errors.New("publish failed")})
 	check(200, 503)
 	s.RecordRebuild(success(3, t0, t0, time.Millisecond, nil))
 	check(200, 200)

@@ -6,6 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 )
 
 // publishLatencyBuckets spans 1 ms (a NOTIFY on an idle worker, debounce
@@ -109,7 +111,7 @@ func (m *Metrics) Observe(w *Worker) {
 // as a FAIL load: the gauges keep describing the version still published.
 // A zero Requested (a rebuild nobody asked for) measures latency from
 // Started.
-func (m *Metrics) RecordRebuild(r Rebuild) {
+func (m *Metrics) RecordRebuild(r cachestore.Rebuild) {
 	if r.Err != nil {
 		m.loads.WithLabelValues("FAIL").Inc()
 		return

@@ -2,25 +2,21 @@ package listenerworker
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"os"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 )
 
 // Open connects a Worker to PostgreSQL (cfg.DBURI): a small pool for the
 // schema cache builds and dedicated connections, with the same settings,
 // for LISTEN. The returned close function releases the pool. Errors are
-// query.Connect's.
+// pgpool.Connect's.
 func Open(ctx context.Context, cfg *config.Config, store *cachestore.Store, logger *slog.Logger) (*Worker, func(), error) {
-	pool, err := query.Connect(ctx, cfg.DBURI, 2)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, 2)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -28,15 +24,6 @@ func Open(ctx context.Context, cfg *config.Config, store *cachestore.Store, logg
 		return pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	}
 	return New(cfg, pool, connect, store, logger), pool.Close, nil
-}
-
-// DefaultWorkerID is hostname:pid, the worker id when PGRST_WORKER_ID is unset.
-func DefaultWorkerID() string {
-	host, err := os.Hostname()
-	if err != nil {
-		host = "unknown"
-	}
-	return host + ":" + strconv.Itoa(os.Getpid())
 }
 
 // Serve runs w until ctx is done, with the admin server (/live, /ready,
@@ -67,11 +54,4 @@ func Serve(ctx context.Context, w *Worker, adminAddr string) error {
 		return aerr
 	}
 	return err
-}
-
-// randomToken returns 12 random hex characters.
-func randomToken() string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -33,29 +33,6 @@ const DefaultLeaseTTL = 10 * time.Second
 // maxBackoff caps the reconnect and retry delays, as PostgREST's 32 s.
 const maxBackoff = 32 * time.Second
 
-// Rebuild describes one finished rebuild attempt, successful or not.
-type Rebuild struct {
-	// Trigger is what caused it: startup, notify, reconnect or manual.
-	Trigger string
-	// Requested is when the first trigger served by this rebuild arrived
-	// (a NOTIFY's arrival, for instance); Requested..Finished is the
-	// trigger-to-published latency.
-	Requested time.Time
-	// Started and Finished bound the build and publish.
-	Started, Finished time.Time
-	// Version is the current version after the attempt, 0 on failure.
-	Version int64
-	// Outcome is the publish outcome: published, unchanged, "unchanged,
-	// unpinned" or stale (see cachestore.PublishResult).
-	Outcome string
-	// Bytes is the size of the published blob.
-	Bytes int
-	// QueryMs are the introspection queries' durations in ms, by label.
-	QueryMs map[string]float64
-	// Err is the failure, nil on success.
-	Err error
-}
-
 // Worker is the listener worker.
 type Worker struct {
 	cfg     *config.Config
@@ -65,7 +42,7 @@ type Worker struct {
 	logger  *slog.Logger
 
 	debouncer *Debouncer
-	builder   *Builder
+	builder   *cachestore.Builder
 	id        string
 	// holder is this process's leader lease token: the worker id plus a
 	// random suffix, so two workers configured with the same id never both
@@ -80,7 +57,7 @@ type Worker struct {
 	mu          sync.Mutex
 	reason      string
 	requested   time.Time
-	onBuild     []func(Rebuild)
+	onBuild     []func(cachestore.Rebuild)
 	onReconnect []func()
 }
 
@@ -95,18 +72,18 @@ func New(cfg *config.Config, db schemacache.Beginner, connect func(ctx context.C
 	w.debouncer = NewDebouncer(w.rebuild, SchemaReloadCooldown)
 	id := cfg.WorkerID
 	if id == "" {
-		id = DefaultWorkerID()
+		id = cachestore.DefaultWorkerID()
 	}
 	w.id = id
-	w.holder = id + "/" + randomToken()
+	w.holder = cachestore.HolderToken(id)
 	w.LeaseTTL = DefaultLeaseTTL
-	w.builder = &Builder{Config: cfg, DB: db, Store: store, WorkerID: id, Logger: w.logger}
+	w.builder = &cachestore.Builder{Config: cfg, DB: db, Store: store, WorkerID: id, Logger: w.logger}
 	return w
 }
 
 // OnRebuild registers f to be called after every rebuild attempt, from the
 // rebuilding goroutine. Register before Run.
-func (w *Worker) OnRebuild(f func(Rebuild)) {
+func (w *Worker) OnRebuild(f func(cachestore.Rebuild)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.onBuild = append(w.onBuild, f)
@@ -197,7 +174,7 @@ func (w *Worker) rebuild(ctx context.Context) {
 		ev := w.buildOnce(ctx, reason)
 		ev.Requested = requested
 		w.mu.Lock()
-		hooks := append([]func(Rebuild){}, w.onBuild...)
+		hooks := append([]func(cachestore.Rebuild){}, w.onBuild...)
 		w.mu.Unlock()
 		for _, f := range hooks {
 			f(ev)
@@ -213,7 +190,7 @@ func (w *Worker) rebuild(ctx context.Context) {
 	}
 }
 
-func (w *Worker) buildOnce(ctx context.Context, reason string) Rebuild {
+func (w *Worker) buildOnce(ctx context.Context, reason string) cachestore.Rebuild {
 	return w.builder.Build(ctx, reason)
 }
 

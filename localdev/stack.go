@@ -16,7 +16,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 )
 
@@ -65,7 +65,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	}
 	s.Worker = worker
 	s.closers = append(s.closers, closeWorker)
-	apiPool, err := query.Connect(ctx, cfg.DBURI, 10)
+	apiPool, err := pgpool.Connect(ctx, cfg.DBURI, 10)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -73,7 +73,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	s.closers = append(s.closers, apiPool.Close)
 
 	// The request side builds like a cold Lambda function when Redis is empty.
-	builder := &listenerworker.Builder{Config: cfg, DB: apiPool, Store: s.Store, WorkerID: "localdev-api", Logger: logger}
+	builder := &cachestore.Builder{Config: cfg, DB: apiPool, Store: s.Store, WorkerID: "localdev-api", Logger: logger}
 	s.Invoker = app.NewInvoker(app.New(cfg, builder.NewReader(), apiPool, logger))
 	s.HTTP = GatewayHandler(s.Invoker.Invoke)
 	return s, nil

@@ -19,7 +19,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
@@ -34,10 +34,10 @@ type haWorker struct {
 	w     *listenerworker.Worker
 	rdb   redis.UniversalClient
 	store *cachestore.Store
-	built chan listenerworker.Rebuild
+	built chan cachestore.Rebuild
 
 	mu     sync.Mutex
-	builds []listenerworker.Rebuild
+	builds []cachestore.Rebuild
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -52,7 +52,7 @@ func newHAWorker(t *testing.T, vars map[string]string, id string, ttl time.Durat
 	}
 	cfg := configFrom(t, vars, append([]string{"PGRST_WORKER_ID", id}, extra...)...)
 	ctx := context.Background()
-	pool, err := query.Connect(ctx, cfg.DBURI, 2)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,10 +66,10 @@ func newHAWorker(t *testing.T, vars map[string]string, id string, ttl time.Durat
 		return pgx.ConnectConfig(ctx, cc)
 	}
 	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
-	h := &haWorker{t: t, id: id, rdb: rdb, store: store, built: make(chan listenerworker.Rebuild, 1000),
+	h := &haWorker{t: t, id: id, rdb: rdb, store: store, built: make(chan cachestore.Rebuild, 1000),
 		w: listenerworker.New(cfg, pool, connect, store, logger)}
 	h.w.LeaseTTL = ttl
-	h.w.OnRebuild(func(r listenerworker.Rebuild) {
+	h.w.OnRebuild(func(r cachestore.Rebuild) {
 		h.mu.Lock()
 		h.builds = append(h.builds, r)
 		h.mu.Unlock()
@@ -104,10 +104,10 @@ func (h *haWorker) stop() {
 	}
 }
 
-func (h *haWorker) rebuilds() []listenerworker.Rebuild {
+func (h *haWorker) rebuilds() []cachestore.Rebuild {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]listenerworker.Rebuild(nil), h.builds...)
+	return append([]cachestore.Rebuild(nil), h.builds...)
 }
 
 // drain forgets the rebuilds not yet waited for.
@@ -122,7 +122,7 @@ func (h *haWorker) drain() {
 }
 
 // waitBuild waits for h's next rebuild, which must succeed with trigger.
-func (h *haWorker) waitBuild(trigger string, within time.Duration) listenerworker.Rebuild {
+func (h *haWorker) waitBuild(trigger string, within time.Duration) cachestore.Rebuild {
 	h.t.Helper()
 	select {
 	case r := <-h.built:
@@ -133,12 +133,12 @@ func (h *haWorker) waitBuild(trigger string, within time.Duration) listenerworke
 	case <-time.After(within):
 		h.t.Fatalf("%s: no %q rebuild within %v", h.id, trigger, within)
 	}
-	return listenerworker.Rebuild{}
+	return cachestore.Rebuild{}
 }
 
 // firstStartup waits for the first of a and b to make a startup build and
 // returns it as the new leader, then the other one, then the build.
-func firstStartup(t *testing.T, a, b *haWorker, within time.Duration) (leader, standby *haWorker, r listenerworker.Rebuild) {
+func firstStartup(t *testing.T, a, b *haWorker, within time.Duration) (leader, standby *haWorker, r cachestore.Rebuild) {
 	t.Helper()
 	select {
 	case r = <-a.built:
@@ -206,7 +206,7 @@ func TestTwoWorkersOneLeader(t *testing.T) {
 	b.run()
 
 	var leader, standby *haWorker
-	var first listenerworker.Rebuild
+	var first cachestore.Rebuild
 	select {
 	case first = <-a.built:
 		leader, standby = a, b
@@ -354,7 +354,7 @@ func TestRedisRestartUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	workerID := listenerworker.DefaultWorkerID()
+	workerID := cachestore.DefaultWorkerID()
 	if h := holder(t, e.stack.Store); !strings.HasPrefix(h, workerID+"/") {
 		t.Fatalf("lease holder %q, want %q", h, workerID)
 	}
@@ -362,7 +362,7 @@ func TestRedisRestartUnderLoad(t *testing.T) {
 	// Ten warm function containers, each serving one request at a time with
 	// its own Redis client and reader, as Lambda runs them.
 	cfg := configFrom(t, e.vars, "REDIS_URL", r2.URL())
-	pool, err := query.Connect(ctx, cfg.DBURI, 10)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +374,7 @@ func TestRedisRestartUnderLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = rdb.Close() })
-		b := &listenerworker.Builder{Config: cfg, DB: pool, Store: cachestore.New(rdb, cfg.CacheKeyPrefix),
+		b := &cachestore.Builder{Config: cfg, DB: pool, Store: cachestore.New(rdb, cfg.CacheKeyPrefix),
 			WorkerID: fmt.Sprintf("fn-%d", i)}
 		containers[i] = localdev.GatewayHandler(app.NewInvoker(app.New(cfg, b.NewReader(), pool, nil)).Invoke)
 	}

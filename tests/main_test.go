@@ -20,9 +20,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
-	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
 
@@ -66,8 +66,8 @@ type env struct {
 	// vars is the stack's configuration as environment variables.
 	vars   map[string]string
 	mu     sync.Mutex
-	builds []listenerworker.Rebuild
-	built  chan listenerworker.Rebuild
+	builds []cachestore.Rebuild
+	built  chan cachestore.Rebuild
 }
 
 // newEnv creates a database with schema api (setup SQL run before the
@@ -88,8 +88,8 @@ func newEnv(t testing.TB, setupSQL string, tweak func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, stack: stack, vars: vars, built: make(chan listenerworker.Rebuild, 1000)}
-	stack.Worker.OnRebuild(func(r listenerworker.Rebuild) {
+	e := &env{t: t, db: db, stack: stack, vars: vars, built: make(chan cachestore.Rebuild, 1000)}
+	stack.Worker.OnRebuild(func(r cachestore.Rebuild) {
 		e.mu.Lock()
 		e.builds = append(e.builds, r)
 		e.mu.Unlock()
@@ -110,7 +110,7 @@ func newEnv(t testing.TB, setupSQL string, tweak func(*config.Config)) *env {
 }
 
 // waitBuild waits for the next successful rebuild and checks its trigger.
-func (e *env) waitBuild(trigger string) listenerworker.Rebuild {
+func (e *env) waitBuild(trigger string) cachestore.Rebuild {
 	e.t.Helper()
 	select {
 	case r := <-e.built:
@@ -124,13 +124,13 @@ func (e *env) waitBuild(trigger string) listenerworker.Rebuild {
 	case <-time.After(10 * time.Second):
 		e.t.Fatalf("no rebuild within 10 s (waiting for %q)", trigger)
 	}
-	return listenerworker.Rebuild{}
+	return cachestore.Rebuild{}
 }
 
-func (e *env) rebuilds() []listenerworker.Rebuild {
+func (e *env) rebuilds() []cachestore.Rebuild {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]listenerworker.Rebuild(nil), e.builds...)
+	return append([]cachestore.Rebuild(nil), e.builds...)
 }
 
 func mustExec(t testing.TB, db *pgx.Conn, sql string) {

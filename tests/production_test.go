@@ -21,9 +21,8 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
-	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
 
@@ -270,7 +269,7 @@ func TestUnreadableBlobs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			binary.BigEndian.PutUint16(blob[4:6], schemacache.FormatVersion+1)
+			binary.BigEndian.PutUint16(blob[4:6], snapshot.FormatVersion+1)
 			v, err := store.Reserve(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -330,7 +329,7 @@ func TestReloadRepairsCorruptCurrentBlob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := schemacache.DecodeSnapshot(blob); err != nil {
+	if _, err := snapshot.Decode(blob); err != nil {
 		t.Errorf("current version %d after the reload is unreadable: %v", r.Version, err)
 	}
 	_, fresh := newFunction(t, configFrom(t, e.vars))
@@ -365,7 +364,7 @@ func TestColdFunctionsBuildOnce(t *testing.T) {
 	_, vars := newDatabase(t, `CREATE TABLE api.items (id int); INSERT INTO api.items VALUES (1), (2);`)
 	cfg := configFrom(t, vars)
 	ctx := context.Background()
-	pool, err := query.Connect(ctx, cfg.DBURI, 10)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +382,7 @@ func TestColdFunctionsBuildOnce(t *testing.T) {
 	const n = 5
 	handlers := make([]http.Handler, n)
 	for i := range handlers {
-		b := &listenerworker.Builder{Config: cfg, DB: pool, Store: store, WorkerID: fmt.Sprintf("fn-%d", i), Logger: logger}
+		b := &cachestore.Builder{Config: cfg, DB: pool, Store: store, WorkerID: fmt.Sprintf("fn-%d", i), Logger: logger}
 		handlers[i] = localdev.GatewayHandler(app.NewInvoker(app.New(cfg, b.NewReader(), pool, nil)).Invoke)
 	}
 	start := make(chan struct{})

@@ -16,8 +16,8 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
-	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/logging"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 )
 
 // poolSize is small: a Lambda container serves one request at a time.
@@ -40,19 +40,19 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 	if cfg.RedisURL == "" {
 		return nil, nil, fmt.Errorf("invalid configuration: REDIS_URL: required by the request function")
 	}
-	logger := app.NewLogger(os.Stderr, cfg.LogLevel)
+	logger := logging.New(os.Stderr, cfg.LogLevel)
 	rdb, err := cachestore.Dial(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	pool, err := query.Connect(ctx, cfg.DBURI, poolSize)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, poolSize)
 	if err != nil {
 		return nil, nil, err
 	}
 	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
 	store.Keep = cfg.CacheKeepVersions
 	// A cold function that finds Redis empty builds the first snapshot itself.
-	builder := &listenerworker.Builder{Config: cfg, DB: pool, Store: store, WorkerID: workerID(cfg), Logger: logger}
+	builder := &cachestore.Builder{Config: cfg, DB: pool, Store: store, WorkerID: workerID(cfg), Logger: logger}
 	h := app.New(cfg, builder.NewReader(), pool, logger)
 	return app.NewInvoker(h), func() { pool.Close(); _ = rdb.Close() }, nil
 }
@@ -66,5 +66,5 @@ func workerID(cfg *config.Config) string {
 	if s := os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME"); s != "" {
 		return "lambda:" + s
 	}
-	return listenerworker.DefaultWorkerID()
+	return cachestore.DefaultWorkerID()
 }

@@ -22,12 +22,13 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/response"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 // CacheSource gives the current snapshot and its version;
 // *cachestore.Reader is one.
 type CacheSource interface {
-	Current(ctx context.Context) (*schemacache.Snapshot, int64, error)
+	Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 }
 
 // maxBodyBytes bounds the request body read into memory, 10 MiB (API
@@ -185,7 +186,7 @@ func (h *Handler) errorResponse(r *http.Request, perr *pgrsterr.Error) *response
 // published (precedence in-db > env, as PostgREST). An invalid in-database
 // value keeps the environment configuration, as PostgREST keeps its old
 // configuration on a bad reload.
-func (h *Handler) configFor(version int64, snap *schemacache.Snapshot) *config.Config {
+func (h *Handler) configFor(version int64, snap *snapshot.Snapshot) *config.Config {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.effective != nil && h.effVer == version {

@@ -11,12 +11,13 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 // panickingCache stands for any stage that panics.
 type panickingCache struct{}
 
-func (panickingCache) Current(context.Context) (*schemacache.Snapshot, int64, error) {
+func (panickingCache) Current(context.Context) (*snapshot.Snapshot, int64, error) {
 	panic("boom")
 }
 
@@ -45,9 +46,9 @@ func TestPanicIsRecovered(t *testing.T) {
 }
 
 // staticCache serves one snapshot.
-type staticCache struct{ snap *schemacache.Snapshot }
+type staticCache struct{ snap *snapshot.Snapshot }
 
-func (c staticCache) Current(context.Context) (*schemacache.Snapshot, int64, error) {
+func (c staticCache) Current(context.Context) (*snapshot.Snapshot, int64, error) {
 	return c.snap, 1, nil
 }
 
@@ -55,7 +56,7 @@ func (c staticCache) Current(context.Context) (*schemacache.Snapshot, int64, err
 // more is refused whole with 413, before planning.
 func TestBodyLimit(t *testing.T) {
 	cfg := &config.Config{DBSchemas: []string{"api"}, DBAnonRole: "anon"}
-	h := New(cfg, staticCache{&schemacache.Snapshot{Cache: &schemacache.SchemaCache{}}}, nil, nil)
+	h := New(cfg, staticCache{&snapshot.Snapshot{Cache: &schemacache.SchemaCache{}}}, nil, nil)
 	for _, c := range []struct {
 		size   int
 		status int

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
 // readInDBKeys reads the environment variables of the keys that in-database
@@ -83,10 +85,11 @@ func parseMaxRows(v string) (int, error) {
 	return n, nil
 }
 
-// DefaultHoistedTxSettings returns PostgREST's default db-hoisted-tx-settings,
-// a new slice on each call so callers may keep or change it.
+// DefaultHoistedTxSettings returns PostgREST's default db-hoisted-tx-settings
+// (schemacache.DefaultHoistedTxSettings), a new slice on each call so
+// callers may keep or change it.
 func DefaultHoistedTxSettings() []string {
-	return []string{"statement_timeout", "plan_filter.statement_cost_limit", "default_transaction_isolation"}
+	return schemacache.DefaultHoistedTxSettings()
 }
 
 // parseHoisted reads a db-hoisted-tx-settings list. A value naming no

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 )
 
 // Beginner starts transactions: *pgx.Conn and *pgxpool.Pool both are.
@@ -23,7 +21,7 @@ type LoadOptions struct {
 	Schemas []string
 	// HoistedTxSettings are the setting names (db-hoisted-tx-settings) whose
 	// function SET clauses go into Routine.Settings. nil means
-	// config.DefaultHoistedTxSettings; an empty, non-nil list hoists none.
+	// DefaultHoistedTxSettings; an empty, non-nil list hoists none.
 	HoistedTxSettings []string
 	// SleepMs, when positive, makes the load sleep this long inside its
 	// transaction (PostgREST's internal-schema-cache-query-sleep), for tests.
@@ -231,12 +229,20 @@ func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCac
 	return names, rows.Err()
 }
 
+// DefaultHoistedTxSettings returns PostgREST's default
+// db-hoisted-tx-settings: the function SET clauses a call applies to its
+// transaction unless configured otherwise. It is a new slice on each call,
+// so callers may keep or change it.
+func DefaultHoistedTxSettings() []string {
+	return []string{"statement_timeout", "plan_filter.statement_cost_limit", "default_transaction_isolation"}
+}
+
 // hoistedNames is the $2 of routinesQuery: the db-hoisted-tx-settings
 // names, or the default ones for nil, lower-cased to compare with the
 // lower-cased names of proconfig.
 func hoistedNames(names []string) []string {
 	if names == nil {
-		names = config.DefaultHoistedTxSettings()
+		names = DefaultHoistedTxSettings()
 	}
 	out := make([]string, len(names))
 	for i, n := range names {

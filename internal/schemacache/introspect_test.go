@@ -12,9 +12,25 @@ import (
 	"time"
 
 	sc "github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 func api(name string) sc.QI { return sc.QI{Schema: "api", Name: name} }
+
+// roundTrip encodes cache as a snapshot and decodes it again, as a request
+// function receives it.
+func roundTrip(t *testing.T, cache *sc.SchemaCache) *sc.SchemaCache {
+	t.Helper()
+	blob, err := snapshot.EncodeCache(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := snapshot.DecodeCache(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
 
 func strp(s string) *string { return &s }
 func i32p(n int32) *int32   { return &n }
@@ -569,14 +585,7 @@ func TestLoadRoutineSettings(t *testing.T) {
 	})
 	t.Run("round trip", func(t *testing.T) {
 		cache := load(t, nil)
-		blob, err := sc.Encode(cache)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := sc.Decode(blob)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := roundTrip(t, cache)
 		check(t, got, "tuned", "serializable", set("statement_timeout", "5s"))
 	})
 }
@@ -712,10 +721,7 @@ func TestLoadMediaHandlers(t *testing.T) {
 		t.Errorf("Timings has no mhandlers: %v", cache.Timings)
 	}
 
-	got, err := sc.Decode(mustEncode(t, cache))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := roundTrip(t, cache)
 	if !reflect.DeepEqual(got.MediaHandlers, want) {
 		t.Errorf("MediaHandlers after a round trip = %+v", got.MediaHandlers)
 	}
@@ -823,10 +829,7 @@ func TestLoadRepresentations(t *testing.T) {
 		t.Errorf("RepresentationOf(text, api.color) = %+v", r)
 	}
 
-	got, err := sc.Decode(mustEncode(t, cache))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := roundTrip(t, cache)
 	if !reflect.DeepEqual(got.Representations, want) {
 		t.Errorf("Representations after a round trip = %+v", got.Representations)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
-	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
 
@@ -106,7 +106,7 @@ func BenchmarkIntrospection(b *testing.B) {
 	}
 }
 
-// BenchmarkEncode is schemacache.Encode; it reports the blob size.
+// BenchmarkEncode is snapshot.EncodeCache; it reports the blob size.
 func BenchmarkEncode(b *testing.B) {
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
@@ -116,7 +116,7 @@ func BenchmarkEncode(b *testing.B) {
 			for b.Loop() {
 				start := time.Now()
 				var err error
-				if blob, err = schemacache.Encode(sc); err != nil {
+				if blob, err = snapshot.EncodeCache(sc); err != nil {
 					b.Fatal(err)
 				}
 				d = append(d, time.Since(start))
@@ -128,13 +128,34 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
+// BenchmarkDecode is snapshot.DecodeCache alone on the blob of each
+// catalog, with its allocations; it reports the blob size.
+func BenchmarkDecode(b *testing.B) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			blob, err := snapshot.EncodeCache(cacheFor(b, n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(blob)))
+			for b.Loop() {
+				if _, err := snapshot.DecodeCache(blob); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(blob)), "blob-bytes")
+		})
+	}
+}
+
 // BenchmarkColdRead is what a request function with no cache (or an old
 // version) does: fetch the current blob from Redis and decode it.
 func BenchmarkColdRead(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			blob, err := schemacache.Encode(cacheFor(b, n))
+			blob, err := snapshot.EncodeCache(cacheFor(b, n))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -163,7 +184,7 @@ func BenchmarkColdRead(b *testing.B) {
 					b.Fatalf("fetch: %d bytes, %v", len(got), err)
 				}
 				mid := time.Now()
-				if _, err := schemacache.Decode(got); err != nil {
+				if _, err := snapshot.DecodeCache(got); err != nil {
 					b.Fatal(err)
 				}
 				end := time.Now()
@@ -206,8 +227,8 @@ func BenchmarkNotifyToVisible(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	built := make(chan listenerworker.Rebuild, 100)
-	stack.Worker.OnRebuild(func(r listenerworker.Rebuild) { built <- r })
+	built := make(chan cachestore.Rebuild, 100)
+	stack.Worker.OnRebuild(func(r cachestore.Rebuild) { built <- r })
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = stack.Worker.Run(runCtx) }()
@@ -239,7 +260,7 @@ func BenchmarkNotifyToVisible(b *testing.B) {
 			_, _ = ddl.Exec(context.Background(), "DROP TABLE "+strings.Join(created, ", "))
 		}
 	})
-	waitBuild := func(trigger string) listenerworker.Rebuild {
+	waitBuild := func(trigger string) cachestore.Rebuild {
 		select {
 		case r := <-built:
 			if r.Err != nil || r.Trigger != trigger {
@@ -249,7 +270,7 @@ func BenchmarkNotifyToVisible(b *testing.B) {
 		case <-time.After(30 * time.Second):
 			b.Fatalf("no %s rebuild within 30 s", trigger)
 		}
-		return listenerworker.Rebuild{}
+		return cachestore.Rebuild{}
 	}
 	get := func(path string) int {
 		res, err := http.Get(api.URL + path)

@@ -24,10 +24,11 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/logging"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
-	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
 
@@ -114,7 +115,7 @@ func newReqStack(b *testing.B) *reqStack {
 	}
 	cfg, cfgRevalidate := cfgFor("0"), cfgFor("1000")
 
-	pool, err := query.Connect(ctx, cfg.DBURI, reqPoolSize)
+	pool, err := pgpool.Connect(ctx, cfg.DBURI, reqPoolSize)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -126,14 +127,14 @@ func newReqStack(b *testing.B) *reqStack {
 	b.Cleanup(func() { _ = rdb.Close() })
 	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
 	// The listener worker's build: the handlers then only read Redis.
-	if r := (&listenerworker.Builder{Config: cfg, DB: pool, Store: store, WorkerID: "bench"}).Build(ctx, "bench"); r.Err != nil {
+	if r := (&cachestore.Builder{Config: cfg, DB: pool, Store: store, WorkerID: "bench"}).Build(ctx, "bench"); r.Err != nil {
 		b.Fatal(r.Err)
 	}
 	// As functions/api: a JSON logger at the configured level (default
 	// error, so no line per request), here writing nowhere.
 	handler := func(cfg *config.Config) *app.Handler {
-		logger := app.NewLogger(io.Discard, cfg.LogLevel)
-		builder := &listenerworker.Builder{Config: cfg, DB: pool, Store: store, WorkerID: "bench", Logger: logger}
+		logger := logging.New(io.Discard, cfg.LogLevel)
+		builder := &cachestore.Builder{Config: cfg, DB: pool, Store: store, WorkerID: "bench", Logger: logger}
 		return app.New(cfg, builder.NewReader(), pool, logger)
 	}
 	direct := handler(cfg)
@@ -165,10 +166,10 @@ func newReqStack(b *testing.B) *reqStack {
 }
 
 func builderReader(cfg *config.Config, pool *pgxpool.Pool, store *cachestore.Store) *cachestore.Reader {
-	return (&listenerworker.Builder{Config: cfg, DB: pool, Store: store, WorkerID: "bench"}).NewReader()
+	return (&cachestore.Builder{Config: cfg, DB: pool, Store: store, WorkerID: "bench"}).NewReader()
 }
 
-// baselinePool is a pool like query.Connect's: same size, exec mode.
+// baselinePool is a pool like pgpool.Connect's: same size, exec mode.
 func baselinePool(b *testing.B, uri string) *pgxpool.Pool {
 	b.Helper()
 	pcfg, err := pgxpool.ParseConfig(uri)

@@ -41,7 +41,7 @@ func TestBinary(t *testing.T) {
 	if code != 1 || out != "" || errOut != "pgrst-cache: no schema cache published in "+namespace(s)+"\n" {
 		t.Errorf("status of an empty namespace: code %d, stdout %q, stderr %q", code, out, errOut)
 	}
-	v := publishSnap(t, s, snapshot(baseCache(), nil), "startup")
+	v := publishSnap(t, s, newSnapshot(baseCache(), nil), "startup")
 	out, errOut, code = run(env, "status")
 	if code != 0 || errOut != "" || !strings.Contains(out, "\ncurrent  ") || !strings.Contains(out, itoa(v)) {
 		t.Errorf("status: code %d, stderr %q, stdout:\n%s", code, errOut, out)

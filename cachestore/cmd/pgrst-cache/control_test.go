@@ -10,8 +10,8 @@ import (
 func TestPinUnpin(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	v1 := publishSnap(t, s, snapshot(baseCache(), nil), "startup")
-	v2 := publishSnap(t, s, snapshot(changedCache(), nil), "notify")
+	v1 := publishSnap(t, s, newSnapshot(baseCache(), nil), "startup")
+	v2 := publishSnap(t, s, newSnapshot(changedCache(), nil), "notify")
 
 	if out := mustCall(t, runPin, s, itoa(v1)); out != "current: "+itoa(v1)+" (pinned)\n" {
 		t.Errorf("pin = %q", out)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 // change is one difference between two snapshots, printed as
@@ -80,7 +81,7 @@ func runDiff(ctx context.Context, s *cachestore.Store, args []string, w io.Write
 // diffSnapshots lists the changes from a to b: header, settings, tables
 // with their columns, relationships, routines, media handlers, domain
 // representations, each group sorted by name.
-func diffSnapshots(a, b *schemacache.Snapshot) []change {
+func diffSnapshots(a, b *snapshot.Snapshot) []change {
 	out := []change{}
 	ha, hb := a.Header, b.Header
 	if x, y := strings.Join(ha.Schemas, ","), strings.Join(hb.Schemas, ","); x != y {

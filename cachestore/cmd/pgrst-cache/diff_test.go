@@ -10,8 +10,8 @@ import (
 
 func TestDiff(t *testing.T) {
 	s := newStore(t)
-	v1 := publishSnap(t, s, snapshot(baseCache(), map[string]string{"db_max_rows": "10", "jwt_secret": "old-secret"}), "startup")
-	v2 := publishSnap(t, s, snapshot(changedCache(), map[string]string{"db_max_rows": "20", "jwt_secret": "new-secret"}), "notify")
+	v1 := publishSnap(t, s, newSnapshot(baseCache(), map[string]string{"db_max_rows": "10", "jwt_secret": "old-secret"}), "startup")
+	v2 := publishSnap(t, s, newSnapshot(changedCache(), map[string]string{"db_max_rows": "20", "jwt_secret": "new-secret"}), "notify")
 
 	want := []string{
 		"~ setting db_max_rows: 10 -> 20",
@@ -75,7 +75,7 @@ func TestDiffDetails(t *testing.T) {
 	b.Relationships = b.Relationships[1:]
 
 	var got []string
-	for _, c := range diffSnapshots(snapshot(a, nil), snapshot(b, nil)) {
+	for _, c := range diffSnapshots(newSnapshot(a, nil), newSnapshot(b, nil)) {
 		got = append(got, c.String())
 	}
 	want := []string{

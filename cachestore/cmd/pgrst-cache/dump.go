@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 // The dump types give the snapshot a stable snake_case JSON shape that does
@@ -149,16 +150,16 @@ func runDump(ctx context.Context, s *cachestore.Store, args []string, w io.Write
 }
 
 // loadSnapshot reads and decodes a kept version.
-func loadSnapshot(ctx context.Context, s *cachestore.Store, v int64) (*schemacache.Snapshot, error) {
+func loadSnapshot(ctx context.Context, s *cachestore.Store, v int64) (*snapshot.Snapshot, error) {
 	b, err := blob(ctx, s, v)
 	if err != nil {
 		return nil, err
 	}
-	return schemacache.DecodeSnapshot(b)
+	return snapshot.Decode(b)
 }
 
 // toDump converts a snapshot; secret settings are redacted.
-func toDump(v int64, snap *schemacache.Snapshot) dumpDoc {
+func toDump(v int64, snap *snapshot.Snapshot) dumpDoc {
 	h, sc := snap.Header, snap.Cache
 	d := dumpDoc{
 		Version: v,

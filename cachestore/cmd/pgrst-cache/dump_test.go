@@ -47,9 +47,9 @@ type dumped struct {
 
 func TestDump(t *testing.T) {
 	s := newStore(t)
-	base := snapshot(baseCache(), map[string]string{"db_max_rows": "10", "jwt_secret": "s3cret-value"})
+	base := newSnapshot(baseCache(), map[string]string{"db_max_rows": "10", "jwt_secret": "s3cret-value"})
 	v1 := publishSnap(t, s, base, "startup")
-	v2 := publishSnap(t, s, snapshot(changedCache(), nil), "notify")
+	v2 := publishSnap(t, s, newSnapshot(changedCache(), nil), "notify")
 
 	out := mustCall(t, runDump, s, itoa(v1))
 	if strings.Contains(out, "s3cret-value") {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
 )
 
@@ -102,10 +103,10 @@ func changedCache() *schemacache.SchemaCache {
 	return sc
 }
 
-// snapshot wraps a cache as the listener worker does.
-func snapshot(sc *schemacache.SchemaCache, settings map[string]string) *schemacache.Snapshot {
-	return &schemacache.Snapshot{
-		Header: schemacache.Header{
+// newSnapshot wraps a cache as the listener worker does.
+func newSnapshot(sc *schemacache.SchemaCache, settings map[string]string) *snapshot.Snapshot {
+	return &snapshot.Snapshot{
+		Header: snapshot.Header{
 			PgVersion: sc.PgVersion, Schemas: sc.Schemas, ConfigFingerprint: "cfg-1",
 			BuiltAt: builtAt, QueryMs: map[string]float64{"tables": 1.5},
 		},
@@ -114,7 +115,7 @@ func snapshot(sc *schemacache.SchemaCache, settings map[string]string) *schemaca
 }
 
 // publishSnap encodes and publishes snap as worker "w-1" and returns its version.
-func publishSnap(t *testing.T, s *cachestore.Store, snap *schemacache.Snapshot, trigger string) int64 {
+func publishSnap(t *testing.T, s *cachestore.Store, snap *snapshot.Snapshot, trigger string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	blob, err := snap.Encode()

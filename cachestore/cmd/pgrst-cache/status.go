@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 // now is the clock behind the age of a version.
@@ -90,7 +90,7 @@ func status(ctx context.Context, s *cachestore.Store) (*statusReport, error) {
 	r.Tables, r.Relationships, r.Routines = metaInt(meta, "tables"), metaInt(meta, "relationships"), metaInt(meta, "routines")
 	r.Trigger, r.WorkerID, r.BuildMs = meta["trigger"], meta["worker_id"], metaFloat(meta, "build_ms")
 	builtAt, _ := time.Parse(time.RFC3339Nano, meta["built_at"])
-	if h, err := schemacache.DecodeHeader(b); err == nil {
+	if h, err := snapshot.DecodeHeader(b); err == nil {
 		builtAt, r.ContentHash, r.ConfigFingerprint = h.BuiltAt, h.ContentHash, h.ConfigFingerprint
 		r.Schemas, r.PgVersion = h.Schemas, h.PgVersion
 	} else {

@@ -18,8 +18,8 @@ func TestStatus(t *testing.T) {
 	if _, err := call(t, runStatus, s); err == nil || !strings.Contains(err.Error(), "no schema cache published in "+namespace(s)) {
 		t.Fatalf("status of an empty namespace: err = %v", err)
 	}
-	publishSnap(t, s, snapshot(baseCache(), nil), "startup")
-	v := publishSnap(t, s, snapshot(changedCache(), nil), "notify")
+	publishSnap(t, s, newSnapshot(baseCache(), nil), "startup")
+	v := publishSnap(t, s, newSnapshot(changedCache(), nil), "notify")
 	blob, err := s.Blob(ctx, v)
 	if err != nil {
 		t.Fatal(err)

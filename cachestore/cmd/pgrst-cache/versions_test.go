@@ -13,9 +13,9 @@ func TestVersions(t *testing.T) {
 	if out := mustCall(t, runVersions, s); out != "no versions kept in "+namespace(s)+"\n" {
 		t.Errorf("versions of an empty namespace = %q", out)
 	}
-	v1 := publishSnap(t, s, snapshot(baseCache(), nil), "startup")
-	v2 := publishSnap(t, s, snapshot(changedCache(), nil), "notify")
-	v3 := publishSnap(t, s, snapshot(baseCache(), map[string]string{"db_max_rows": "5"}), "config")
+	v1 := publishSnap(t, s, newSnapshot(baseCache(), nil), "startup")
+	v2 := publishSnap(t, s, newSnapshot(changedCache(), nil), "notify")
+	v3 := publishSnap(t, s, newSnapshot(baseCache(), map[string]string{"db_max_rows": "5"}), "config")
 	if err := s.Pin(context.Background(), v2); err != nil {
 		t.Fatal(err)
 	}

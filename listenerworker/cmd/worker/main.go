@@ -13,8 +13,8 @@ import (
 	"syscall"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/logging"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 )
 
@@ -33,7 +33,7 @@ func run() error {
 	if cfg.RedisURL == "" {
 		return fmt.Errorf("invalid configuration: REDIS_URL: required by the listener worker")
 	}
-	logger := app.NewLogger(os.Stderr, cfg.LogLevel)
+	logger := logging.New(os.Stderr, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rdb, err := cachestore.Dial(cfg.RedisURL)

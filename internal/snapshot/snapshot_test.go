@@ -1,4 +1,4 @@
-package schemacache_test
+package snapshot_test
 
 import (
 	"bytes"
@@ -9,7 +9,9 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	sc "github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 // sampleCache exercises every field of the model.
@@ -77,7 +79,7 @@ func sampleCache() *sc.SchemaCache {
 
 func mustEncode(t testing.TB, cache *sc.SchemaCache) []byte {
 	t.Helper()
-	blob, err := sc.Encode(cache)
+	blob, err := snapshot.EncodeCache(cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +93,10 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 			if !bytes.HasPrefix(blob, []byte("PGSC")) {
 				t.Errorf("blob starts with %q, want the PGSC magic", blob[:min(4, len(blob))])
 			}
-			if v := binary.BigEndian.Uint16(blob[4:6]); v != sc.FormatVersion {
-				t.Errorf("blob format version = %d, want %d", v, sc.FormatVersion)
+			if v := binary.BigEndian.Uint16(blob[4:6]); v != snapshot.FormatVersion {
+				t.Errorf("blob format version = %d, want %d", v, snapshot.FormatVersion)
 			}
-			got, err := sc.Decode(blob)
+			got, err := snapshot.DecodeCache(blob)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +104,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(got, cache) {
 				t.Errorf("round trip differs:\n got %+v\nwant %+v", got, cache)
 			}
-			again, err := sc.Decode(mustEncode(t, got))
+			again, err := snapshot.DecodeCache(mustEncode(t, got))
 			if err != nil || !reflect.DeepEqual(again, cache) {
 				t.Errorf("second round trip differs (err %v)", err)
 			}
@@ -111,7 +113,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 }
 
 func TestDecodeIndexes(t *testing.T) {
-	got, err := sc.Decode(mustEncode(t, sampleCache()))
+	got, err := snapshot.DecodeCache(mustEncode(t, sampleCache()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +194,7 @@ func TestDecodeIndexes(t *testing.T) {
 // contentHash encodes cache and returns its header's content hash.
 func contentHash(t *testing.T, cache *sc.SchemaCache) string {
 	t.Helper()
-	h, err := sc.DecodeHeader(mustEncode(t, cache))
+	h, err := snapshot.DecodeHeader(mustEncode(t, cache))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,27 +268,27 @@ func TestDecodeErrors(t *testing.T) {
 		{"wrong magic", append([]byte("PGSX\x00\x01"), payload...), false},
 		{"plain msgpack", payload, false},
 		{"garbage", []byte("\x00\xff\x13 not a schema cache at all"), false},
-		{"header then reserved byte", append(header(sc.FormatVersion), 0xc1), false},
-		{"header then array", append(header(sc.FormatVersion), arrayPayload...), false},
-		{"header then string", append(header(sc.FormatVersion), stringPayload...), false},
-		{"field of the wrong type", append(header(sc.FormatVersion), wrongField...), false},
+		{"header then reserved byte", append(header(snapshot.FormatVersion), 0xc1), false},
+		{"header then array", append(header(snapshot.FormatVersion), arrayPayload...), false},
+		{"header then string", append(header(snapshot.FormatVersion), stringPayload...), false},
+		{"field of the wrong type", append(header(snapshot.FormatVersion), wrongField...), false},
 		{"truncated", valid[:len(valid)/2], false},
 		{"truncated by one byte", valid[:len(valid)-1], false},
-		{"newer format", append(header(sc.FormatVersion+1), payload...), true},
-		{"newer format, header only", header(sc.FormatVersion + 1), true},
+		{"newer format", append(header(snapshot.FormatVersion+1), payload...), true},
+		{"newer format, header only", header(snapshot.FormatVersion + 1), true},
 		{"format 0", append(header(0), payload...), true},
 		{"format 65535", append(header(0xffff), payload...), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := sc.Decode(tt.blob)
+			got, err := snapshot.DecodeCache(tt.blob)
 			if err == nil {
 				t.Fatalf("Decode succeeded: %+v", got)
 			}
 			if got != nil {
 				t.Errorf("Decode returned a cache with error %v", err)
 			}
-			if errors.Is(err, sc.ErrUnsupportedFormat) != tt.unsupported {
+			if errors.Is(err, snapshot.ErrUnsupportedFormat) != tt.unsupported {
 				t.Errorf("errors.Is(%v, ErrUnsupportedFormat) = %v, want %v", err, !tt.unsupported, tt.unsupported)
 			}
 		})
@@ -294,7 +296,7 @@ func TestDecodeErrors(t *testing.T) {
 
 	t.Run("every truncation", func(t *testing.T) {
 		for n := 0; n < len(valid); n++ {
-			if _, err := sc.Decode(valid[:n]); err == nil {
+			if _, err := snapshot.DecodeCache(valid[:n]); err == nil {
 				t.Errorf("Decode of the first %d of %d bytes succeeded", n, len(valid))
 			}
 		}
@@ -302,41 +304,41 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	valid, err := sc.Encode(sampleCache())
+	valid, err := snapshot.EncodeCache(sampleCache())
 	if err != nil {
 		f.Fatal(err)
 	}
-	empty, err := sc.Encode(&sc.SchemaCache{})
+	empty, err := snapshot.EncodeCache(&sc.SchemaCache{})
 	if err != nil {
 		f.Fatal(err)
 	}
 	// A string header claiming 2^32-1 bytes, with nothing behind it.
-	hugeString := append(header(sc.FormatVersion), 0x81, 0xa7)
+	hugeString := append(header(snapshot.FormatVersion), 0x81, 0xa7)
 	hugeString = append(hugeString, "schemas"...)
 	hugeString = append(hugeString, 0x91, 0xdb, 0xff, 0xff, 0xff, 0xff)
 	// A map header claiming 2^32-1 timings.
-	hugeMap := append(header(sc.FormatVersion), 0x81, 0xa7)
+	hugeMap := append(header(snapshot.FormatVersion), 0x81, 0xa7)
 	hugeMap = append(hugeMap, "timings"...)
 	hugeMap = append(hugeMap, 0xdf, 0xff, 0xff, 0xff, 0xff)
 	// A slice header claiming 2^32-1 tables (msgpack's allocation limit does not apply).
-	hugeSlice := append(header(sc.FormatVersion), 0x81, 0xa6)
+	hugeSlice := append(header(snapshot.FormatVersion), 0x81, 0xa6)
 	hugeSlice = append(hugeSlice, "tables"...)
 	hugeSlice = append(hugeSlice, 0xdd, 0xff, 0xff, 0xff, 0xff)
 	// A header whose build time is nil, which once made msgpack panic;
 	// rebuilt here so it keeps the current format version.
-	nilTime := append(header(sc.FormatVersion), "\x00\x00\x000\x86\xa500000\xce0000\xa700000000\xa3000\xa200\xa30000\xa5built\xc0"...)
+	nilTime := append(header(snapshot.FormatVersion), "\x00\x00\x000\x86\xa500000\xce0000\xa700000000\xa3000\xa200\xa30000\xa5built\xc0"...)
 	nilTime = append(nilTime, bytes.Repeat([]byte("0"), 64)...)
 	for _, seed := range [][]byte{
 		nilTime,
-		nil, {}, []byte("PGSC"), hugeSlice, header(sc.FormatVersion), header(sc.FormatVersion + 1),
+		nil, {}, []byte("PGSC"), hugeSlice, header(snapshot.FormatVersion), header(snapshot.FormatVersion + 1),
 		valid, valid[:len(valid)/3], empty, hugeString, hugeMap,
-		append(header(sc.FormatVersion), 0xc0), // msgpack nil
-		append(header(sc.FormatVersion), 0xc1),
+		append(header(snapshot.FormatVersion), 0xc0), // msgpack nil
+		append(header(snapshot.FormatVersion), 0xc1),
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, blob []byte) {
-		got, err := sc.Decode(blob)
+		got, err := snapshot.DecodeCache(blob)
 		if err != nil {
 			if got != nil {
 				t.Fatalf("Decode returned a cache and %v", err)
@@ -355,12 +357,70 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("Overloads(%s) empty after Decode", got.Routines[i].QI())
 			}
 		}
-		again, err := sc.Encode(got)
+		again, err := snapshot.EncodeCache(got)
 		if err != nil {
 			t.Fatalf("re-encoding a decoded cache: %v", err)
 		}
-		if _, err := sc.Decode(again); err != nil {
+		if _, err := snapshot.DecodeCache(again); err != nil {
 			t.Fatalf("decoding a re-encoded cache: %v", err)
 		}
 	})
+}
+
+// sampleSnapshot has every part of a body: cache, settings and role settings.
+func sampleSnapshot() *snapshot.Snapshot {
+	return &snapshot.Snapshot{
+		Cache:      sampleCache(),
+		DBSettings: map[string]string{"db_schemas": "api,v2", "db_max_rows": "10"},
+		RoleSettings: map[string]config.RoleSettings{
+			"web_anon": {Settings: map[string]string{"statement_timeout": "5s"}, IsolationLevel: "serializable"},
+			"admin":    {},
+		},
+	}
+}
+
+// The layout's field counts match the fields it codes: the body is exactly
+// one well-formed msgpack value, which a generic decoder walks to its end.
+func TestBodyIsOneMsgpackValue(t *testing.T) {
+	for name, s := range map[string]*snapshot.Snapshot{"sample": sampleSnapshot(), "empty": {Cache: &sc.SchemaCache{}}} {
+		t.Run(name, func(t *testing.T) {
+			blob, err := s.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := blob[10+binary.BigEndian.Uint32(blob[6:10]):]
+			rd := bytes.NewReader(body)
+			if err := msgpack.NewDecoder(rd).Skip(); err != nil {
+				t.Fatalf("body is not msgpack: %v", err)
+			}
+			if rd.Len() != 0 {
+				t.Errorf("%d of %d body bytes left after one msgpack value", rd.Len(), len(body))
+			}
+		})
+	}
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	want := sampleSnapshot()
+	blob, err := want.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := snapshot.Decode(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.DBSettings, want.DBSettings) {
+		t.Errorf("DBSettings = %v, want %v", got.DBSettings, want.DBSettings)
+	}
+	// A role without settings keeps its nil map.
+	if !reflect.DeepEqual(got.RoleSettings, want.RoleSettings) {
+		t.Errorf("RoleSettings = %#v, want %#v", got.RoleSettings, want.RoleSettings)
+	}
+	if got.Header.ContentHash != want.Header.ContentHash || got.Header.ContentHash == "" {
+		t.Errorf("ContentHash = %q, want %q", got.Header.ContentHash, want.Header.ContentHash)
+	}
+	if again, err := got.Encode(); err != nil || !bytes.Equal(again[10+binary.BigEndian.Uint32(again[6:10]):], blob[10+binary.BigEndian.Uint32(blob[6:10]):]) {
+		t.Errorf("re-encoding the decoded snapshot changes the body (err %v)", err)
+	}
 }

@@ -1,4 +1,7 @@
-package query
+// Package pgpool opens the PostgreSQL connection pools of the request
+// function, the listener worker and the local server, all with the same
+// settings.
+package pgpool
 
 import (
 	"context"

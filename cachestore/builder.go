@@ -1,0 +1,147 @@
+package cachestore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
+)
+
+// Builder reserves a version, builds a snapshot of the schema cache,
+// encodes it and publishes it: the listener worker's rebuild, and a cold
+// request function's first build.
+type Builder struct {
+	// Config is the environment configuration.
+	Config *config.Config
+	// DB runs the catalog queries (a pool on PGRST_DB_URI).
+	DB schemacache.Beginner
+	// Store receives the snapshot.
+	Store *Store
+	// WorkerID is recorded in the version's metadata.
+	WorkerID string
+	// Logger may be nil.
+	Logger *slog.Logger
+}
+
+// Rebuild describes one finished build-and-publish attempt, successful or
+// not.
+type Rebuild struct {
+	// Trigger is what caused it: startup, notify, reconnect, manual or
+	// cold-start.
+	Trigger string
+	// Requested is when the first trigger served by this rebuild arrived
+	// (a NOTIFY's arrival, for instance); Requested..Finished is the
+	// trigger-to-published latency. Builder.Build leaves it to the caller.
+	Requested time.Time
+	// Started and Finished bound the build and publish.
+	Started, Finished time.Time
+	// Version is the current version after the attempt, 0 on failure.
+	Version int64
+	// Outcome is the publish outcome: published, unchanged, "unchanged,
+	// unpinned" or stale (see PublishResult).
+	Outcome string
+	// Bytes is the size of the published blob.
+	Bytes int
+	// QueryMs are the introspection queries' durations in ms, by label.
+	QueryMs map[string]float64
+	// Err is the failure, nil on success.
+	Err error
+}
+
+// Build reserves a version, builds the snapshot (snapshot.Build), encodes
+// it and publishes it (compare-and-set: skipped when a later build is
+// already current or the content is unchanged). The returned Rebuild has
+// Err set on failure (Store's, snapshot.Build's or the encoder's);
+// Requested is left to the caller.
+func (b *Builder) Build(ctx context.Context, trigger string) Rebuild {
+	ev := Rebuild{Trigger: trigger, Started: time.Now()}
+	finish := func(err error) Rebuild {
+		ev.Err, ev.Finished = err, time.Now()
+		return ev
+	}
+	logger := b.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	// Reserving before reading the catalog orders versions like catalog
+	// snapshots: a slower, older build can never replace a newer one.
+	version, err := b.Store.Reserve(ctx)
+	if err != nil {
+		return finish(err)
+	}
+	snap, err := snapshot.Build(ctx, b.DB, b.Config, logger)
+	if err != nil {
+		return finish(err)
+	}
+	sc := snap.Cache
+	ev.QueryMs = sc.Timings
+	blob, err := snap.Encode()
+	if err != nil {
+		return finish(err)
+	}
+	ev.Bytes = len(blob)
+	buildMs := float64(time.Since(ev.Started).Microseconds()) / 1000
+	res, err := b.Store.Publish(ctx, version, blob, Meta{
+		Trigger: trigger, WorkerID: b.WorkerID, BuildMs: buildMs, BuiltAt: snap.Header.BuiltAt.Format(time.RFC3339Nano),
+		ContentHash: snap.Header.ContentHash, QueryMs: sc.Timings,
+		Tables: len(sc.Tables), Relationships: len(sc.Relationships), Routines: len(sc.Routines),
+		Extra: map[string]string{
+			"format": strconv.Itoa(int(snapshot.FormatVersion)), "pg_version": strconv.Itoa(sc.PgVersion),
+			"schemas": strings.Join(sc.Schemas, ","), "config_fingerprint": snap.Header.ConfigFingerprint,
+		},
+	})
+	if err != nil {
+		return finish(err)
+	}
+	ev.Version, ev.Outcome = res.Current, res.Outcome
+	logger.Info("schema cache "+res.Outcome, "version", res.Current, "reserved", version, "trigger", trigger,
+		"build_ms", buildMs, "bytes", len(blob), "tables", len(sc.Tables), "relationships", len(sc.Relationships),
+		"routines", len(sc.Routines), "query_ms", sc.Timings)
+	return finish(nil)
+}
+
+// ColdStart builds and publishes the first snapshot of an empty namespace
+// for a request function (ReaderOptions.Build), with trigger "cold-start".
+// It returns Build's error.
+func (b *Builder) ColdStart(ctx context.Context) error {
+	return b.Build(ctx, "cold-start").Err
+}
+
+// NewReader returns the request side's Reader over b.Store: it revalidates
+// at most every PGRST_CACHE_REVALIDATE_MS and, finding Redis empty, builds
+// the first snapshot with b under the build lease.
+func (b *Builder) NewReader() *Reader {
+	return NewReaderWithOptions(b.Store, ReaderOptions{
+		RevalidateEvery: time.Duration(b.Config.CacheRevalidateMs) * time.Millisecond,
+		Build:           b.ColdStart,
+		Holder:          HolderToken(b.WorkerID),
+		Logger:          b.Logger,
+	})
+}
+
+// DefaultWorkerID is hostname:pid, the worker id (recorded in version
+// metadata and lease holders) when PGRST_WORKER_ID is unset.
+func DefaultWorkerID() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return host + ":" + strconv.Itoa(os.Getpid())
+}
+
+// HolderToken returns a lease holder token for id: id, "/" and 12 random
+// hex characters, so two processes configured with the same id never both
+// believe they hold a lease.
+func HolderToken(id string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return id + "/" + hex.EncodeToString(b)
+}

@@ -1,0 +1,76 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// FormatVersion is the version of the blob format Encode writes. Bump it
+// whenever a change to the model would make older readers misread a blob.
+const FormatVersion uint16 = 7
+
+// magic starts every blob, so a stray value under a cache key is recognised.
+var magic = []byte("PGSC")
+
+// maxHeaderBytes bounds the header a reader accepts before decoding it.
+const maxHeaderBytes = 1 << 20
+
+// ErrUnsupportedFormat is returned (wrapped) by Decode, DecodeCache and
+// DecodeHeader for a blob written by a newer (or unknown) format version;
+// callers keep their last good cache.
+var ErrUnsupportedFormat = errors.New("unsupported schema cache format")
+
+// Header describes a published snapshot; it is readable without decoding
+// the cache (DecodeHeader).
+type Header struct {
+	// PgVersion is the server_version_num of the database.
+	PgVersion int `msgpack:"pgver"`
+	// Schemas are the exposed schemas the cache was built for.
+	Schemas []string `msgpack:"schemas"`
+	// ConfigFingerprint identifies the effective configuration the cache was
+	// built with (config.Config.Fingerprint).
+	ConfigFingerprint string `msgpack:"cfg"`
+	// BuiltAt is when the build finished.
+	BuiltAt time.Time `msgpack:"built"`
+	// QueryMs are the introspection queries' durations, in ms, by label.
+	QueryMs map[string]float64 `msgpack:"qms"`
+	// ContentHash is a hex SHA-256 prefix of the encoded body (cache and
+	// settings): equal hashes mean identical content, whatever the build time.
+	ContentHash string `msgpack:"hash"`
+}
+
+// split checks the magic and format and returns the header and body bytes.
+func split(blob []byte) (hdr, bdy []byte, err error) {
+	if len(blob) < len(magic)+2 || !bytes.Equal(blob[:len(magic)], magic) {
+		return nil, nil, errors.New("decode schema cache: not a schema cache blob")
+	}
+	if v := binary.BigEndian.Uint16(blob[len(magic):]); v != FormatVersion {
+		return nil, nil, fmt.Errorf("decode schema cache: format %d, this build reads %d: %w", v, FormatVersion, ErrUnsupportedFormat)
+	}
+	rest := blob[len(magic)+2:]
+	if len(rest) < 4 {
+		return nil, nil, errors.New("decode schema cache: truncated header")
+	}
+	n := binary.BigEndian.Uint32(rest)
+	if n > maxHeaderBytes || uint64(n) > uint64(len(rest)-4) {
+		return nil, nil, errors.New("decode schema cache: bad header length")
+	}
+	return rest[4 : 4+n], rest[4+n:], nil
+}
+
+// DecodeHeader reads only the header of a blob, without decoding the
+// cache. Errors as Decode.
+func DecodeHeader(blob []byte) (*Header, error) {
+	hdr, _, err := split(blob)
+	if err != nil {
+		return nil, err
+	}
+	var h Header
+	if err := unmarshal(hdr, &h); err != nil {
+		return nil, fmt.Errorf("decode schema cache header: %w", err)
+	}
+	return &h, nil
+}
