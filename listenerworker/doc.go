@@ -1,0 +1,15 @@
+// Package listenerworker keeps the schema cache in Redis current: it LISTENs
+// on the pgrst channel, debounces notifications as PostgREST does, rebuilds
+// the schema cache from the catalog and publishes it as a new version.
+//
+// # Lifecycle
+//
+// Run connects the listener, issues LISTEN and then builds and publishes
+// the cache (trigger "startup"), so no notification sent after the build's
+// catalog snapshot can be missed. Payloads "" and "reload schema" trigger
+// the debounced rebuild; anything else is ignored. When the listening
+// connection is lost, Run reconnects with exponential backoff (1 s doubling,
+// capped at 32 s), listens again and rebuilds (trigger "reconnect"):
+// notifications sent while disconnected are lost, as in PostgREST. A failed
+// rebuild keeps the published version and is retried with the same backoff.
+package listenerworker
