@@ -48,9 +48,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives JWKS fetch failures; nil means slog.Default().
 	Logger *slog.Logger
-	// JWKSMinRefetch is the least time between two fetches of the JWKS URL
-	// caused by tokens naming an unknown kid; 0 means
-	// [DefaultJWKSMinRefetch].
+	// JWKSMinRefetch is the least time between two fetches of the JWKS URL,
+	// whatever triggers them (a token naming an unknown kid, keys older
+	// than JWKSMaxAge, a failed fetch); 0 means [DefaultJWKSMinRefetch].
 	JWKSMinRefetch time.Duration
 	// JWKSMaxAge is how long fetched keys are used before they are fetched
 	// again on the next request (the old ones are kept if that fails);
