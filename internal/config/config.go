@@ -104,6 +104,9 @@ type Config struct {
 	// hostname and pid.
 	WorkerID string
 
+	// JWTSettings are the JWT authentication settings (PGRST_JWT_*).
+	JWTSettings
+
 	// AppSettings are PostgREST's app.settings.*: each PGRST_APP_SETTINGS_<NAME>
 	// variable becomes the transaction setting app.settings.<name>
 	// (lower-case) of every request; see [FromEnviron].
@@ -192,6 +195,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	errs = append(errs, c.readInDBKeys(getenv)...)
 	errs = append(errs, c.readCacheKeys(getenv)...)
 	errs = append(errs, c.readLimitKeys(getenv)...)
+	errs = append(errs, c.readJWTKeys(getenv)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}

@@ -20,8 +20,10 @@ var secretDBSettings = map[string]bool{"jwt_secret": true}
 // PostgREST's precedence in-db > env. It applies db_schemas, db_anon_role,
 // db_extra_search_path, db_max_rows, db_aggregates_enabled,
 // db_plan_enabled, db_tx_end, db_hoisted_tx_settings, openapi_mode,
-// openapi_server_proxy_uri, server_timing_enabled, db_pre_config and
-// db_pre_request, and stores every whitelisted key of s (see
+// openapi_server_proxy_uri, server_timing_enabled, db_pre_config,
+// db_pre_request, jwt_secret and jwt_secret_is_base64 (loaded together
+// into JWTKeys, a jwt_secret starting with "@" naming a file), jwt_aud
+// and jwt_role_claim_key, and stores every whitelisted key of s (see
 // [DBSettingsNames]) in DBSettings for later use; other keys are ignored. c is not modified.
 //
 // As in PostgREST, an empty value means the key's default rather than the
@@ -44,6 +46,15 @@ func (c *Config) WithDBSettings(s map[string]string) (*Config, error) {
 		if err := n.applyDBSetting(key, n.DBSettings[key]); err != nil {
 			errs = append(errs, fmt.Errorf("pgrst.%s: %w", key, err))
 		}
+	}
+	_, secret := n.DBSettings["jwt_secret"]
+	_, isBase64 := n.DBSettings["jwt_secret_is_base64"]
+	if secret || isBase64 {
+		keys, err := LoadJWTSecret(n.JWTSecret, n.JWTSecretIsBase64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("pgrst.jwt_secret: %w", err))
+		}
+		n.JWTKeys = keys
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid in-database configuration: %w", errors.Join(errs...))
@@ -92,6 +103,19 @@ func (c *Config) applyDBSetting(key, v string) error {
 			_, err = quoteFuncName(v)
 		}
 		c.DBPreRequest = v
+	case "jwt_secret":
+		c.JWTSecret = v // loaded, with jwt_secret_is_base64, by WithDBSettings
+	case "jwt_secret_is_base64":
+		c.JWTSecretIsBase64, err = parseBool(v, false)
+	case "jwt_aud":
+		if err = checkJWTAud(v); err == nil {
+			c.JWTAud = v
+		}
+	case "jwt_role_claim_key":
+		var k *RoleClaimKey
+		if k, err = ParseRoleClaimKey(v); err == nil {
+			c.JWTRoleClaimKey = k
+		}
 	case "db_pre_config":
 		v = strings.TrimSpace(v)
 		if v != "" {

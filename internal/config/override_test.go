@@ -32,7 +32,7 @@ func TestWithDBSettingsOverridesEnvironment(t *testing.T) {
 		"db_plan_enabled":       "1",
 		"openapi_mode":          "ignore-privileges",
 		"db_pre_config":         "postgrest.pre_config",
-		"jwt_secret":            "kept for later",
+		"jwt_secret":            "kept for later, 32 bytes or longer",
 		"db_uri":                "ignored",
 	})
 	if err != nil {
@@ -47,7 +47,7 @@ func TestWithDBSettingsOverridesEnvironment(t *testing.T) {
 	if strings.Join(c.DBExtraSearchPath, "|") != "ext" {
 		t.Fatalf("DBExtraSearchPath = %v", c.DBExtraSearchPath)
 	}
-	if c.DBSettings["jwt_secret"] != "kept for later" || c.DBSettings["db_schemas"] != "a, b" {
+	if c.DBSettings["jwt_secret"] != "kept for later, 32 bytes or longer" || c.DBSettings["db_schemas"] != "a, b" {
 		t.Fatalf("DBSettings = %v", c.DBSettings)
 	}
 	if _, ok := c.DBSettings["db_uri"]; ok {
