@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/auth"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
@@ -40,10 +41,12 @@ type Handler struct {
 	logger *slog.Logger
 
 	// effective is the configuration of the last snapshot seen: the
-	// environment overlaid with the snapshot's in-database settings.
+	// environment overlaid with the snapshot's in-database settings;
+	// authn verifies tokens for it (nil when its keys could not be loaded).
 	mu        sync.Mutex
 	effVer    int64
 	effective *config.Config
+	authn     *auth.Authenticator
 
 	zones maintx.Timezones
 }
@@ -96,14 +99,15 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 		h.logger.Error("no schema cache", "error", err.Error())
 		return response.Error(pgrsterr.SchemaCacheEmpty()), 0
 	}
-	cfg := h.configFor(version, snap)
+	cfg, authn := h.configFor(version, snap)
 	t := newTiming(cfg.ServerTimingEnabled)
-	env := plan.Env{Config: cfg, Role: cfg.DBAnonRole}
+	who, perr := authenticate(ctx, r, cfg, authn)
 	t.mark("jwt")
-	if env.Role == "" {
-		return t.done(response.Error(pgrsterr.AnonDisabled())), version
+	if perr != nil {
+		return t.done(h.errorResponse(r, perr)), version
 	}
-	env.RoleSettings = snap.RoleSettings[env.Role]
+	env := plan.Env{Config: cfg, Role: who.Role, Claims: string(who.Claims), Authenticated: who.Authenticated,
+		RoleSettings: snap.RoleSettings[who.Role]}
 	a, q, perr := h.prepare(ctx, r, snap.Cache, env, t)
 	if perr != nil {
 		return t.done(h.errorResponse(r, perr)), version
@@ -177,16 +181,18 @@ func (h *Handler) errorResponse(r *http.Request, perr *pgrsterr.Error) *response
 	return response.Error(perr)
 }
 
-// configFor returns the effective configuration for a snapshot version:
+// configFor returns the effective configuration for a snapshot version —
 // the environment overlaid with the in-database settings the worker
-// published (precedence in-db > env, as PostgREST). An invalid in-database
-// value keeps the environment configuration, as PostgREST keeps its old
+// published (precedence in-db > env, as PostgREST) — and the
+// Authenticator for it, rebuilt only when the configuration changed (it
+// keeps a fetched JWKS across versions). An invalid in-database value
+// keeps the environment configuration, as PostgREST keeps its old
 // configuration on a bad reload.
-func (h *Handler) configFor(version int64, snap *snapshot.Snapshot) *config.Config {
+func (h *Handler) configFor(version int64, snap *snapshot.Snapshot) (*config.Config, *auth.Authenticator) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.effective != nil && h.effVer == version {
-		return h.effective
+		return h.effective, h.authn
 	}
 	eff := h.cfg
 	if len(snap.DBSettings) > 0 {
@@ -197,6 +203,28 @@ func (h *Handler) configFor(version int64, snap *snapshot.Snapshot) *config.Conf
 			eff = c
 		}
 	}
+	if eff != h.effective {
+		h.authn = h.authenticatorFor(eff)
+	}
 	h.effVer, h.effective = version, eff
-	return eff
+	return eff, h.authn
+}
+
+// authenticatorFor builds the Authenticator of cfg, from the previous one
+// when there is one; nil (logged) when cfg's keys hold no usable key.
+func (h *Handler) authenticatorFor(cfg *config.Config) *auth.Authenticator {
+	var (
+		a   *auth.Authenticator
+		err error
+	)
+	if h.authn != nil {
+		a, err = h.authn.Reconfigure(cfg)
+	} else {
+		a, err = auth.New(cfg, auth.Options{Logger: h.logger})
+	}
+	if err != nil {
+		h.logger.Error("the JWT keys are unusable; tokens will be refused", "error", err.Error())
+		return nil
+	}
+	return a
 }

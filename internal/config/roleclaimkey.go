@@ -317,10 +317,23 @@ func (p *pathParser) parseRFCString() (string, error) {
 // first value it reaches, with ok false when the path leads nowhere (a
 // missing key, an index out of range, a step of the wrong kind or a filter
 // matching no string). A present JSON null is returned as (nil, true), as
-// PostgREST finds it.
+// PostgREST finds it. A nil key is the default, DefaultRoleClaimKey.
 func (k *RoleClaimKey) Eval(claims any) (v any, ok bool) {
+	if k == nil {
+		// A Config not read by FromEnv: the default key.
+		k = defaultRoleClaimKey
+	}
 	return evalSteps(claims, k.steps)
 }
+
+// defaultRoleClaimKey is DefaultRoleClaimKey, parsed.
+var defaultRoleClaimKey = func() *RoleClaimKey {
+	k, err := ParseRoleClaimKey(DefaultRoleClaimKey)
+	if err != nil {
+		panic("config: the default role claim key does not parse: " + err.Error())
+	}
+	return k
+}()
 
 func evalSteps(v any, steps []pathStep) (any, bool) {
 	if len(steps) == 0 {

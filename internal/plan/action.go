@@ -115,6 +115,9 @@ type Env struct {
 	// Claims is request.jwt.claims, a JSON object; "" gives the anon
 	// role's claims ({"role": Role}).
 	Claims string
+	// Authenticated is true when Role is not the anon role (PostgREST's
+	// meaning): a 42501 is then 403 rather than 401.
+	Authenticated bool
 	// Zones are the names of pg_timezone_names, needed only when the
 	// request has `Prefer: timezone=`; nil knows no zone.
 	Zones map[string]bool

@@ -78,7 +78,7 @@ func txSettings(req *apirequest.Request, prefs apirequest.Preferences, env Env) 
 		Timezone:       prefs.Timezone,
 		PreRequest:     cfg.PreRequestSQL(),
 		AppSettings:    cfg.AppSettings,
-		Authenticated:  env.Role != cfg.DBAnonRole,
+		Authenticated:  env.Authenticated,
 	}
 }
 
