@@ -84,6 +84,10 @@ type Config struct {
 	// OpenAPIMode is follow-privileges, ignore-privileges or disabled
 	// (PGRST_OPENAPI_MODE or pgrst.openapi_mode, default follow-privileges).
 	OpenAPIMode string
+	// OpenAPISecurityActive adds the JWT security definition to the OpenAPI
+	// document (PGRST_OPENAPI_SECURITY_ACTIVE or
+	// pgrst.openapi_security_active, default false), as PostgREST.
+	OpenAPISecurityActive bool
 	// OpenAPIServerProxyURI is the public URI the API is served under, used
 	// for the host, basePath and schemes of the OpenAPI document
 	// (PGRST_OPENAPI_SERVER_PROXY_URI, default unset): an absolute http or

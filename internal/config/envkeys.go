@@ -37,6 +37,9 @@ func (c *Config) readInDBKeys(getenv func(string) string) []error {
 	if c.DBPlanEnabled, err = parseBool(getenv("PGRST_DB_PLAN_ENABLED"), false); err != nil {
 		errs = append(errs, fmt.Errorf("PGRST_DB_PLAN_ENABLED: %w", err))
 	}
+	if c.OpenAPISecurityActive, err = parseBool(getenv("PGRST_OPENAPI_SECURITY_ACTIVE"), false); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_OPENAPI_SECURITY_ACTIVE: %w", err))
+	}
 	if c.ServerTimingEnabled, err = parseBool(getenv("PGRST_SERVER_TIMING_ENABLED"), false); err != nil {
 		errs = append(errs, fmt.Errorf("PGRST_SERVER_TIMING_ENABLED: %w", err))
 	}

@@ -20,7 +20,8 @@ var secretDBSettings = map[string]bool{"jwt_secret": true}
 // PostgREST's precedence in-db > env. It applies db_schemas, db_anon_role,
 // db_extra_search_path, db_max_rows, db_aggregates_enabled,
 // db_plan_enabled, db_tx_end, db_hoisted_tx_settings, openapi_mode,
-// openapi_server_proxy_uri, server_timing_enabled, db_pre_config,
+// openapi_server_proxy_uri, openapi_security_active, server_timing_enabled,
+// db_pre_config,
 // db_pre_request, jwt_secret and jwt_secret_is_base64 (loaded together
 // into JWTKeys, a jwt_secret starting with "@" naming a file), jwt_aud
 // and jwt_role_claim_key, and stores every whitelisted key of s (see
@@ -82,6 +83,8 @@ func (c *Config) applyDBSetting(key, v string) error {
 		c.DBAggregatesEnabled, err = parseBool(v, false)
 	case "db_plan_enabled":
 		c.DBPlanEnabled, err = parseBool(v, false)
+	case "openapi_security_active":
+		c.OpenAPISecurityActive, err = parseBool(v, false)
 	case "server_timing_enabled":
 		c.ServerTimingEnabled, err = parseBool(v, false)
 	case "db_tx_end":

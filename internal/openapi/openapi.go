@@ -37,6 +37,9 @@ type Options struct {
 	// use; the others are left out. nil describes every cached object of
 	// Schema, without a schema comment.
 	Access *Access
+	// SecurityActive adds PostgREST's JWT security definition and a
+	// document-level requirement of it (openapi-security-active).
+	SecurityActive bool
 }
 
 // Document renders the Swagger 2.0 description of opts.Schema from sc.
@@ -66,6 +69,13 @@ func Document(sc *schemacache.SchemaCache, opts Options) ([]byte, error) {
 	}
 	if doc.Definitions == nil {
 		doc.Definitions = object{}
+	}
+	if opts.SecurityActive {
+		doc.SecurityDefinitions = map[string]securityScheme{"JWT": {
+			Description: `Add the token prepending "Bearer " (without quotes) to it`,
+			In:          "header", Name: "Authorization", Type: "apiKey",
+		}}
+		doc.Security = []map[string][]string{{"JWT": {}}}
 	}
 	return marshal(doc)
 }

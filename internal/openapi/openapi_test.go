@@ -214,3 +214,21 @@ func TestDocumentFollowsPrivileges(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestSecurityActive: openapi-security-active adds PostgREST's JWT scheme
+// and a document-level requirement of it; without it neither key exists.
+func TestSecurityActive(t *testing.T) {
+	off := decode(t, fixture(), Options{Schema: "s", Server: Server{"http", "h", 1, "/"}})
+	if _, ok := off["securityDefinitions"]; ok {
+		t.Error("securityDefinitions without the setting")
+	}
+	if _, ok := off["security"]; ok {
+		t.Error("security without the setting")
+	}
+	on := decode(t, fixture(), Options{Schema: "s", Server: Server{"http", "h", 1, "/"}, SecurityActive: true})
+	got, _ := json.Marshal(map[string]any{"security": on["security"], "securityDefinitions": on["securityDefinitions"]})
+	want := `{"security":[{"JWT":[]}],"securityDefinitions":{"JWT":{"description":"Add the token prepending \"Bearer \" (without quotes) to it","in":"header","name":"Authorization","type":"apiKey"}}}`
+	if string(got) != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+}

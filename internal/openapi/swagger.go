@@ -20,6 +20,17 @@ type document struct {
 	Paths        object       `json:"paths"`
 	Definitions  object       `json:"definitions"`
 	Parameters   object       `json:"parameters"`
+	// SecurityDefinitions and Security are set with openapi-security-active.
+	SecurityDefinitions map[string]securityScheme `json:"securityDefinitions,omitempty"`
+	Security            []map[string][]string     `json:"security,omitempty"`
+}
+
+// securityScheme is a Swagger security scheme object.
+type securityScheme struct {
+	Description string `json:"description"`
+	In          string `json:"in"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
 }
 
 type info struct {

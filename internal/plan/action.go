@@ -100,6 +100,9 @@ type InspectPlan struct {
 	Privileges bool
 	// Server is where the document says the API is.
 	Server openapi.Server
+	// SecurityActive adds the JWT security definition
+	// (openapi-security-active).
+	SecurityActive bool
 }
 
 // Env is what planning needs beyond the request and the schema cache: the

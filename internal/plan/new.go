@@ -189,7 +189,8 @@ func (a *Action) inspect(req *apirequest.Request, sc *schemacache.SchemaCache, e
 		return pgrsterr.OpenAPIDisabled()
 	}
 	a.Inspect = &InspectPlan{Cache: sc, Schema: req.Schema,
-		Privileges: cfg.OpenAPIMode == "follow-privileges", Server: openapi.ServerFor(cfg)}
+		Privileges: cfg.OpenAPIMode == "follow-privileges", Server: openapi.ServerFor(cfg),
+		SecurityActive: cfg.OpenAPISecurityActive}
 	a.Head = req.Method == http.MethodHead
 	// The description reads as the role, with its settings and the
 	// request's search path only.

@@ -55,7 +55,8 @@ func New(a *plan.Action, res *maintx.Result) *Response {
 // headers only.
 func inspect(a *plan.Action, res *maintx.Result) *Response {
 	ip := a.Inspect
-	body, err := openapi.Document(ip.Cache, openapi.Options{Schema: ip.Schema, Server: ip.Server, Access: res.Access})
+	body, err := openapi.Document(ip.Cache, openapi.Options{Schema: ip.Schema, Server: ip.Server, Access: res.Access,
+		SecurityActive: ip.SecurityActive})
 	if err != nil {
 		return Error(pgrsterr.Internal("the OpenAPI document could not be encoded"))
 	}
