@@ -57,8 +57,9 @@ GRANT EXECUTE ON FUNCTION api.total(int[]) TO web_anon;
 `
 
 // TestPostgrestJS runs `node --test` on tests/postgrestjs/*.test.mjs with
-// API_URL pointing at a stack serving the sample schema (aggregates on)
-// and, as a second exposed schema, `other`.
+// API_URL pointing at a stack serving the sample schema (aggregates on),
+// as a second exposed schema `other`, and the per-user notes of tenantSQL
+// with tokens for two users in JWT_ALICE and JWT_BOB.
 // The npm dependencies are installed by `make test` (npm ci).
 func TestPostgrestJS(t *testing.T) {
 	t.Parallel()
@@ -78,7 +79,8 @@ func TestPostgrestJS(t *testing.T) {
 		files[i] = filepath.Base(f)
 	}
 
-	e := newEnv(t, sampleSQL(t)+postgrestJSSQL, func(c *config.Config) {
+	e := newEnv(t, sampleSQL(t)+postgrestJSSQL+tenantSQL, func(c *config.Config) {
+		withJWT(t)(c)
 		c.DBAggregatesEnabled = true
 		c.DBSchemas = []string{"api", "other"}
 	})
@@ -88,7 +90,9 @@ func TestPostgrestJS(t *testing.T) {
 	args := append([]string{"--test", "--test-reporter=spec"}, files...)
 	cmd := exec.CommandContext(ctx, node, args...)
 	cmd.Dir = postgrestJSDir
-	cmd.Env = append(os.Environ(), "API_URL="+e.api.URL, "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "API_URL="+e.api.URL, "NO_COLOR=1",
+		"JWT_ALICE="+mint(t, map[string]any{"role": "app_user", "sub": "alice"}),
+		"JWT_BOB="+mint(t, map[string]any{"role": "app_user", "sub": "bob"}))
 	out := &lineLogger{t: t}
 	cmd.Stdout = out
 	cmd.Stderr = out
