@@ -37,7 +37,8 @@ GRANT USAGE ON SCHEMA api TO app_user;
 GRANT SELECT, INSERT, UPDATE, DELETE ON api.notes, api.comments TO app_user;
 CREATE FUNCTION api.note_count() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM api.notes';
 CREATE FUNCTION api.whoami() RETURNS json LANGUAGE sql STABLE AS
-  $$ SELECT json_build_object('user', current_user, 'sub', current_setting('request.jwt.claims', true)::json->>'sub') $$;
+  $$ SELECT json_build_object('user', current_user, 'sub', current_setting('request.jwt.claims', true)::json->>'sub',
+    'timeout', current_setting('statement_timeout')) $$;
 GRANT EXECUTE ON FUNCTION api.note_count(), api.whoami() TO app_user, web_anon;
 INSERT INTO api.notes VALUES (1, 'alice', 'a1'), (2, 'alice', 'a2'), (3, 'bob', 'b1');
 INSERT INTO api.comments VALUES (1, 1, 'alice', 'on a1'), (2, 3, 'bob', 'on b1'), (3, 1, 'bob', 'bob on a1');`
@@ -107,8 +108,9 @@ func TestRowLevelSecurityPerUser(t *testing.T) {
 	check("bob cannot embed alice's note", e.send("GET", "/comments?select=id,notes(id)&order=id", "", bob...),
 		200, `[{"id":2,"notes":{"id":3}},{"id":3,"notes":null}]`)
 	check("rpc counts own rows", e.send("GET", "/rpc/note_count", "", bob...), 200, `1`)
-	check("rpc sees the claims", e.send("GET", "/rpc/whoami", "", alice...), 200, `{"user":"app_user","sub":"alice"}`)
-	check("anon rpc runs as the anon role", e.send("GET", "/rpc/whoami", ""), 200, `{"user":"web_anon","sub":null}`)
+	// The role's own settings (ALTER ROLE app_user SET statement_timeout) apply.
+	check("rpc sees the claims", e.send("GET", "/rpc/whoami", "", alice...), 200, `{"user":"app_user","sub":"alice","timeout":"123s"}`)
+	check("anon rpc runs as the anon role", e.send("GET", "/rpc/whoami", ""), 200, `{"user":"web_anon","sub":null,"timeout":"0"}`)
 
 	// Writes: bob's PATCH and DELETE on alice's rows touch nothing.
 	json := []string{"Content-Type", "application/json"}

@@ -52,7 +52,8 @@ func TestMain(m *testing.M) {
 		// Roles are cluster-wide: create the sample schema's roles once, before
 		// tests load it concurrently.
 		_, err = conn.Exec(ctx, `CREATE ROLE web_anon NOLOGIN; CREATE ROLE authenticator LOGIN NOINHERIT;
-			GRANT web_anon TO authenticator; CREATE ROLE app_user NOLOGIN; GRANT app_user TO authenticator`)
+			GRANT web_anon TO authenticator; CREATE ROLE app_user NOLOGIN; GRANT app_user TO authenticator;
+			ALTER ROLE app_user SET statement_timeout = '123s'`)
 		return teardown, err
 	})
 }

@@ -30,7 +30,7 @@ test('a user cannot change another user\'s notes', async () => {
 
 test('rpc runs as the token\'s user', async () => {
   const r = await as(JWT_ALICE).rpc('whoami')
-  assert.deepStrictEqual([r.error, r.data], [null, { user: 'app_user', sub: 'alice' }])
+  assert.deepStrictEqual([r.error, r.data], [null, { user: 'app_user', sub: 'alice', timeout: '123s' }])
 })
 
 test('the anon role is refused, a bad token is PGRST301', async () => {
