@@ -170,3 +170,36 @@ func invokeV1(t *testing.T, e *env, method, path, body string, header ...string)
 	}
 	return response{Status: res.StatusCode, Header: h, Body: strings.TrimSpace(res.Body)}
 }
+
+// TestEmptyBodiesHaveNoContentType: a response without a body carries no
+// Content-Type, on the local server and in Lambda responses alike, as
+// PostgREST sends none (201 return=minimal, 204, HEAD's headers stay).
+func TestEmptyBodiesHaveNoContentType(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, `CREATE TABLE api.ct (id int PRIMARY KEY); GRANT ALL ON api.ct TO web_anon;`, nil)
+	send := map[string]func(method, path, body string, h ...string) response{
+		"http":      e.send,
+		"lambda v1": func(method, path, body string, h ...string) response { return invokeV1(t, e, method, path, body, h...) },
+	}
+	for name, do := range send {
+		mustExec(t, e.db, "DELETE FROM api.ct")
+		for _, c := range []struct {
+			method, path, body string
+			status             int
+		}{
+			{"POST", "/ct", `{"id":1}`, 201},
+			{"PATCH", "/ct?id=eq.1", `{"id":2}`, 204},
+			{"DELETE", "/ct?id=eq.2", "", 204},
+			{"POST", "/rpc/ping", "", 204},
+		} {
+			h := []string{}
+			if c.body != "" {
+				h = append(h, "Content-Type", "application/json")
+			}
+			r := do(c.method, c.path, c.body, h...)
+			if r.Status != c.status || r.Body != "" || r.Header.Get("Content-Type") != "" {
+				t.Errorf("%s %s (%s): %d %q Content-Type %q", c.method, c.path, name, r.Status, r.Body, r.Header.Get("Content-Type"))
+			}
+		}
+	}
+}

@@ -16,14 +16,18 @@ type Response struct {
 	Body    []byte
 }
 
-// Write sends r to w.
+// Write sends r to w. An empty body is not written at all, so no
+// Content-Type is sniffed in for it (the API Gateway adapter would add
+// text/plain to a 201 or 204), as PostgREST sends none.
 func (r *Response) Write(w http.ResponseWriter) {
 	for k, vs := range r.Headers {
 		w.Header()[k] = vs
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(r.Body)))
 	w.WriteHeader(r.Status)
-	_, _ = w.Write(r.Body)
+	if len(r.Body) > 0 {
+		_, _ = w.Write(r.Body)
+	}
 }
 
 // Error is the response for a PostgREST error: its status, the JSON body,
