@@ -386,6 +386,10 @@ func TestLoadExposedSchemasDecideRelationships(t *testing.T) {
 
 func TestLoadRoutines(t *testing.T) {
 	cache := loadFixture(t, "api")
+	// Everything the fixture's catalog prints passes the cache's checks.
+	if err := cache.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
 	wantNames := []string{"add", "current_mood", "list_pairs", "noop", "over", "raw_body", "search",
 		"some_email", "split", "sum_all"}
 	if got := cache.RoutineNames("api"); !reflect.DeepEqual(got, wantNames) {
