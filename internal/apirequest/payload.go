@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"unicode/utf8"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 )
@@ -72,14 +73,18 @@ const fieldsMismatch = "All lines must have same number of fields"
 // JSON array PostgREST turns it into: the first line names the columns and
 // each following line is an object of those columns. Every value is a
 // string except the unquoted or quoted literal NULL, which is null; an
-// empty field is the empty string. As PostgREST (which pairs a line's
-// fields with the header's names), fields past the header's count are
-// dropped, a repeated name keeps its last field, and every line must give
-// the columns the first line gives, else PGRST102 "All lines must have
-// same number of fields". Quoting follows RFC 4180 and empty lines are
-// skipped. A header with no lines is no rows. The `columns` parameter does
-// not apply to CSV.
+// empty field is the empty string. A repeated name keeps its last field.
+// Every line must have exactly the header's number of fields, else
+// PGRST102 "All lines must have same number of fields": a short line
+// would write defaults the client did not send and a long one lose
+// values. Bytes that are not UTF-8 are PGRST102 too, as in JSON bodies,
+// rather than stored as U+FFFD. Quoting follows RFC 4180 and empty lines
+// are skipped. A header with no lines is no rows. The `columns` parameter
+// does not apply to CSV.
 func ParseCSVPayload(req *Request, body []byte) *pgrsterr.Error {
+	if !utf8.Valid(body) {
+		return pgrsterr.InvalidBody("parse error (the body is not valid UTF-8)")
+	}
 	r := csv.NewReader(bytes.NewReader(body))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
@@ -100,6 +105,9 @@ func ParseCSVPayload(req *Request, body []byte) *pgrsterr.Error {
 		}
 		if err != nil {
 			return pgrsterr.InvalidBody("parse error (" + err.Error() + ")")
+		}
+		if len(rec) != len(header) {
+			return pgrsterr.InvalidBody(fieldsMismatch)
 		}
 		rowKeys, obj := csvObject(header, rec)
 		switch {
