@@ -83,7 +83,11 @@ func (b *Builder) Build(ctx context.Context, trigger string) Rebuild {
 	}
 	sc := snap.Cache
 	ev.QueryMs = sc.Timings
-	blob, err := snap.Encode()
+	if dropped := snap.DroppedSecrets(b.Store.Keys); len(dropped) > 0 {
+		logger.Warn("secret in-database settings are not published without PGRST_CACHE_SIGNING_KEY; request functions use the environment's",
+			"settings", dropped)
+	}
+	blob, err := snap.EncodeWith(b.Store.Keys)
 	if err != nil {
 		return finish(err)
 	}
@@ -96,6 +100,7 @@ func (b *Builder) Build(ctx context.Context, trigger string) Rebuild {
 		Extra: map[string]string{
 			"format": strconv.Itoa(int(snapshot.FormatVersion)), "pg_version": strconv.Itoa(sc.PgVersion),
 			"schemas": strings.Join(sc.Schemas, ","), "config_fingerprint": snap.Header.ConfigFingerprint,
+			"key_id": snap.Header.KeyID,
 		},
 	})
 	if err != nil {

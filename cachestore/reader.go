@@ -47,9 +47,17 @@ type Reader struct {
 	bad    int64
 	badErr error
 
+	// logged is the error last logged by fallback, so a lasting failure is
+	// logged once, not on every call.
+	logged string
+
 	// Fallbacks counts calls served from the memoised snapshot because
 	// Redis failed or held an unreadable blob.
 	Fallbacks atomic.Int64
+	// Rejected counts blobs downloaded and rejected: not authentic (MAC
+	// missing or wrong, see snapshot.ErrNotAuthentic), of another format,
+	// or corrupt. Each bad version is downloaded, counted and logged once.
+	Rejected atomic.Int64
 }
 
 // NewReader returns a Reader over store; logger receives warnings (nil discards).
@@ -69,8 +77,10 @@ func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
 }
 
 // Current returns the current snapshot and its version, with at most one
-// Redis round trip. When Redis fails or holds an unreadable blob, the last
-// good snapshot is returned (a warning logged and Fallbacks counted); with
+// Redis round trip. Blobs are verified with the Store's Keys before they
+// are decoded. When Redis fails or holds a blob that is not authentic or
+// unreadable, the last good snapshot is returned (Fallbacks counted, a
+// rejected blob counted in Rejected, each new error logged once); with
 // none yet, the error is returned: ErrNoCache when nothing was published
 // (after trying Build, if set), otherwise the Redis or decoding error.
 //
@@ -89,7 +99,7 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 	if err == nil && blob == nil && v == version && snap != nil {
 		r.mu.Lock()
 		if r.version == version {
-			r.checked = time.Now()
+			r.checked, r.logged = time.Now(), ""
 		}
 		r.mu.Unlock()
 		return snap, version, nil
@@ -114,18 +124,26 @@ func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*
 	case err != nil:
 		return r.fallback(err)
 	case blob == nil && v == r.version && r.snap != nil:
-		r.checked = time.Now()
+		r.checked, r.logged = time.Now(), ""
 		return r.snap, r.version, nil
 	case blob == nil && v == r.bad:
 		return r.fallback(r.badErr)
 	}
-	snap, err := snapshot.Decode(blob)
+	snap, err := snapshot.DecodeWith(blob, r.store.Keys)
 	if err != nil {
-		r.opts.Logger.Warn("unreadable schema cache blob", "version", v, "error", err.Error())
-		r.bad, r.badErr = v, err
+		r.Rejected.Add(1)
+		msg := "schema cache blob rejected: unreadable"
+		switch {
+		case errors.Is(err, snapshot.ErrNotAuthentic):
+			msg = "schema cache blob rejected: not authentic"
+		case errors.Is(err, snapshot.ErrUnsupportedFormat):
+			msg = "schema cache blob rejected: unsupported format"
+		}
+		r.opts.Logger.Error(msg, "version", v, "bytes", len(blob), "serving_version", r.version, "error", err.Error())
+		r.bad, r.badErr, r.logged = v, err, err.Error()
 		return r.fallback(err)
 	}
-	r.version, r.snap, r.bad, r.badErr, r.checked = v, snap, 0, nil, time.Now()
+	r.version, r.snap, r.bad, r.badErr, r.checked, r.logged = v, snap, 0, nil, time.Now(), ""
 	return snap, v, nil
 }
 
@@ -172,8 +190,9 @@ func (r *Reader) fallback(err error) (*snapshot.Snapshot, int64, error) {
 		return nil, 0, err
 	}
 	r.Fallbacks.Add(1)
-	if !errors.Is(err, snapshot.ErrUnsupportedFormat) {
-		r.opts.Logger.Warn("serving the last good schema cache", "version", r.version, "error", err.Error())
+	if msg := err.Error(); msg != r.logged {
+		r.logged = msg
+		r.opts.Logger.Warn("serving the last good schema cache", "version", r.version, "error", msg)
 	}
 	return r.snap, r.version, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 // DefaultKeep is how many versions Publish keeps when Store.Keep is zero.
@@ -22,6 +24,9 @@ type Store struct {
 	prefix string
 	// Keep is how many versions Publish keeps (older ones are deleted); 0 means DefaultKeep.
 	Keep int
+	// Keys sign what Builder publishes and verify what Reader decodes
+	// (KeysFromConfig); nil: snapshots are neither signed nor verified.
+	Keys *snapshot.Keys
 }
 
 // New returns a Store over rdb for the namespace prefix (PGRST_CACHE_KEY_PREFIX).

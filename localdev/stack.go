@@ -30,6 +30,9 @@ type Stack struct {
 	HTTP http.Handler
 	// Store is the cache store both sides share.
 	Store *cachestore.Store
+	// Reader is the request function's view of the current snapshot; its
+	// Fallbacks and Rejected counters are readable by tests.
+	Reader *cachestore.Reader
 
 	closers []func()
 }
@@ -57,6 +60,11 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	s.closers = append(s.closers, func() { _ = rdb.Close() })
 	s.Store = cachestore.New(rdb, cfg.CacheKeyPrefix)
 	s.Store.Keep = cfg.CacheKeepVersions
+	var err error
+	if s.Store.Keys, err = cachestore.KeysFromConfig(cfg, "localdev", logger); err != nil {
+		s.Close()
+		return nil, err
+	}
 
 	worker, closeWorker, err := listenerworker.Open(ctx, cfg, s.Store, logger)
 	if err != nil {
@@ -74,7 +82,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 
 	// The request side builds like a cold Lambda function when Redis is empty.
 	builder := &cachestore.Builder{Config: cfg, DB: apiPool, Store: s.Store, WorkerID: "localdev-api", Logger: logger}
-	s.Invoker = app.NewInvoker(app.New(cfg, builder.NewReader(), apiPool, logger))
+	s.Reader = builder.NewReader()
+	s.Invoker = app.NewInvoker(app.New(cfg, s.Reader, apiPool, logger))
 	s.HTTP = GatewayHandler(s.Invoker.Invoke)
 	return s, nil
 }

@@ -51,6 +51,9 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 	}
 	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
 	store.Keep = cfg.CacheKeepVersions
+	if store.Keys, err = cachestore.KeysFromConfig(cfg, "request function", logger); err != nil {
+		return nil, nil, err
+	}
 	// A cold function that finds Redis empty builds the first snapshot itself.
 	builder := &cachestore.Builder{Config: cfg, DB: pool, Store: store, WorkerID: workerID(cfg), Logger: logger}
 	h := app.New(cfg, builder.NewReader(), pool, logger)

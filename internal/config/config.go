@@ -110,6 +110,8 @@ type Config struct {
 
 	// JWTSettings are the JWT authentication settings (PGRST_JWT_*).
 	JWTSettings
+	// CacheSigning are the schema cache signing keys (PGRST_CACHE_SIGNING_KEY*).
+	CacheSigning
 
 	// AppSettings are PostgREST's app.settings.*: each PGRST_APP_SETTINGS_<NAME>
 	// variable becomes the transaction setting app.settings.<name>
@@ -200,6 +202,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	errs = append(errs, c.readCacheKeys(getenv)...)
 	errs = append(errs, c.readLimitKeys(getenv)...)
 	errs = append(errs, c.readJWTKeys(getenv)...)
+	errs = append(errs, c.readCacheSigningKeys(getenv)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}

@@ -10,7 +10,7 @@ import (
 
 // FormatVersion is the version of the blob format Encode writes. Bump it
 // whenever a change to the model would make older readers misread a blob.
-const FormatVersion uint16 = 7
+const FormatVersion uint16 = 8
 
 // magic starts every blob, so a stray value under a cache key is recognised.
 var magic = []byte("PGSC")
@@ -37,39 +37,66 @@ type Header struct {
 	BuiltAt time.Time `msgpack:"built"`
 	// QueryMs are the introspection queries' durations, in ms, by label.
 	QueryMs map[string]float64 `msgpack:"qms"`
-	// ContentHash is a hex SHA-256 prefix of the encoded body (cache and
-	// settings): equal hashes mean identical content, whatever the build time.
+	// ContentHash is a hex SHA-256 prefix of the format version, the key id
+	// and the encoded body (cache and settings, secrets sealed): equal
+	// hashes mean identical content signed by the same key, whatever the
+	// build time.
 	ContentHash string `msgpack:"hash"`
+	// KeyID is the id of the key that signed the blob (Keys.ID), "" when
+	// unsigned. It is informative only: readers verify against their keys.
+	KeyID string `msgpack:"kid,omitempty"`
 }
 
-// split checks the magic and format and returns the header and body bytes.
-func split(blob []byte) (hdr, bdy []byte, err error) {
+// parts are the fields of a blob (see the package doc).
+type parts struct {
+	mac   []byte // empty when unsigned
+	macAt int    // offset of the MAC field
+	hdr   []byte
+	bdy   []byte
+}
+
+// split checks the magic and format and returns the MAC, header and body
+// bytes, without decoding anything.
+func split(blob []byte) (parts, error) {
+	var p parts
 	if len(blob) < len(magic)+2 || !bytes.Equal(blob[:len(magic)], magic) {
-		return nil, nil, errors.New("decode schema cache: not a schema cache blob")
+		return p, errors.New("decode schema cache: not a schema cache blob")
 	}
 	if v := binary.BigEndian.Uint16(blob[len(magic):]); v != FormatVersion {
-		return nil, nil, fmt.Errorf("decode schema cache: format %d, this build reads %d: %w", v, FormatVersion, ErrUnsupportedFormat)
+		return p, fmt.Errorf("decode schema cache: format %d, this build reads %d: %w", v, FormatVersion, ErrUnsupportedFormat)
 	}
 	rest := blob[len(magic)+2:]
+	if len(rest) < 1 {
+		return p, errors.New("decode schema cache: truncated MAC")
+	}
+	macLen := int(rest[0])
+	if macLen != 0 && macLen != macBytes || len(rest) < 1+macLen {
+		return p, errors.New("decode schema cache: bad MAC length")
+	}
+	p.macAt = len(magic) + 3
+	p.mac = rest[1 : 1+macLen]
+	rest = rest[1+macLen:]
 	if len(rest) < 4 {
-		return nil, nil, errors.New("decode schema cache: truncated header")
+		return p, errors.New("decode schema cache: truncated header")
 	}
 	n := binary.BigEndian.Uint32(rest)
 	if n > maxHeaderBytes || uint64(n) > uint64(len(rest)-4) {
-		return nil, nil, errors.New("decode schema cache: bad header length")
+		return p, errors.New("decode schema cache: bad header length")
 	}
-	return rest[4 : 4+n], rest[4+n:], nil
+	p.hdr, p.bdy = rest[4:4+n], rest[4+n:]
+	return p, nil
 }
 
 // DecodeHeader reads only the header of a blob, without decoding the
-// cache. Errors as Decode.
+// cache and without verifying its MAC (for inspection: the header is
+// trusted only after DecodeWith). Errors as Decode.
 func DecodeHeader(blob []byte) (*Header, error) {
-	hdr, _, err := split(blob)
+	p, err := split(blob)
 	if err != nil {
 		return nil, err
 	}
 	var h Header
-	if err := unmarshal(hdr, &h); err != nil {
+	if err := unmarshal(p.hdr, &h); err != nil {
 		return nil, fmt.Errorf("decode schema cache header: %w", err)
 	}
 	return &h, nil

@@ -13,12 +13,14 @@ import (
 // lists are arrays, maps have string keys. Any change here bumps
 // FormatVersion.
 
-// body is [cache, dbSettings map|nil, roleSettings map|nil].
+// body is [cache, dbSettings map|nil, roleSettings map|nil, sealed
+// map|nil].
 func (c *codec) body(b *body) {
-	if c.fields(3, "body") {
+	if c.fields(4, "body") {
 		c.cache(b.Cache)
 		dict(c, &b.DBSettings, (*codec).str)
 		dict(c, &b.RoleSettings, (*codec).roleSettings)
+		dict(c, &b.Sealed, (*codec).str)
 	}
 }
 

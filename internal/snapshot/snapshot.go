@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -26,39 +28,111 @@ type Snapshot struct {
 	RoleSettings map[string]config.RoleSettings
 }
 
-// body is the hashed part of a blob, laid out in layout.go.
+// body is the hashed part of a blob, laid out in layout.go. DBSettings
+// never holds a secret setting (config.SecretDBSetting): those travel
+// encrypted in Sealed, or not at all.
 type body struct {
 	Cache        *schemacache.SchemaCache
 	DBSettings   map[string]string
 	RoleSettings map[string]config.RoleSettings
+	// Sealed maps a secret setting's name to its value sealed with the
+	// signing key (derivedKey.seal).
+	Sealed map[string]string
 }
 
-// Encode serialises s as a blob (see the package doc): map keys are sorted
-// so equal content gives equal bytes, and the header's ContentHash is
-// filled in from the body. It fails only if msgpack does.
-func (s *Snapshot) Encode() ([]byte, error) {
+// Encode serialises s as an unsigned blob: EncodeWith(nil).
+func (s *Snapshot) Encode() ([]byte, error) { return s.EncodeWith(nil) }
+
+// EncodeWith serialises s as a blob (see the package doc) signed with
+// keys' current key: map keys are sorted so equal content gives equal
+// bytes, and the header's ContentHash and KeyID are filled in. Secret
+// in-database settings (jwt_secret) are encrypted with a key derived from
+// the signing key; with nil keys they are left out of the blob, never
+// written in clear (DroppedSecrets names them). It fails only if msgpack
+// does.
+func (s *Snapshot) EncodeWith(keys *Keys) ([]byte, error) {
+	var signer *derivedKey
+	if keys != nil && len(keys.keys) > 0 {
+		signer = &keys.keys[0]
+	}
+	b := &body{Cache: s.Cache, DBSettings: s.DBSettings, RoleSettings: s.RoleSettings}
+	cloned := false
+	for name, v := range s.DBSettings {
+		if !config.SecretDBSetting(name) {
+			continue
+		}
+		if !cloned {
+			b.DBSettings, cloned = maps.Clone(s.DBSettings), true
+		}
+		delete(b.DBSettings, name)
+		if signer != nil {
+			if b.Sealed == nil {
+				b.Sealed = map[string]string{}
+			}
+			b.Sealed[name] = signer.seal(name, v)
+		}
+	}
 	var bb bytes.Buffer
 	enc := msgpack.NewEncoder(&bb)
 	enc.UseCompactInts(true)
 	w := &writer{enc: enc}
-	encodeBody(w, &body{Cache: s.Cache, DBSettings: s.DBSettings, RoleSettings: s.RoleSettings})
+	encodeBody(w, b)
 	if w.err != nil {
 		return nil, fmt.Errorf("encode schema cache: %w", w.err)
 	}
-	sum := sha256.Sum256(bb.Bytes())
-	s.Header.ContentHash = hex.EncodeToString(sum[:16])
+	s.Header.KeyID = keys.ID()
+	s.Header.ContentHash = contentHash(s.Header.KeyID, bb.Bytes())
 	var hb bytes.Buffer
 	henc := msgpack.NewEncoder(&hb)
 	henc.SetSortMapKeys(true)
 	if err := henc.Encode(&s.Header); err != nil {
 		return nil, fmt.Errorf("encode schema cache header: %w", err)
 	}
-	out := make([]byte, 0, len(magic)+6+hb.Len()+bb.Len())
+	macLen := 0
+	if signer != nil {
+		macLen = macBytes
+	}
+	out := make([]byte, 0, len(magic)+7+macLen+hb.Len()+bb.Len())
 	out = append(out, magic...)
 	out = binary.BigEndian.AppendUint16(out, FormatVersion)
+	out = append(out, byte(macLen))
+	macAt := len(out)
+	out = append(out, make([]byte, macLen)...)
 	out = binary.BigEndian.AppendUint32(out, uint32(hb.Len()))
 	out = append(out, hb.Bytes()...)
-	return append(out, bb.Bytes()...), nil
+	out = append(out, bb.Bytes()...)
+	if signer != nil {
+		copy(out[macAt:], signer.sum(out, macAt, macLen))
+	}
+	return out, nil
+}
+
+// DroppedSecrets returns the names of the secret settings of s that
+// EncodeWith(keys) leaves out of the blob: all of them when keys is nil,
+// none otherwise.
+func (s *Snapshot) DroppedSecrets(keys *Keys) []string {
+	if keys != nil && len(keys.keys) > 0 {
+		return nil
+	}
+	var out []string
+	for name := range s.DBSettings {
+		if config.SecretDBSetting(name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// contentHash is the hex SHA-256 prefix of the format version, the key id
+// and the body.
+func contentHash(keyID string, bdy []byte) string {
+	h := sha256.New()
+	h.Write(binary.BigEndian.AppendUint16(nil, FormatVersion))
+	h.Write([]byte(keyID))
+	h.Write([]byte{0})
+	h.Write(bdy)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // EncodeCache serialises a bare schema cache as a snapshot whose header
@@ -67,21 +141,48 @@ func EncodeCache(sc *schemacache.SchemaCache) ([]byte, error) {
 	return (&Snapshot{Cache: sc, Header: Header{Schemas: sc.Schemas, PgVersion: sc.PgVersion, QueryMs: sc.Timings}}).Encode()
 }
 
-// Decode parses a blob written by Encode and indexes the cache. It returns
-// ErrUnsupportedFormat (wrapped) for another format version and an error
-// for corrupt bytes; it never panics on bad input.
-func Decode(blob []byte) (*Snapshot, error) {
-	hdr, bdy, err := split(blob)
+// Decode parses a blob without verifying it: DecodeWith(blob, nil). It is
+// for inspection tools; request functions decode with their keys.
+func Decode(blob []byte) (*Snapshot, error) { return DecodeWith(blob, nil) }
+
+// DecodeWith parses a blob written by EncodeWith and indexes the cache.
+// With keys, the MAC is checked before anything is decoded, and an
+// unsigned blob or one signed by another key returns ErrNotAuthentic
+// (wrapped); sealed secret settings are then decrypted into DBSettings.
+// With nil keys nothing is verified and sealed settings are dropped. It
+// returns ErrUnsupportedFormat (wrapped) for another format version and an
+// error for corrupt bytes; it never panics on bad input. Memory: see
+// MaxAllocPerByte.
+func DecodeWith(blob []byte, keys *Keys) (*Snapshot, error) {
+	p, err := split(blob)
 	if err != nil {
 		return nil, err
 	}
+	var signer *derivedKey
+	if keys != nil && len(keys.keys) > 0 {
+		if signer, err = keys.verify(blob, p.mac, p.macAt); err != nil {
+			return nil, err
+		}
+	}
 	s := &Snapshot{}
-	if err := unmarshal(hdr, &s.Header); err != nil {
+	if err := unmarshal(p.hdr, &s.Header); err != nil {
 		return nil, fmt.Errorf("decode schema cache header: %w", err)
 	}
-	b, err := decodeBody(bdy)
+	b, err := decodeBody(p.bdy)
 	if err != nil {
 		return nil, fmt.Errorf("decode schema cache: %w", err)
+	}
+	if signer != nil {
+		for _, name := range slices.Sorted(maps.Keys(b.Sealed)) {
+			v, err := signer.open(name, b.Sealed[name])
+			if err != nil {
+				return nil, fmt.Errorf("decode schema cache: %w", err)
+			}
+			if b.DBSettings == nil {
+				b.DBSettings = map[string]string{}
+			}
+			b.DBSettings[name] = v
+		}
 	}
 	s.Cache, s.DBSettings, s.RoleSettings = b.Cache, b.DBSettings, b.RoleSettings
 	s.Cache.Timings = s.Header.QueryMs

@@ -326,7 +326,7 @@ func FuzzDecode(f *testing.F) {
 	hugeSlice = append(hugeSlice, 0xdd, 0xff, 0xff, 0xff, 0xff)
 	// A header whose build time is nil, which once made msgpack panic;
 	// rebuilt here so it keeps the current format version.
-	nilTime := append(header(snapshot.FormatVersion), "\x00\x00\x000\x86\xa500000\xce0000\xa700000000\xa3000\xa200\xa30000\xa5built\xc0"...)
+	nilTime := append(header(snapshot.FormatVersion), "\x00\x00\x00\x000\x86\xa500000\xce0000\xa700000000\xa3000\xa200\xa30000\xa5built\xc0"...)
 	nilTime = append(nilTime, bytes.Repeat([]byte("0"), 64)...)
 	for _, seed := range [][]byte{
 		nilTime,
@@ -388,7 +388,7 @@ func TestBodyIsOneMsgpackValue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			body := blob[10+binary.BigEndian.Uint32(blob[6:10]):]
+			body := bodyOf(blob)
 			rd := bytes.NewReader(body)
 			if err := msgpack.NewDecoder(rd).Skip(); err != nil {
 				t.Fatalf("body is not msgpack: %v", err)
@@ -420,7 +420,14 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if got.Header.ContentHash != want.Header.ContentHash || got.Header.ContentHash == "" {
 		t.Errorf("ContentHash = %q, want %q", got.Header.ContentHash, want.Header.ContentHash)
 	}
-	if again, err := got.Encode(); err != nil || !bytes.Equal(again[10+binary.BigEndian.Uint32(again[6:10]):], blob[10+binary.BigEndian.Uint32(blob[6:10]):]) {
+	if again, err := got.Encode(); err != nil || !bytes.Equal(bodyOf(again), bodyOf(blob)) {
 		t.Errorf("re-encoding the decoded snapshot changes the body (err %v)", err)
 	}
+}
+
+// bodyOf returns the body of a blob: after the magic, version, MAC length,
+// MAC, header length and header.
+func bodyOf(blob []byte) []byte {
+	at := 7 + int(blob[6])
+	return blob[at+4+int(binary.BigEndian.Uint32(blob[at:])):]
 }

@@ -149,13 +149,14 @@ func runDump(ctx context.Context, s *cachestore.Store, args []string, w io.Write
 	return writeJSON(w, toDump(v, snap))
 }
 
-// loadSnapshot reads and decodes a kept version.
+// loadSnapshot reads and decodes a kept version, verified with the store's
+// keys when it has some (snapshot.DecodeWith).
 func loadSnapshot(ctx context.Context, s *cachestore.Store, v int64) (*snapshot.Snapshot, error) {
 	b, err := blob(ctx, s, v)
 	if err != nil {
 		return nil, err
 	}
-	return snapshot.Decode(b)
+	return snapshot.DecodeWith(b, s.Keys)
 }
 
 // toDump converts a snapshot; secret settings are redacted.

@@ -126,7 +126,14 @@ func openStore(getenv func(string) string, redisURL, prefix string) (*cachestore
 	if err != nil {
 		return nil, nil, usageError{err.Error()}
 	}
-	return cachestore.New(rdb, cfg.CacheKeyPrefix), func() { _ = rdb.Close() }, nil
+	s := cachestore.New(rdb, cfg.CacheKeyPrefix)
+	// With PGRST_CACHE_SIGNING_KEY set, dump and diff verify what they read
+	// and can open sealed settings (still redacted when printed).
+	if s.Keys, err = cachestore.KeysFromConfig(cfg, "pgrst-cache", nil); err != nil {
+		_ = rdb.Close()
+		return nil, nil, err
+	}
+	return s, func() { _ = rdb.Close() }, nil
 }
 
 // fail prints err as one line and returns its exit status: 0 for nil, 2 for

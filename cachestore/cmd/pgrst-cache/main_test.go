@@ -29,7 +29,11 @@ func newStore(t *testing.T) *cachestore.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = rdb.Close() })
-	return cachestore.New(rdb, fmt.Sprintf("cli%d-%d", time.Now().UnixNano(), prefixSeq.Add(1)))
+	s := cachestore.New(rdb, fmt.Sprintf("cli%d-%d", time.Now().UnixNano(), prefixSeq.Add(1)))
+	if s.Keys, err = snapshot.NewKeys([]byte("pgrst-cache test key 0123456789abcdef"), nil); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // builtAt is the build time of every fixture snapshot.
@@ -118,7 +122,7 @@ func newSnapshot(sc *schemacache.SchemaCache, settings map[string]string) *snaps
 func publishSnap(t *testing.T, s *cachestore.Store, snap *snapshot.Snapshot, trigger string) int64 {
 	t.Helper()
 	ctx := context.Background()
-	blob, err := snap.Encode()
+	blob, err := snap.EncodeWith(s.Keys)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,9 @@ func run() error {
 	defer rdb.Close()
 	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
 	store.Keep = cfg.CacheKeepVersions
+	if store.Keys, err = cachestore.KeysFromConfig(cfg, "listener worker", logger); err != nil {
+		return err
+	}
 	w, closeWorker, err := listenerworker.Open(ctx, cfg, store, logger)
 	if err != nil {
 		return err
