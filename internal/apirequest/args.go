@@ -62,7 +62,7 @@ func parseRPCBody(req *Request, contentType string, body []byte) *pgrsterr.Error
 			}
 			vals[p.key] = append(vals[p.key], p.value)
 		}
-		req.Args = stringArgs(names, vals)
+		req.Args, req.TextArgs = stringArgs(names, vals), true
 		return nil
 	case "text/plain", "text/xml", "application/octet-stream":
 		req.RawBody = &RawBody{Type: rawBodyTypes[mt], Data: body}

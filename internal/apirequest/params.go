@@ -118,7 +118,7 @@ func parseFilters(req *Request, params []queryParam, rpcRead bool) *pgrsterr.Err
 		})
 	}
 	if req.Kind == TargetRoutine {
-		req.Args = stringArgs(argNames, argVals)
+		req.Args, req.TextArgs = stringArgs(argNames, argVals), true
 	}
 	return nil
 }

@@ -36,6 +36,10 @@ type Request struct {
 	// Args are the RPC arguments: query parameters without an operator (GET)
 	// or the keys of the JSON body object (POST), as raw JSON values.
 	Args map[string]json.RawMessage
+	// TextArgs is true when Args came from the query string or a form
+	// body: each value is a JSON string, or an array of strings for a name
+	// given more than once.
+	TextArgs bool
 	// Headers are the request headers with lower-case names (single value each).
 	Headers map[string]string
 	// Logic holds the and/or parameters (`or=(...)`, `not.and=(...)`,

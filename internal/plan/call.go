@@ -65,6 +65,9 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 	args := req.Args
 	if !byBody {
 		args = variadicArrays(fits[0], args)
+		if req.TextArgs {
+			args = lastValues(fits[0], args)
+		}
 	}
 	r := fits[0]
 	cp := &CallPlan{
@@ -147,6 +150,31 @@ func variadicArrays(r *schemacache.Routine, args map[string]json.RawMessage) map
 		return out
 	}
 	return args
+}
+
+// lastValues keeps the last of the values given for a name repeated in
+// the query string or a form body, as PostgREST does, for every parameter
+// but a variadic one (which takes them all as its array).
+func lastValues(r *schemacache.Routine, args map[string]json.RawMessage) map[string]json.RawMessage {
+	var out map[string]json.RawMessage
+	for _, p := range r.Params {
+		v, ok := args[p.Name]
+		if p.Variadic || !ok || len(v) == 0 || v[0] != '[' {
+			continue
+		}
+		var vals []json.RawMessage
+		if json.Unmarshal(v, &vals) != nil || len(vals) == 0 {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(args)
+		}
+		out[p.Name] = vals[len(vals)-1]
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 func fitsArgs(r *schemacache.Routine, args map[string]json.RawMessage) bool {
