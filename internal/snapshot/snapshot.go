@@ -185,6 +185,11 @@ func DecodeWith(blob []byte, keys *Keys) (*Snapshot, error) {
 		}
 	}
 	s.Cache, s.DBSettings, s.RoleSettings = b.Cache, b.DBSettings, b.RoleSettings
+	// The types and defaults the query stage writes as SQL text are checked
+	// again here, behind the signature: a tampered one fails the decode.
+	if err := s.Cache.Validate(); err != nil {
+		return nil, fmt.Errorf("decode schema cache: %w", err)
+	}
 	s.Cache.Timings = s.Header.QueryMs
 	s.Cache.Index()
 	return s, nil
