@@ -170,7 +170,8 @@ func (p *logicParser) field() (string, bool) {
 }
 
 // skipValue advances over an operator and its value up to the next
-// top-level ',' or ')', honouring double quotes and parenthesised lists.
+// top-level ',' or ')', honouring double quotes, parenthesised lists and,
+// as PostgREST's pPgArray, `{…}` array literals (`tags.cs.{a,b}`).
 func (p *logicParser) skipValue() {
 	depth := 0
 	for p.pos < len(p.in) {
@@ -178,6 +179,11 @@ func (p *logicParser) skipValue() {
 		case r == '"':
 			if _, end, ok := quotedRun(p.in, p.pos); ok {
 				p.pos = end
+				continue
+			}
+		case r == '{':
+			if end := closingBrace(p.in, p.pos); end > 0 {
+				p.pos = end + 1
 				continue
 			}
 		case r == '(':
@@ -192,6 +198,20 @@ func (p *logicParser) skipValue() {
 		}
 		p.pos++
 	}
+}
+
+// closingBrace is the index of the '}' closing the '{' at in[pos], with
+// no brace between them (PostgREST's pPgArray); 0 when there is none.
+func closingBrace(in []rune, pos int) int {
+	for i := pos + 1; i < len(in); i++ {
+		switch in[i] {
+		case '}':
+			return i
+		case '{':
+			return 0
+		}
+	}
+	return 0
 }
 
 // quotedRun reads a double-quoted run starting at in[pos] with backslash

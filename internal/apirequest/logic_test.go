@@ -26,6 +26,9 @@ func TestParseLogic(t *testing.T) {
 				{Tree: &LogicTree{Negate: true, Op: "or", Children: []LogicNode{f("b", "eq", "x"), f("c", "like", "*y*")}}},
 			}}},
 		}}},
+		// Array literals hold commas, as PostgREST's pPgArray reads them.
+		{"or", "(tags.cs.{a,b},arr.ov.{1,2})", LogicTree{Op: "or", Children: []LogicNode{
+			f("tags", "cs", "{a,b}"), f("arr", "ov", "{1,2}")}}},
 		{"books.not.and", "(pages.gte.100)", LogicTree{EmbedPath: []string{"books"}, Negate: true, Op: "and",
 			Children: []LogicNode{f("pages", "gte", "100")}}},
 	}
