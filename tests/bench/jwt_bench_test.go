@@ -6,9 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -36,30 +34,10 @@ const jwtBenchSecret = "reallyreallyreallyreallyverysafe-secret"
 // run (goal: a cache hit adds under 5 %).
 func BenchmarkJWTOverhead(b *testing.B) {
 	ctx := context.Background()
-	db := fmt.Sprintf("jwt_sample_%d", reqStacks.Add(1))
-	if err := pg.CreateDatabase(ctx, db); err != nil {
-		b.Fatal(err)
-	}
-	schema, err := os.ReadFile("../../localdev/sample_schema.sql")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := connect(b, db).Exec(ctx, string(schema)+";ANALYZE"); err != nil {
-		b.Fatal(err)
-	}
+	db := sampleDatabase(b, "jwt_sample")
 	cfgFor := func(cacheEntries string) *config.Config {
-		vars := map[string]string{
-			"PGRST_DB_URI":     strings.Replace(pg.URI(db), "//postgres@", "//authenticator@", 1),
-			"PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
-			"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": "bench_" + db,
-			"PGRST_CACHE_REVALIDATE_MS": "1000", "PGRST_JWT_SECRET": jwtBenchSecret,
-			"PGRST_JWT_CACHE_MAX_ENTRIES": cacheEntries,
-		}
-		cfg, err := config.FromEnv(func(k string) string { return vars[k] })
-		if err != nil {
-			b.Fatal(err)
-		}
-		return cfg
+		return sampleConfig(b, db, "PGRST_CACHE_REVALIDATE_MS", "1000", "PGRST_JWT_SECRET", jwtBenchSecret,
+			"PGRST_JWT_CACHE_MAX_ENTRIES", cacheEntries)
 	}
 	cached, uncached := cfgFor("1000"), cfgFor("0")
 	pool, err := pgpool.Connect(ctx, cached.DBURI, reqPoolSize)

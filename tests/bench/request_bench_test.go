@@ -88,32 +88,9 @@ type reqStack struct {
 func newReqStack(b *testing.B) *reqStack {
 	b.Helper()
 	ctx := context.Background()
-	db := fmt.Sprintf("req_sample_%d", reqStacks.Add(1))
-	if err := pg.CreateDatabase(ctx, db); err != nil {
-		b.Fatal(err)
-	}
-	schema, err := os.ReadFile("../../localdev/sample_schema.sql")
-	if err != nil {
-		b.Fatal(err)
-	}
-	admin := connect(b, db)
-	if _, err := admin.Exec(ctx, string(schema)+";ANALYZE"); err != nil {
-		b.Fatalf("load sample schema: %v", err)
-	}
-	cfgFor := func(revalidateMs string) *config.Config {
-		vars := map[string]string{
-			"PGRST_DB_URI":     strings.Replace(pg.URI(db), "//postgres@", "//authenticator@", 1),
-			"PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
-			"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": "bench_" + db,
-			"PGRST_CACHE_REVALIDATE_MS": revalidateMs,
-		}
-		cfg, err := config.FromEnv(func(k string) string { return vars[k] })
-		if err != nil {
-			b.Fatal(err)
-		}
-		return cfg
-	}
-	cfg, cfgRevalidate := cfgFor("0"), cfgFor("1000")
+	db := sampleDatabase(b, "req_sample")
+	cfg := sampleConfig(b, db, "PGRST_CACHE_REVALIDATE_MS", "0")
+	cfgRevalidate := sampleConfig(b, db, "PGRST_CACHE_REVALIDATE_MS", "1000")
 
 	pool, err := pgpool.Connect(ctx, cfg.DBURI, reqPoolSize)
 	if err != nil {
@@ -163,6 +140,45 @@ func newReqStack(b *testing.B) *reqStack {
 		}
 	}
 	return s
+}
+
+// sampleDatabase loads localdev/sample_schema.sql into a new database
+// named prefix_N and returns its name.
+func sampleDatabase(b *testing.B, prefix string) string {
+	b.Helper()
+	ctx := context.Background()
+	db := fmt.Sprintf("%s_%d", prefix, reqStacks.Add(1))
+	if err := pg.CreateDatabase(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	schema, err := os.ReadFile("../../localdev/sample_schema.sql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := connect(b, db).Exec(ctx, string(schema)+";ANALYZE"); err != nil {
+		b.Fatalf("load sample schema: %v", err)
+	}
+	return db
+}
+
+// sampleConfig is the configuration of a handler on db (schema api, anon
+// role web_anon, its own key prefix) with extra variables as name, value
+// pairs.
+func sampleConfig(b *testing.B, db string, extra ...string) *config.Config {
+	b.Helper()
+	vars := map[string]string{
+		"PGRST_DB_URI":     strings.Replace(pg.URI(db), "//postgres@", "//authenticator@", 1),
+		"PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
+		"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": "bench_" + db,
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		vars[extra[i]] = extra[i+1]
+	}
+	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cfg
 }
 
 func builderReader(cfg *config.Config, pool *pgxpool.Pool, store *cachestore.Store) *cachestore.Reader {
