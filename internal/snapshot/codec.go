@@ -1,7 +1,12 @@
 package snapshot
 
 import (
+	"bytes"
+	"reflect"
 	"slices"
+	"sync"
+
+	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
@@ -145,7 +150,9 @@ func (c *codec) optQI(q *schemacache.QI) {
 
 // list is an array of elements, each coded by each; an empty array
 // decodes as nil. The reader checks the length against the bytes left
-// before allocating.
+// before allocating, counting the fewest bytes an element can take
+// (minSize), so a slice is never larger than the elements the remaining
+// bytes can actually encode.
 func list[T any](c *codec, p *[]T, each func(*codec, *T)) {
 	if c.w != nil {
 		s := *p
@@ -155,7 +162,7 @@ func list[T any](c *codec, p *[]T, each func(*codec, *T)) {
 		}
 		return
 	}
-	n := c.r.arr()
+	n := c.r.arrOf(minSize(each))
 	if n == 0 {
 		*p = nil
 		return
@@ -212,8 +219,10 @@ func dict[V any](c *codec, p *map[string]V, each func(*codec, *V)) {
 		*p = nil
 		return
 	}
-	n := c.r.mapLen()
-	m := make(map[string]V, n)
+	n := c.r.mapOf(1 + minSize(each))
+	// The hint is capped: a map's buckets cost several times the bytes of
+	// the entries they are sized for, so it grows as entries arrive.
+	m := make(map[string]V, min(n, 8))
 	for range n {
 		k := c.r.str()
 		var v V
@@ -221,4 +230,25 @@ func dict[V any](c *codec, p *map[string]V, each func(*codec, *V)) {
 		m[k] = v
 	}
 	*p = m
+}
+
+// minSizes memoises minSize by element type.
+var minSizes sync.Map // reflect.Type -> int
+
+// minSize returns the fewest bytes one element coded by each can take:
+// the encoding of its zero value, in which every string is empty, every
+// list empty and every optional value nil.
+func minSize[T any](each func(*codec, *T)) int {
+	key := reflect.TypeFor[T]()
+	if n, ok := minSizes.Load(key); ok {
+		return n.(int)
+	}
+	var bb bytes.Buffer
+	enc := msgpack.NewEncoder(&bb)
+	enc.UseCompactInts(true)
+	var zero T
+	each(&codec{w: &writer{enc: enc}}, &zero)
+	n := max(bb.Len(), 1)
+	minSizes.Store(key, n)
+	return n
 }

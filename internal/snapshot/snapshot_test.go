@@ -337,7 +337,13 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
+	for _, body := range bombs(4 << 10) {
+		f.Add(unsignedBody(body))
+	}
 	f.Fuzz(func(t *testing.T, blob []byte) {
+		// Memory: whatever the bytes claim, decoding allocates at most
+		// MaxDecodeAlloc(len(blob)) (runtime.MemStats.TotalAlloc).
+		checkAllocBound(t, blob)
 		got, err := snapshot.DecodeCache(blob)
 		if err != nil {
 			if got != nil {
