@@ -35,8 +35,9 @@ type ReaderOptions struct {
 // only when the version changed. A warm Lambda container keeps its Reader
 // (and so the decoded cache) across invocations.
 type Reader struct {
-	store *Store
-	opts  ReaderOptions
+	store   *Store
+	opts    ReaderOptions
+	breaker *breaker
 
 	mu      sync.Mutex
 	version int64
@@ -73,11 +74,14 @@ func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
 	if opts.BuildWait <= 0 {
 		opts.BuildWait = 5 * time.Second
 	}
-	return &Reader{store: store, opts: opts}
+	return &Reader{store: store, opts: opts, breaker: &breaker{logger: opts.Logger}}
 }
 
 // Current returns the current snapshot and its version, with at most one
-// Redis round trip. Blobs are verified with the Store's Keys before they
+// Redis round trip. After a Redis failure, Redis is skipped for a short,
+// growing window (200 ms doubling to 5 s; then one background probe)
+// and the memoised snapshot served, so a hung Redis costs one timeout,
+// not one per request; the breaker logs each state change once. Blobs are verified with the Store's Keys before they
 // are decoded. When Redis fails or holds a blob that is not authentic or
 // unreadable, the last good snapshot is returned (Fallbacks counted, a
 // rejected blob counted in Rejected, each new error logged once); with
@@ -95,7 +99,7 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 		return snap, version, nil
 	}
 	r.mu.Unlock()
-	v, blob, err := r.store.Fetch(ctx, version, bad)
+	v, blob, err := r.fetch(ctx, version, bad)
 	if err == nil && blob == nil && v == version && snap != nil {
 		r.mu.Lock()
 		if r.version == version {
@@ -108,10 +112,40 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 	defer r.mu.Unlock()
 	if r.version != version || r.bad != bad {
 		// Another call moved the Reader on meanwhile: ask again from there.
-		v, blob, err = r.store.Fetch(ctx, r.version, r.bad)
+		v, blob, err = r.fetch(ctx, r.version, r.bad)
 	}
 	return r.settle(ctx, v, blob, err)
 }
+
+// probeTimeout bounds a background probe of a Redis that failed.
+const probeTimeout = 2 * time.Second
+
+// fetch is store.Fetch behind the breaker: while it is open, Redis is not
+// asked and ErrRedisSkipped is returned at once; when its window ends, one
+// background Fetch probes Redis and closes or reopens the breaker.
+func (r *Reader) fetch(ctx context.Context, have, skip int64) (int64, []byte, error) {
+	pass, probe := r.breaker.allow()
+	if probe {
+		// The probe runs in the background: no request waits for a Redis
+		// that may still hang.
+		go func() {
+			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), probeTimeout)
+			defer cancel()
+			_, _, err := r.store.Fetch(pctx, have, skip)
+			r.breaker.done(err != nil && !errors.Is(err, ErrNoCache), err)
+		}()
+	}
+	if !pass {
+		return 0, nil, ErrRedisSkipped
+	}
+	v, blob, err := r.store.Fetch(ctx, have, skip)
+	r.breaker.done(err != nil && !errors.Is(err, ErrNoCache), err)
+	return v, blob, err
+}
+
+// RedisSkipped reports whether the Reader is currently skipping Redis
+// after a failure (its breaker is open).
+func (r *Reader) RedisSkipped() bool { return r.breaker.isOpen() }
 
 // settle applies the result of a Fetch made from the Reader's current
 // state; r.mu is held.

@@ -41,6 +41,7 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 		return nil, nil, fmt.Errorf("invalid configuration: REDIS_URL: required by the request function")
 	}
 	logger := logging.New(os.Stderr, cfg.LogLevel)
+	cachestore.RouteRedisLogs(logger)
 	rdb, err := cachestore.Dial(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, err

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/logging"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
@@ -37,6 +38,7 @@ func run() error {
 		return err
 	}
 	logger := logging.New(os.Stderr, cfg.LogLevel)
+	cachestore.RouteRedisLogs(logger)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
