@@ -3,6 +3,7 @@ package listenerworker
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -117,30 +118,92 @@ func TestAdminMetricsRegistriesAreIndependent(t *testing.T) {
 func TestAdminLiveAndReady(t *testing.T) {
 	s := NewAdminState()
 	h := NewAdminHandler(s, NewMetrics())
-	check := func(live, ready int) {
+	check := func(live, ready int, role Role) {
 		t.Helper()
-		for path, want := range map[string]int{"/live": live, "/ready": ready} {
-			if code, body := get(t, h, path); code != want || body != "" {
-				t.Errorf("%s = %d %q, want %d and an empty body", path, code, body, want)
-			}
+		if code, body := get(t, h, "/live"); code != live || body != "" {
+			t.Errorf("/live = %d %q, want %d and an empty body", code, body, live)
+		}
+		code, body := get(t, h, "/ready")
+		var st Status
+		if err := json.Unmarshal([]byte(body), &st); err != nil {
+			t.Fatalf("/ready body %q: %v", body, err)
+		}
+		if code != ready || st.Role != role || st.Ready != (ready == 200) {
+			t.Errorf("/ready = %d %+v, want %d, role %s", code, st, ready, role)
 		}
 	}
 	t0 := time.Now()
-	check(200, 503)
+	check(200, 503, RoleStarting)
+	s.RecordLeaseCheck(errors.New("redis down"))
+	check(200, 503, RoleStarting)
+	s.RecordRole(RoleLeader)
+	check(200, 503, RoleLeader)
 	s.RecordRebuild(cachestore.Rebuild{Started: t0, Finished: t0, Err: errors.New("no catalog")})
-	check(200, 503)
+	check(200, 503, RoleLeader)
 	s.RecordRebuild(success(1, t0, t0, time.Millisecond, nil))
-	check(200, 200)
+	check(200, 200, RoleLeader)
 	s.RecordReconnect()
-	check(200, 503)
+	check(200, 503, RoleLeader)
 	s.RecordRebuild(success(2, t0, t0, time.Millisecond, nil))
-	check(200, 200)
+	check(200, 200, RoleLeader)
 	s.RecordRebuild(cachestore.Rebuild{Started: t0, Finished: t0, Err: errors.New("publish failed")})
-	check(200, 503)
+	check(200, 503, RoleLeader)
 	s.RecordRebuild(success(3, t0, t0, time.Millisecond, nil))
-	check(200, 200)
+	check(200, 200, RoleLeader)
+	// Losing the lease makes a standby, ready to take over while it
+	// reaches Redis.
+	s.RecordRole(RoleStandby)
+	check(200, 200, RoleStandby)
+	s.RecordLeaseCheck(errors.New("redis down"))
+	check(200, 503, RoleStandby)
+	s.RecordLeaseCheck(nil)
+	check(200, 200, RoleStandby)
 	s.Close()
-	check(500, 500)
+	check(500, 500, RoleStandby)
+}
+
+func TestAdminStatusReportsFingerprintChecks(t *testing.T) {
+	s, m := NewAdminState(), NewMetrics()
+	h := NewAdminHandler(s, m)
+	status := func() Status {
+		t.Helper()
+		code, body := get(t, h, "/status")
+		var st Status
+		if err := json.Unmarshal([]byte(body), &st); code != 200 || err != nil {
+			t.Fatalf("/status = %d %q (%v)", code, body, err)
+		}
+		return st
+	}
+	if st := status(); st.LastFingerprintCheck != nil || st.LastFingerprintResult != "" {
+		t.Fatalf("status before any check: %+v", st)
+	}
+	at := time.Date(2025, 1, 1, 0, 0, 30, 0, time.UTC)
+	for _, c := range []FingerprintCheck{
+		{At: at.Add(-time.Minute)},
+		{At: at.Add(-30 * time.Second), Skipped: true},
+		{Err: errors.New("timeout")},
+		{At: at, Changed: true, QueueUsage: 0.25},
+	} {
+		s.RecordFingerprintCheck(c)
+		m.RecordFingerprintCheck(c)
+	}
+	st := status()
+	if st.LastFingerprintCheck == nil || !st.LastFingerprintCheck.Equal(at) || st.LastFingerprintResult != "changed" ||
+		st.MissedNotifications != 1 || st.NotificationQueueUsage != 0.25 {
+		t.Errorf("status = %+v", st)
+	}
+	wantSamples(t, scrape(t, h), map[string]string{
+		`pgrst_schema_cache_fingerprint_checks_total{result="unchanged"}`: "1",
+		`pgrst_schema_cache_fingerprint_checks_total{result="skipped"}`:   "1",
+		`pgrst_schema_cache_fingerprint_checks_total{result="error"}`:     "1",
+		`pgrst_schema_cache_fingerprint_checks_total{result="changed"}`:   "1",
+		`pgrst_schema_cache_missed_notifications_total`:                   "1",
+		`pgrst_schema_cache_fingerprint_checked_timestamp_seconds`:        "1.73568963e+09",
+		`pgrst_db_notification_queue_usage`:                               "0.25",
+		`pgrst_worker_leader`:                                             "0",
+	})
+	m.RecordRole(RoleLeader)
+	wantSamples(t, scrape(t, h), map[string]string{`pgrst_worker_leader`: "1"})
 }
 
 func TestAdminUnknownPathsAre404(t *testing.T) {

@@ -12,4 +12,13 @@
 // capped at 32 s), listens again and rebuilds (trigger "reconnect"):
 // notifications sent while disconnected are lost, as in PostgREST. A failed
 // rebuild keeps the published version and is retried with the same backoff.
+//
+// # Lost notifications
+//
+// The leader also compares a fingerprint of the catalog (one small query,
+// see fingerprintSQL) with the one taken when its last rebuild started,
+// every PGRST_WORKER_FINGERPRINT_INTERVAL_MS, and rebuilds (trigger
+// "fingerprint") when they differ with no rebuild pending; and it rebuilds
+// (trigger "queue") when pg_notification_queue_usage() reaches
+// QueueUsageHigh. See FingerprintCheck.
 package listenerworker

@@ -14,14 +14,25 @@ func (w *Worker) awaitLease(ctx context.Context) bool {
 	logged := false
 	for {
 		ok, err := w.store.Acquire(ctx, cachestore.LeaderLease, w.holder, w.LeaseTTL)
-		switch {
-		case ok:
+		if ok {
 			return true
-		case err != nil && ctx.Err() == nil:
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		w.mu.Lock()
+		hooks := append([]func(error){}, w.onLease...)
+		w.mu.Unlock()
+		for _, f := range hooks {
+			f(err)
+		}
+		switch {
+		case err != nil:
 			w.logger.Error("cannot reach the cache store for the leader lease", "error", err.Error())
 		case !logged:
 			holder, _ := w.store.Holder(ctx, cachestore.LeaderLease)
 			w.logger.Info("standing by", "worker_id", w.id, "leader", holder)
+			w.emitRole(RoleStandby)
 			logged = true
 		}
 		if !sleep(ctx, w.LeaseTTL/10) {

@@ -56,6 +56,12 @@ func (w *Worker) listenOnce(ctx context.Context, onListening func()) error {
 		defer cancel()
 		_ = conn.Close(closeCtx)
 	}()
+	// PostgREST reads the queue usage before LISTEN: it works around a
+	// PostgreSQL bug where LISTEN fails with "could not access status of
+	// transaction" on a stale queue (PostgREST #3147).
+	if _, err := conn.Exec(ctx, "SELECT pg_notification_queue_usage()"); err != nil {
+		return err
+	}
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{w.cfg.DBChannel}.Sanitize()); err != nil {
 		return err
 	}

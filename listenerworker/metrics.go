@@ -45,6 +45,27 @@ var publishLatencyBuckets = []float64{ //nolint:gochecknoglobals // constant buc
 //     query of the last successful rebuild, in seconds (the timings
 //     PostgREST logs at debug level).
 //
+// The worker's role, Redis and the catalog fingerprint:
+//
+//   - pgrst_worker_leader: gauge, 1 while the worker holds the leader
+//     lease, 0 otherwise (standing by or starting).
+//   - pgrst_redis_errors_total: counter of failed Redis dials and commands
+//     (a missing key is not a failure).
+//   - pgrst_schema_cache_fingerprint_checks_total{result}: counter of
+//     catalog fingerprint checks: unchanged, changed, skipped (a rebuild
+//     was pending) or error.
+//   - pgrst_schema_cache_missed_notifications_total: counter of schema
+//     changes caught by the fingerprint check, that is made without a
+//     notification reaching the worker.
+//   - pgrst_schema_cache_fingerprint_checked_timestamp_seconds: gauge, Unix
+//     time of the last fingerprint check.
+//   - pgrst_db_notification_queue_usage: gauge, pg_notification_queue_usage()
+//     at the last check (0 to 1).
+//
+// PostgREST's pool metrics (pgrst_db_pool_available, pgrst_db_pool_waiting,
+// pgrst_db_pool_max, pgrst_db_pool_timeouts_total) describe the build pool
+// of an observed worker whose database is a pgxpool.Pool.
+//
 // Go runtime (go_*) and process (process_*) metrics are included, as
 // PostgREST exposes its runtime's ghc_* metrics.
 type Metrics struct {
@@ -56,6 +77,12 @@ type Metrics struct {
 	bytes          prometheus.Gauge
 	version        prometheus.Gauge
 	querySeconds   *prometheus.GaugeVec
+	leader         prometheus.Gauge
+	redisErrors    prometheus.Counter
+	checks         *prometheus.CounterVec
+	missed         prometheus.Counter
+	checked        prometheus.Gauge
+	queueUsage     prometheus.Gauge
 }
 
 // NewMetrics returns Metrics registered in a new registry. Both load
@@ -94,17 +121,81 @@ func NewMetrics() *Metrics {
 			Help: "Duration in seconds of each introspection query of the last successful schema cache load",
 		}, []string{"query"}),
 	}
+	m.leader = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "pgrst_worker_leader",
+		Help: "1 while this worker holds the leader lease, 0 while it stands by",
+	})
+	m.redisErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pgrst_redis_errors_total",
+		Help: "The total number of failed Redis dials and commands",
+	})
+	m.checks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pgrst_schema_cache_fingerprint_checks_total",
+		Help: "The total number of catalog fingerprint checks, by result",
+	}, []string{"result"})
+	m.missed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "pgrst_schema_cache_missed_notifications_total",
+		Help: "The total number of schema changes caught by the fingerprint check without a notification",
+	})
+	m.checked = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "pgrst_schema_cache_fingerprint_checked_timestamp_seconds",
+		Help: "Unix time of the last catalog fingerprint check",
+	})
+	m.queueUsage = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "pgrst_db_notification_queue_usage",
+		Help: "pg_notification_queue_usage() at the last fingerprint check",
+	})
 	m.loads.WithLabelValues("SUCCESS")
 	m.loads.WithLabelValues("FAIL")
+	for _, r := range []string{"unchanged", "changed", "skipped", "error"} {
+		m.checks.WithLabelValues(r)
+	}
 	m.reg.MustRegister(m.loads, m.queryTime, m.publishLatency, m.reconnects, m.bytes, m.version, m.querySeconds,
+		m.leader, m.redisErrors, m.checks, m.missed, m.checked, m.queueUsage,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// Observe registers m's hooks on w; call it before w.Run.
+// Observe registers m's hooks on w; call it before w.Run. It also adds a
+// hook counting errors to w's Redis client and, when w builds with a
+// pgxpool.Pool, the pgrst_db_pool_* metrics (of the first worker observed).
 func (m *Metrics) Observe(w *Worker) {
 	w.OnRebuild(m.RecordRebuild)
 	w.OnReconnect(m.RecordReconnect)
+	w.OnRole(m.RecordRole)
+	w.OnFingerprintCheck(m.RecordFingerprintCheck)
+	w.store.Redis().AddHook(redisErrorHook{errors: m.redisErrors})
+	if w.pool != nil {
+		// A second observed worker's pool is not registered: the names are taken.
+		_ = m.reg.Register(newPoolCollector(w.pool, w.waiting))
+	}
+}
+
+// RecordRole sets pgrst_worker_leader.
+func (m *Metrics) RecordRole(r Role) {
+	if r == RoleLeader {
+		m.leader.Set(1)
+	} else {
+		m.leader.Set(0)
+	}
+}
+
+// RecordFingerprintCheck accounts for one catalog fingerprint check.
+func (m *Metrics) RecordFingerprintCheck(c FingerprintCheck) {
+	switch {
+	case c.Err != nil:
+		m.checks.WithLabelValues("error").Inc()
+		return
+	case c.Skipped:
+		m.checks.WithLabelValues("skipped").Inc()
+	case c.Changed:
+		m.checks.WithLabelValues("changed").Inc()
+		m.missed.Inc()
+	default:
+		m.checks.WithLabelValues("unchanged").Inc()
+	}
+	m.checked.Set(float64(c.At.UnixNano()) / 1e9)
+	m.queueUsage.Set(c.QueueUsage)
 }
 
 // RecordRebuild accounts for one rebuild attempt. A failure only counts

@@ -40,11 +40,21 @@ type Worker struct {
 	// before Run.
 	LeaseTTL time.Duration
 
+	// pool reports the build pool's statistics; nil when db is not a pool.
+	pool poolStater
+	// waiting counts BeginTx calls on db that have not returned yet.
+	waiting *waitCounter
+
 	mu          sync.Mutex
 	reason      string
 	requested   time.Time
+	building    bool
+	baseline    string
 	onBuild     []func(cachestore.Rebuild)
 	onReconnect []func()
+	onRole      []func(Role)
+	onLease     []func(error)
+	onCheck     []func(FingerprintCheck)
 }
 
 // New returns a Worker that builds with db (a pool on PGRST_DB_URI), listens
@@ -54,7 +64,11 @@ func New(cfg *config.Config, db schemacache.Beginner, connect func(ctx context.C
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Worker{cfg: cfg, db: db, connect: connect, store: store, logger: logger.With("component", "listenerworker")}
+	w := &Worker{cfg: cfg, connect: connect, store: store, logger: logger.With("component", "listenerworker")}
+	w.pool, _ = db.(poolStater)
+	w.waiting = &waitCounter{}
+	w.db = countingDB{db: db, waiting: w.waiting}
+	db = w.db
 	w.debouncer = NewDebouncer(w.rebuild, SchemaReloadCooldown)
 	id := cfg.WorkerID
 	if id == "" {
@@ -81,6 +95,44 @@ func (w *Worker) OnReconnect(f func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.onReconnect = append(w.onReconnect, f)
+}
+
+// OnRole registers f to be called with RoleLeader when w takes the leader
+// lease and RoleStandby when it waits for it. Register before Run.
+func (w *Worker) OnRole(f func(Role)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onRole = append(w.onRole, f)
+}
+
+// OnLeaseCheck registers f to be called after each attempt of a standby to
+// take the leader lease, with the cache store's error (nil when Redis
+// answered, whoever holds the lease). Register before Run.
+func (w *Worker) OnLeaseCheck(f func(error)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onLease = append(w.onLease, f)
+}
+
+// OnFingerprintCheck registers f to be called after each catalog
+// fingerprint check of the leader. Register before Run.
+func (w *Worker) OnFingerprintCheck(f func(FingerprintCheck)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onCheck = append(w.onCheck, f)
+}
+
+// Store is the cache store w publishes to.
+func (w *Worker) Store() *cachestore.Store { return w.store }
+
+// emitRole calls the OnRole hooks.
+func (w *Worker) emitRole(r Role) {
+	w.mu.Lock()
+	hooks := append([]func(Role){}, w.onRole...)
+	w.mu.Unlock()
+	for _, f := range hooks {
+		f(r)
+	}
 }
 
 // Trigger requests a debounced rebuild; reason names the trigger in logs
@@ -123,14 +175,17 @@ func (w *Worker) Run(ctx context.Context) error {
 // the listener (or, with the channel disabled, a startup build only).
 func (w *Worker) lead(ctx context.Context) {
 	w.logger.Info("leading", "worker_id", w.id)
+	w.emitRole(RoleLeader)
+	defer w.emitRole(RoleStandby)
 	// A trigger pending from an earlier term is covered by this term's
 	// startup build; dropping it keeps that build first and its latency true.
 	w.debouncer.Reset()
 	w.mu.Lock()
 	w.requested = time.Time{}
+	w.baseline = ""
 	w.mu.Unlock()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		w.debouncer.Run(ctx)
@@ -138,6 +193,10 @@ func (w *Worker) lead(ctx context.Context) {
 	go func() {
 		defer wg.Done()
 		w.subscribeReloads(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		w.watchCatalog(ctx)
 	}()
 	if w.cfg.DBChannelEnabled {
 		w.listen(ctx)
@@ -154,9 +213,19 @@ func (w *Worker) rebuild(ctx context.Context) {
 	w.mu.Lock()
 	reason, requested := w.reason, w.requested
 	w.requested = time.Time{}
+	w.building = true
 	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.building = false
+		w.mu.Unlock()
+	}()
 	delay := time.Second
 	for {
+		// The fingerprint is read before the catalog: a change made
+		// between the two is in the build and, at worst, causes one more
+		// rebuild that publishes nothing; a change made after it is seen.
+		w.takeBaseline(ctx)
 		ev := w.buildOnce(ctx, reason)
 		ev.Requested = requested
 		w.mu.Lock()

@@ -123,8 +123,8 @@ func TestAdminServerTracksWorker(t *testing.T) {
 	if got := e.status("/ready"); got != 503 {
 		t.Fatalf("/ready before the first publish = %d, want 503", got)
 	}
-	if got := e.status("/schema_cache"); got != 404 {
-		t.Fatalf("/schema_cache = %d, want 404", got)
+	if got := e.status("/schema_cache"); got != 503 {
+		t.Fatalf("/schema_cache before the first publish = %d, want 503", got)
 	}
 
 	e.run()

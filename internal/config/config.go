@@ -110,6 +110,8 @@ type Config struct {
 
 	// JWTSettings are the JWT authentication settings (PGRST_JWT_*).
 	JWTSettings
+	// WorkerSettings are the listener worker's own settings.
+	WorkerSettings
 	// CacheSigning are the schema cache signing keys (PGRST_CACHE_SIGNING_KEY*).
 	CacheSigning
 
@@ -202,6 +204,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	errs = append(errs, c.readCacheKeys(getenv)...)
 	errs = append(errs, c.readLimitKeys(getenv)...)
 	errs = append(errs, c.readJWTKeys(getenv)...)
+	errs = append(errs, c.readWorkerKeys(getenv)...)
 	errs = append(errs, c.readCacheSigningKeys(getenv)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
@@ -265,11 +268,11 @@ func parseInt(v string, def int) (int, error) {
 	return strconv.Atoi(strings.TrimSpace(v))
 }
 
-// AdminAddr is the admin server's host:port (PGRST_SERVER_HOST and
+// AdminAddr is the admin server's host:port ([Config.AdminHost] and
 // PGRST_ADMIN_SERVER_PORT), "" when the admin server is disabled.
 func (c *Config) AdminAddr() string {
 	if c.AdminServerPort == 0 {
 		return ""
 	}
-	return net.JoinHostPort(c.ServerHost, strconv.Itoa(c.AdminServerPort))
+	return net.JoinHostPort(c.AdminHost(), strconv.Itoa(c.AdminServerPort))
 }

@@ -1,0 +1,153 @@
+package listenerworker
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// QueueUsageHigh is the share of PostgreSQL's notification queue
+// (pg_notification_queue_usage()) from which the worker assumes that
+// notifications may be delayed or lost, warns and rebuilds. PostgreSQL
+// starts warning in its own log at half full too.
+const QueueUsageHigh = 0.5
+
+// fingerprintSQL is one small catalog query: the notification queue usage
+// and a hash of what a schema cache build reads, made of a row count and a
+// sum per catalog, not an introspection. Rows change xmin when DDL, GRANT
+// or COMMENT updates them; pg_class is hashed by the columns DDL sets
+// instead, so TRUNCATE, VACUUM and REINDEX (relfilenode, statistics) do
+// not count as changes. Objects in temporary schemas are left out, so
+// sessions creating temporary tables do not cause rebuilds.
+const fingerprintSQL = `
+WITH temp_ns AS (SELECT oid FROM pg_namespace WHERE nspname ~ '^pg_(toast_)?temp_'),
+rel AS (
+  SELECT oid, hashtext(concat_ws(',', oid, relname, relnamespace, relkind, relowner, relacl,
+           reloptions, relrowsecurity, relforcerowsecurity, relispartition, relhastriggers, relchecks)) AS h
+  FROM pg_class WHERE relnamespace NOT IN (SELECT oid FROM temp_ns))
+SELECT pg_notification_queue_usage(), md5(concat_ws('|',
+  (SELECT count(*) || ':' || coalesce(sum(h), 0) FROM rel),
+  (SELECT count(*) || ':' || coalesce(sum(a.xmin::text::bigint), 0) FROM pg_attribute a JOIN rel ON rel.oid = a.attrelid),
+  (SELECT count(*) || ':' || coalesce(sum(d.xmin::text::bigint), 0) FROM pg_attrdef d JOIN rel ON rel.oid = d.adrelid),
+  (SELECT count(*) || ':' || coalesce(sum(t.xmin::text::bigint), 0) FROM pg_trigger t JOIN rel ON rel.oid = t.tgrelid),
+  (SELECT count(*) || ':' || coalesce(sum(r.xmin::text::bigint), 0) FROM pg_rewrite r JOIN rel ON rel.oid = r.ev_class),
+  (SELECT count(*) || ':' || coalesce(sum(i.xmin::text::bigint), 0) FROM pg_inherits i JOIN rel ON rel.oid = i.inhrelid),
+  (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM pg_constraint WHERE connamespace NOT IN (SELECT oid FROM temp_ns)),
+  (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM pg_proc WHERE pronamespace NOT IN (SELECT oid FROM temp_ns)),
+  (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM pg_type WHERE typnamespace NOT IN (SELECT oid FROM temp_ns)),
+  (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM pg_namespace WHERE oid NOT IN (SELECT oid FROM temp_ns)),
+  (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM pg_enum),
+  (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM pg_description),
+  (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM pg_db_role_setting),
+  (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM pg_auth_members)))`
+
+// FingerprintCheck is the outcome of one catalog fingerprint check.
+type FingerprintCheck struct {
+	// At is when the check finished.
+	At time.Time
+	// Changed is true when the catalog changed since the last rebuild
+	// with no rebuild pending: a notification was lost, and a rebuild
+	// (trigger "fingerprint") was requested.
+	Changed bool
+	// Skipped is true when a rebuild was pending or running: it takes a
+	// new fingerprint itself, so the comparison would mean nothing.
+	Skipped bool
+	// QueueUsage is pg_notification_queue_usage(), 0 to 1.
+	QueueUsage float64
+	// Err is the query's error; the other fields are then zero.
+	Err error
+}
+
+// readFingerprint runs fingerprintSQL in a read-only transaction.
+func (w *Worker) readFingerprint(ctx context.Context) (fp string, usage float64, err error) {
+	tx, err := w.db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return "", 0, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	err = tx.QueryRow(ctx, fingerprintSQL).Scan(&usage, &fp)
+	return fp, usage, err
+}
+
+// takeBaseline records the catalog fingerprint a rebuild starts from; on
+// failure the baseline is cleared and the next check takes it instead.
+func (w *Worker) takeBaseline(ctx context.Context) {
+	if w.cfg.WorkerFingerprintIntervalMs <= 0 {
+		return
+	}
+	fp, _, err := w.readFingerprint(ctx)
+	if err != nil {
+		fp = ""
+	}
+	w.mu.Lock()
+	w.baseline = fp
+	w.mu.Unlock()
+}
+
+// watchCatalog checks the catalog fingerprint every
+// PGRST_WORKER_FINGERPRINT_INTERVAL_MS until ctx ends (never when 0), so
+// that a schema change whose NOTIFY was lost (a pooler between worker and
+// database, a full queue, a gap between two leaders) is still picked up.
+func (w *Worker) watchCatalog(ctx context.Context) {
+	interval := time.Duration(w.cfg.WorkerFingerprintIntervalMs) * time.Millisecond
+	if interval <= 0 {
+		return
+	}
+	queueHigh := false
+	for sleep(ctx, interval) {
+		c := w.checkCatalog(ctx, &queueHigh)
+		if ctx.Err() != nil {
+			return
+		}
+		w.mu.Lock()
+		hooks := append([]func(FingerprintCheck){}, w.onCheck...)
+		w.mu.Unlock()
+		for _, f := range hooks {
+			f(c)
+		}
+	}
+}
+
+// checkCatalog is one check. queueHigh remembers whether the queue was
+// already above QueueUsageHigh, so a full queue triggers one rebuild when
+// it fills, not one per check.
+func (w *Worker) checkCatalog(ctx context.Context, queueHigh *bool) FingerprintCheck {
+	fp, usage, err := w.readFingerprint(ctx)
+	c := FingerprintCheck{At: time.Now(), QueueUsage: usage, Err: err}
+	if err != nil {
+		if ctx.Err() == nil {
+			w.logger.Warn("catalog fingerprint check failed", "error", err.Error())
+		}
+		return c
+	}
+	if usage >= QueueUsageHigh {
+		if !*queueHigh {
+			// Notifications may be stuck behind a listener that does not
+			// consume them (or NOTIFY may fail when the queue is full):
+			// assume they are lost, as PostgREST does on a listener failure.
+			w.logger.Warn("the notification queue is filling up; notifications may be lost, rebuilding",
+				"queue_usage", usage)
+			w.Trigger("queue")
+		}
+		*queueHigh = true
+	} else {
+		*queueHigh = false
+	}
+	w.mu.Lock()
+	busy := w.building || !w.requested.IsZero()
+	base := w.baseline
+	if base == "" && !busy {
+		w.baseline = fp
+	}
+	w.mu.Unlock()
+	switch {
+	case busy:
+		c.Skipped = true
+	case base != "" && fp != base:
+		c.Changed = true
+		w.logger.Warn("the catalog changed without a notification; rebuilding", "channel", w.cfg.DBChannel)
+		w.Trigger("fingerprint")
+	}
+	return c
+}
