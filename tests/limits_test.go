@@ -43,3 +43,21 @@ func TestHostileShapesAreCheap(t *testing.T) {
 		t.Errorf("70k-value in: %s", r.Body)
 	}
 }
+
+// TestResponseLimit: a body over PGRST_LIMIT_RESPONSE_BYTES is answered
+// with PGRSTX00 naming the limit, on the local server and through the
+// Lambda handler, and one under it is sent whole.
+func TestResponseLimit(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, "", func(c *config.Config) { c.Limits.ResponseBytes = 200 })
+	small := e.get("/books?select=id&limit=1")
+	if small.Status != 200 {
+		t.Fatalf("small: %d %s", small.Status, small.Body)
+	}
+	for name, r := range map[string]response{"http": e.get("/books"), "lambda v1": invokeV1(t, e, "GET", "/books", "")} {
+		wantError(t, r, http.StatusInternalServerError, "PGRSTX00", "The response is too large", "", "")
+		if !strings.Contains(r.Body, "the limit is 200") {
+			t.Errorf("%s: %s", name, r.Body)
+		}
+	}
+}

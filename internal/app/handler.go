@@ -120,6 +120,9 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 		return t.done(h.errorResponse(r, perr)), version
 	}
 	resp := response.New(a, res)
+	if limit := cfg.Limits.ResponseBytes; limit > 0 && len(resp.Body) > limit {
+		resp = response.Error(pgrsterr.ResponseTooLarge(len(resp.Body), limit))
+	}
 	t.mark("response")
 	return t.done(resp), version
 }
@@ -139,7 +142,9 @@ func (h *Handler) prepare(ctx context.Context, r *http.Request, sc *schemacache.
 	}
 	req, perr := apirequest.Parse(r, body, env.Config.DBSchemas)
 	if perr == nil {
-		perr = apirequest.CheckLimits(req, apirequest.Limits(env.Config.Limits))
+		l := env.Config.Limits
+		perr = apirequest.CheckLimits(req, apirequest.Limits{EmbedDepth: l.EmbedDepth, Embeds: l.Embeds,
+			SelectItems: l.SelectItems, LogicTerms: l.LogicTerms, LogicDepth: l.LogicDepth, JSONPath: l.JSONPath})
 	}
 	t.mark("parse")
 	if perr != nil {

@@ -22,7 +22,18 @@ type Limits struct {
 	// JSONPath is how many `->`/`->>` steps one path may take
 	// (PGRST_LIMIT_JSON_PATH, default 30).
 	JSONPath int
+	// ResponseBytes is the largest response body, in bytes
+	// (PGRST_LIMIT_RESPONSE_BYTES; default 6,000,000 in a Lambda function,
+	// whose response payload may not exceed 6 MB, and 0 elsewhere): a
+	// larger one is answered with a PGRSTX00 error naming the limit instead
+	// of failing the invocation with API Gateway's bare 502.
+	ResponseBytes int
 }
+
+// lambdaResponseBytes is the default response limit inside Lambda: its
+// 6 MB response payload, less room for the headers and the JSON around
+// the body.
+const lambdaResponseBytes = 6_000_000
 
 // readLimitKeys reads the request limits, one error per invalid variable.
 func (c *Config) readLimitKeys(getenv func(string) string) []error {
@@ -38,6 +49,7 @@ func (c *Config) readLimitKeys(getenv func(string) string) []error {
 		{"PGRST_LIMIT_LOGIC_TERMS", 1000, &c.Limits.LogicTerms},
 		{"PGRST_LIMIT_LOGIC_DEPTH", 30, &c.Limits.LogicDepth},
 		{"PGRST_LIMIT_JSON_PATH", 30, &c.Limits.JSONPath},
+		{"PGRST_LIMIT_RESPONSE_BYTES", responseDefault(getenv), &c.Limits.ResponseBytes},
 	} {
 		v := getenv(k.env)
 		n, err := parseInt(v, k.def)
@@ -47,4 +59,14 @@ func (c *Config) readLimitKeys(getenv func(string) string) []error {
 		*k.dst = n
 	}
 	return errs
+}
+
+// responseDefault is the default of PGRST_LIMIT_RESPONSE_BYTES: Lambda's
+// limit inside a Lambda function (AWS_LAMBDA_FUNCTION_NAME is set), none
+// elsewhere.
+func responseDefault(getenv func(string) string) int {
+	if getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		return lambdaResponseBytes
+	}
+	return 0
 }

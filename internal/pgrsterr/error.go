@@ -96,6 +96,15 @@ func BodyTooLarge(limit int) *Error {
 		fmt.Sprintf("The request body exceeds the limit of %d bytes", limit), nil)
 }
 
+// ResponseTooLarge is PGRSTX00 (500): the response body is longer than
+// limit bytes (PGRST_LIMIT_RESPONSE_BYTES; Lambda's response payload
+// limit), so it is not sent.
+func ResponseTooLarge(size, limit int) *Error {
+	return newErr(500, "PGRSTX00", "The response is too large",
+		fmt.Sprintf("The response body has %d bytes; the limit is %d (PGRST_LIMIT_RESPONSE_BYTES)", size, limit),
+		"Ask for fewer rows (limit, Range) or fewer columns (select)")
+}
+
 // UnacceptableSchema is PGRST106 (406): a profile header names a schema
 // outside db-schemas. The message follows the seed documents (PostgREST
 // ≤ 13.0.6 wording): "The schema must be one of the following: a, b".

@@ -98,6 +98,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	if cfg.RedisURL == "" {
 		return fmt.Errorf("invalid configuration: REDIS_URL: required by the listener worker")
 	}
+	cachestore.RouteRedisLogs(logger)
 	rdb, err := cachestore.Dial(cfg.RedisURL)
 	if err != nil {
 		return err
