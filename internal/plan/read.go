@@ -100,7 +100,7 @@ func attach(rp *ReadPlan, req *apirequest.Request) *pgrsterr.Error {
 		if err != nil {
 			return err
 		}
-		if e := n.embed(f.Field); e != nil && f.Op == "is" && (f.Value == "null" || f.Value == "not_null") {
+		if e := n.EmbedByKey(f.Field); e != nil && f.Op == "is" && (f.Value == "null" || f.Value == "not_null") {
 			present := (f.Value == "not_null") != f.Negate
 			e.Presence = "absent"
 			if present {
@@ -142,8 +142,8 @@ func attach(rp *ReadPlan, req *apirequest.Request) *pgrsterr.Error {
 	return nil
 }
 
-// embed returns the embedding of rp whose output key is key, or nil.
-func (rp *ReadPlan) embed(key string) *Embed {
+// EmbedByKey is the embedding of rp whose output key is key; nil for none.
+func (rp *ReadPlan) EmbedByKey(key string) *Embed {
 	for _, e := range rp.Embeds {
 		if e.Key == key {
 			return e
@@ -158,7 +158,7 @@ func (rp *ReadPlan) embed(key string) *Embed {
 func (rp *ReadPlan) at(path []string) (*ReadPlan, *pgrsterr.Error) {
 	n := rp
 	for _, key := range path {
-		e := n.embed(key)
+		e := n.EmbedByKey(key)
 		if e == nil {
 			for _, a := range n.Embeds {
 				if a.Target == key {
@@ -275,7 +275,7 @@ func checkRelatedOrders(rp *ReadPlan) *pgrsterr.Error {
 		if o.Relation == "" {
 			continue
 		}
-		e := rp.embed(o.Relation)
+		e := rp.EmbedByKey(o.Relation)
 		if e == nil {
 			return pgrsterr.NotEmbedded(o.Relation)
 		}

@@ -110,9 +110,15 @@ func (b *sqlBuilder) logic(rp *plan.ReadPlan, t apirequest.LogicTree) (string, *
 	for _, c := range t.Children {
 		var s string
 		var err *pgrsterr.Error
-		if c.Tree != nil {
+		switch e := presenceTest(rp, c.Filter); {
+		case c.Tree != nil:
 			s, err = b.logic(rp, *c.Tree)
-		} else {
+		case e != nil:
+			// `rel.is.null` / `rel.not.is.null` inside and/or: whether a
+			// related row exists, as PostgREST's null filter on embeddings.
+			present := (strings.ToLower(c.Filter.Value) == "not_null") != c.Filter.Negate
+			s, err = b.exists(rp, e, present)
+		default:
 			s, err = b.filter(rp, *c.Filter)
 		}
 		if err != nil {
@@ -129,4 +135,17 @@ func (b *sqlBuilder) logic(rp *plan.ReadPlan, t apirequest.LogicTree) (string, *
 		cond = "NOT " + cond
 	}
 	return cond, nil
+}
+
+// presenceTest is the embedding of rp that f tests for related rows
+// (`rel.is.null`, `rel.not.is.null` on an embedding's key); nil when f
+// is an ordinary filter.
+func presenceTest(rp *plan.ReadPlan, f *apirequest.Filter) *plan.Embed {
+	if f == nil || f.Op != "is" || len(f.JSONPath) > 0 {
+		return nil
+	}
+	if v := strings.ToLower(f.Value); v != "null" && v != "not_null" {
+		return nil
+	}
+	return rp.EmbedByKey(f.Field)
 }

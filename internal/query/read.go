@@ -132,6 +132,12 @@ func (b *sqlBuilder) presence(parent *plan.ReadPlan, e *plan.Embed) (string, *pg
 	if !e.Inner && e.Presence == "" {
 		return "", nil
 	}
+	return b.exists(parent, e, e.Presence != "absent")
+}
+
+// exists tests whether a parent row of e has related rows that pass the
+// embedding's own filters: EXISTS, or NOT EXISTS when present is false.
+func (b *sqlBuilder) exists(parent *plan.ReadPlan, e *plan.Embed, present bool) (string, *pgrsterr.Error) {
 	from, conds := join(parent.Alias, e)
 	probe := &plan.ReadPlan{Table: e.Plan.Table, Alias: e.Plan.Alias, Fields: []plan.Field{{Name: "*"}},
 		Filters: e.Plan.Filters, Logic: e.Plan.Logic, ColumnTypes: e.Plan.ColumnTypes,
@@ -140,7 +146,7 @@ func (b *sqlBuilder) presence(parent *plan.ReadPlan, e *plan.Embed) (string, *pg
 	if err != nil {
 		return "", err
 	}
-	if e.Presence == "absent" {
+	if !present {
 		return "NOT EXISTS (" + sub + ")", nil
 	}
 	return "EXISTS (" + sub + ")", nil
