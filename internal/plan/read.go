@@ -225,9 +225,6 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 			key = it.Embed.Target
 		}
 		e := &Embed{Key: key, Target: it.Embed.Target, Rel: rel, Inner: it.Embed.Inner, Spread: it.Embed.Spread, Plan: child}
-		if e.Spread && len(child.Embeds) > 0 {
-			return nil, pgrsterr.NotImplemented("Embedding inside a spread embedding is not supported")
-		}
 		if rel.Junction != nil {
 			e.JunctionAlias = fmt.Sprintf("%s_%d", rel.Junction.Table.Name, b.n)
 		}

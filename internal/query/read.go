@@ -45,6 +45,9 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 					return "", err
 				}
 				cols = append(cols, spread...)
+				// As for embeddings: the spread's correlated subqueries
+				// stand in a grouped select through the join columns.
+				groupBy = append(groupBy, parentJoinColumns(rp.Alias, e)...)
 				continue
 			}
 			sub, err := b.embed(rp, e)
@@ -206,11 +209,15 @@ func (b *sqlBuilder) field(rp *plan.ReadPlan, f plan.Field) (expr, key string) {
 	if f.AggregateCast != "" {
 		expr = "CAST(" + expr + " AS " + f.AggregateCast + ")"
 	}
-	key = f.Alias
-	if key == "" {
-		key = f.Name
+	return expr, fieldKey(f)
+}
+
+// fieldKey is the output key of a field: its alias, else its name.
+func fieldKey(f plan.Field) string {
+	if f.Alias != "" {
+		return f.Alias
 	}
-	return expr, key
+	return f.Name
 }
 
 // column renders a column of rp's relation, following a JSON path with
