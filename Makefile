@@ -11,7 +11,7 @@ LAMBDA_GOARCH ?= arm64
 BUILD_DIR ?= .aws-sam-build
 TEST_TIMEOUT ?= 25m
 
-.PHONY: help dev dev-stack dev-stop deps test vet fmt fmt-check build clean bench
+.PHONY: help dev dev-stack dev-stop deps test vet fmt fmt-check build build-ApiFunction clean bench
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,14 @@ fmt-check: ## Fail if any Go file needs gofmt
 build: ## Build the Lambda bootstrap into $(BUILD_DIR)/api/bootstrap
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -tags lambda.norpc \
 		-trimpath -ldflags="-s -w" -o $(BUILD_DIR)/api/bootstrap ./functions/api
+
+# `sam build` (BuildMethod: makefile, CodeUri: .) calls this target with
+# ARTIFACTS_DIR set; the flags are those of `build` (infra/template_test.go
+# checks that they stay equal).
+build-ApiFunction:
+	@[[ -n "$(ARTIFACTS_DIR)" ]] || { echo "ARTIFACTS_DIR is not set (sam build sets it)"; exit 1; }
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -tags lambda.norpc \
+		-trimpath -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
 
 clean: ## Remove build output (not .localdev/; use dev-stop first if running)
 	rm -rf $(BUILD_DIR) .aws-sam

@@ -1,7 +1,8 @@
 // Package infra holds deployment assets; its tests check the SAM template in
-// the repository root. SAM CLI and cfn-lint are not available offline (and
-// cfn-lint's SAM spec rejects HttpApi and Architectures), so the template is
-// parsed as YAML and the properties the deployment relies on are checked here.
+// the repository root. The template is parsed as YAML and the properties the
+// deployment relies on are checked here, conditions included (they are
+// evaluated for each value of the parameters they depend on); cfnlint_test.go
+// adds cfn-lint where it is installed.
 package infra
 
 import (
@@ -10,7 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,14 +22,22 @@ const templatePath = "../template.yaml"
 
 // Environment variables that must come straight from template parameters.
 var wantEnvRefs = map[string]string{
-	"PGRST_DB_URI":       "DbUri",
-	"PGRST_DB_SCHEMAS":   "DbSchemas",
-	"PGRST_DB_ANON_ROLE": "DbAnonRole",
-	"REDIS_URL":          "RedisUrl",
+	"PGRST_DB_URI":            "DbUri",
+	"PGRST_DB_SCHEMAS":        "DbSchemas",
+	"PGRST_DB_ANON_ROLE":      "DbAnonRole",
+	"REDIS_URL":               "RedisUrl",
+	"PGRST_JWT_SECRET":        "JwtSecret",
+	"PGRST_CACHE_SIGNING_KEY": "CacheSigningKey",
+	"PGRST_CACHE_KEY_PREFIX":  "CacheKeyPrefix",
+	"PGRST_LOG_LEVEL":         "LogLevel",
+	"PGRST_SETTINGS_ARN":      "SettingsArn",
 }
 
-// Resources SAM generates for Api/HttpApi events without an explicit API.
-var samImplicitResources = []string{"ServerlessRestApi", "ServerlessHttpApi"}
+// Parameters whose values are secrets (or ARNs standing for them).
+var noEchoParams = []string{"DbUri", "RedisUrl", "JwtSecret", "CacheSigningKey"}
+
+// maxTimeout keeps the function below the REST API's 29 s integration limit.
+const maxTimeout = 28
 
 func TestTemplate(t *testing.T) {
 	src, err := os.ReadFile(templatePath)
@@ -57,18 +66,30 @@ func TestTemplateChecksCatchMistakes(t *testing.T) {
 		{"runtime", "Runtime: provided.al2023", "Runtime: provided.al2"},
 		{"architecture", "- arm64", "- x86_64"},
 		{"handler", "Handler: bootstrap", "Handler: main"},
-		{"build method", "BuildMethod: go1.x", "BuildMethod: makefile"},
-		{"code uri", "CodeUri: functions/api", "CodeUri: ."},
-		{"event type", "Type: HttpApi", "Type: Schedule"},
-		{"event path", "Path: /{proxy+}", "Path: /api/{proxy+}"},
-		{"event method", "Method: ANY", "Method: GET"},
+		{"build method", "BuildMethod: makefile", "BuildMethod: go1.x"},
+		{"code uri", "CodeUri: .", "CodeUri: functions/api"},
+		{"timeout", "Timeout: 28", "Timeout: 30"},
+		{"timeout not a number", "Timeout: 28", "Timeout: !Ref LogLevel"},
+		{"log format", "LogFormat: JSON", "LogFormat: Text"},
+		{"reserved concurrency", "ReservedConcurrentExecutions: !If", "ReservedConcurrentExecution: !If"},
 		{"env literal", "PGRST_DB_URI: !Ref DbUri", "PGRST_DB_URI: postgres://localhost/db"},
 		{"env wrong parameter", "REDIS_URL: !Ref RedisUrl", "REDIS_URL: !Ref DbUri"},
 		{"env missing", "PGRST_DB_ANON_ROLE: !Ref DbAnonRole", "PGRST_ANON_ROLE: !Ref DbAnonRole"},
 		{"secret echoed", "NoEcho: true", "NoEcho: false"},
 		{"schema default", "Default: api", "Default: public"},
 		{"dangling ref", "PGRST_LOG_LEVEL: !Ref LogLevel", "PGRST_LOG_LEVEL: !Ref LogLvl"},
-		{"dangling sub", "${ServerlessHttpApi}", "${HttpApi}"},
+		{"dangling sub", "${HttpApi}", "${ServerlessHttpApi}"},
+		{"binary media types", "- '*~1*'", "- 'image~1png'"},
+		{"rest path", "          /{proxy+}:\n            x-amazon-apigateway-any-method:\n              parameters:", "          /api/{proxy+}:\n            x-amazon-apigateway-any-method:\n              parameters:"},
+		{"http method", "          /:\n            x-amazon-apigateway-any-method:\n              x-amazon-apigateway-integration:\n                type: aws_proxy\n                httpMethod: POST\n                uri: !GetAtt", "          /:\n            get:\n              x-amazon-apigateway-integration:\n                type: aws_proxy\n                httpMethod: POST\n                uri: !GetAtt"},
+		{"http payload", "payloadFormatVersion: '2.0'", "payloadFormatVersion: '1.0'"},
+		{"rest condition", "Condition: WantRestApi\n    Properties:\n      StageName", "Condition: WantHttpApi\n    Properties:\n      StageName"},
+		{"api kind condition", "WantHttpApi: !Or [!Equals [!Ref ApiKind, http], !Equals [!Ref ApiKind, both]]", "WantHttpApi: !Equals [!Ref ApiKind, http]"},
+		{"unconditional api", "    Condition: WantHttpApi\n    Properties:\n      DefinitionBody", "    Properties:\n      DefinitionBody"},
+		{"ref to conditional", "FunctionUrlEndpoint:\n    Condition: WantFunctionUrl\n", "FunctionUrlEndpoint:\n"},
+		{"function url condition", "WantFunctionUrl: !Equals [!Ref FunctionUrl, 'true']", "WantFunctionUrl: !Equals [!Ref FunctionUrl, 'false']"},
+		{"security groups", "          SecurityGroupIds: !If\n            - HasSecurityGroups\n            - !Ref SecurityGroupIds\n            - !Ref AWS::NoValue", "          SecurityGroupIds: !Ref SecurityGroupIds"},
+		{"vpc condition", "InVpc: !Not [!Equals [!Join ['', !Ref SubnetIds], '']]", "InVpc: !Not [!Equals [!Join ['', !Ref SecurityGroupIds], '']]"},
 	}
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
@@ -85,6 +106,60 @@ func TestTemplateChecksCatchMistakes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMakefileBuildTarget checks that the target `sam build` calls builds
+// with the flags of `make build`, only the output path differing.
+func TestMakefileBuildTarget(t *testing.T) {
+	src, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := checkMakefile(string(src)); msg != "" {
+		t.Error(msg)
+	}
+	broken := strings.Replace(string(src), "-o $(ARTIFACTS_DIR)/bootstrap", "-o $(ARTIFACTS_DIR)/api", 1)
+	broken = strings.Replace(broken, "-trimpath -ldflags=\"-s -w\" -o $(ARTIFACTS_DIR)", "-ldflags=\"-s -w\" -o $(ARTIFACTS_DIR)", 1)
+	if checkMakefile(broken) == "" {
+		t.Error("a build-ApiFunction target with other flags was not reported")
+	}
+}
+
+// checkMakefile compares the go build commands of the build and
+// build-ApiFunction targets.
+func checkMakefile(src string) string {
+	build, sam := goBuildCommand(src, "build"), goBuildCommand(src, "build-ApiFunction")
+	switch {
+	case build == "":
+		return "Makefile: no go build command in target build"
+	case sam == "":
+		return "Makefile: no go build command in target build-ApiFunction"
+	}
+	want := strings.Replace(build, "-o $(BUILD_DIR)/api/bootstrap", "-o $(ARTIFACTS_DIR)/bootstrap", 1)
+	if sam != want {
+		return fmt.Sprintf("Makefile: build-ApiFunction runs\n  %s\nwant the flags of build:\n  %s", sam, want)
+	}
+	return ""
+}
+
+// goBuildCommand returns the recipe line of target that runs `go build`,
+// continuation lines joined and spaces collapsed.
+func goBuildCommand(makefile, target string) string {
+	lines := strings.Split(strings.ReplaceAll(makefile, "\\\n", " "), "\n")
+	in := false
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, target+":"):
+			in = true
+		case in && strings.HasPrefix(l, "\t"):
+			if strings.Contains(l, "$(GO) build") {
+				return strings.Join(strings.Fields(l), " ")
+			}
+		case in:
+			return ""
+		}
+	}
+	return ""
 }
 
 // checkTemplate returns one message per violated expectation. repoRoot is
@@ -114,13 +189,15 @@ func checkTemplate(src []byte, repoRoot string) ([]string, error) {
 	expectScalar(get(root, "Transform"), "Transform", "AWS::Serverless-2016-10-31")
 
 	params := get(root, "Parameters")
-	for _, name := range []string{"DbUri", "RedisUrl", "DbSchemas", "DbAnonRole"} {
+	for _, name := range []string{"DbUri", "RedisUrl", "DbSchemas", "DbAnonRole", "ApiKind", "FunctionUrl", "ReservedConcurrency"} {
 		if get(params, name) == nil {
 			report("parameter %s is missing", name)
 		}
 	}
-	if p := get(params, "DbUri"); p != nil {
-		expectScalar(get(p, "NoEcho"), "Parameters.DbUri.NoEcho", "true")
+	for _, name := range noEchoParams {
+		if p := get(params, name); p != nil {
+			expectScalar(get(p, "NoEcho"), "Parameters."+name+".NoEcho", "true")
+		}
 	}
 	if p := get(params, "DbSchemas"); p != nil {
 		expectScalar(get(p, "Default"), "Parameters.DbSchemas.Default", "api")
@@ -136,7 +213,7 @@ func checkTemplate(src []byte, repoRoot string) ([]string, error) {
 		return problems, nil
 	}
 	expectScalar(get(fn, "Type"), "ApiFunction.Type", "AWS::Serverless::Function")
-	expectScalar(get(fn, "Metadata", "BuildMethod"), "ApiFunction.Metadata.BuildMethod", "go1.x")
+	expectScalar(get(fn, "Metadata", "BuildMethod"), "ApiFunction.Metadata.BuildMethod", "makefile")
 
 	props := get(fn, "Properties")
 	expectScalar(get(props, "Runtime"), "ApiFunction.Runtime", "provided.al2023")
@@ -146,14 +223,21 @@ func checkTemplate(src []byte, repoRoot string) ([]string, error) {
 		report("ApiFunction.Architectures must be [arm64]")
 	}
 	codeURI := get(props, "CodeUri")
-	expectScalar(codeURI, "ApiFunction.CodeUri", "functions/api")
+	expectScalar(codeURI, "ApiFunction.CodeUri", ".")
 	if codeURI != nil && codeURI.Kind == yaml.ScalarNode {
 		if msg := checkCodeURI(repoRoot, codeURI.Value); msg != "" {
 			report("ApiFunction.CodeUri %q: %s", codeURI.Value, msg)
 		}
 	}
-
-	checkEvents(get(props, "Events"), report)
+	if n := get(props, "Timeout"); n == nil || n.Tag != "!!int" {
+		report("ApiFunction.Timeout must be a number ≤ %d", maxTimeout)
+	} else if v, err := strconv.Atoi(n.Value); err != nil || v < 1 || v > maxTimeout {
+		report("ApiFunction.Timeout (line %d) = %s, want 1..%d (API Gateway's REST integration times out at 29 s)", n.Line, n.Value, maxTimeout)
+	}
+	expectScalar(get(props, "LoggingConfig", "LogFormat"), "ApiFunction.LoggingConfig.LogFormat", "JSON")
+	if rc := get(props, "ReservedConcurrentExecutions"); rc == nil || !mentions(rc, "ReservedConcurrency") {
+		report("ApiFunction.ReservedConcurrentExecutions must come from the ReservedConcurrency parameter")
+	}
 
 	vars := get(props, "Environment", "Variables")
 	for env, param := range wantEnvRefs {
@@ -166,107 +250,395 @@ func checkTemplate(src []byte, repoRoot string) ([]string, error) {
 		}
 	}
 
+	checkAPIs(root, report)
+	checkConditions(root, report)
 	checkReferences(root, report)
 	return problems, nil
 }
 
-// checkEvents wants exactly ANY on / and /{proxy+} for both the REST API
-// (Api, payload v1) and the HTTP API (HttpApi, payload v2).
-func checkEvents(events *yaml.Node, report func(string, ...any)) {
-	want := []string{"Api /", "Api /{proxy+}", "HttpApi /", "HttpApi /{proxy+}"}
-	var got []string
-	if events == nil || events.Kind != yaml.MappingNode {
-		report("ApiFunction.Properties.Events is missing")
-		return
-	}
-	for i := 0; i+1 < len(events.Content); i += 2 {
-		name, ev := events.Content[i].Value, events.Content[i+1]
-		typ := scalar(get(ev, "Type"))
-		path := scalar(get(ev, "Properties", "Path"))
-		method := scalar(get(ev, "Properties", "Method"))
-		if !strings.EqualFold(method, "any") {
-			report("event %s: Method = %q, want ANY", name, method)
+// apiSpec describes one API Gateway front end of the function.
+type apiSpec struct {
+	resource, typ, condition string
+	kinds                    []string // ApiKind values that create it
+}
+
+var apis = []apiSpec{
+	{"RestApi", "AWS::Serverless::Api", "WantRestApi", []string{"rest", "both"}},
+	{"HttpApi", "AWS::Serverless::HttpApi", "WantHttpApi", []string{"http", "both"}},
+}
+
+// checkAPIs wants each API under its condition, routing ANY / and ANY
+// /{proxy+} to ApiFunction through a Lambda proxy integration, with a
+// permission under the same condition; the REST API also passes every
+// media type as binary.
+func checkAPIs(root *yaml.Node, report func(string, ...any)) {
+	resources := get(root, "Resources")
+	for _, a := range apis {
+		r := get(resources, a.resource)
+		if r == nil {
+			report("Resources.%s is missing", a.resource)
+			continue
 		}
-		got = append(got, typ+" "+path)
+		if typ := scalar(get(r, "Type")); typ != a.typ {
+			report("%s.Type = %q, want %q", a.resource, typ, a.typ)
+		}
+		if c := scalar(get(r, "Condition")); c != a.condition {
+			report("%s.Condition = %q, want %q", a.resource, c, a.condition)
+		}
+		paths := get(r, "Properties", "DefinitionBody", "paths")
+		var got []string
+		if paths != nil && paths.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(paths.Content); i += 2 {
+				got = append(got, paths.Content[i].Value)
+				integ := get(paths.Content[i+1], "x-amazon-apigateway-any-method", "x-amazon-apigateway-integration")
+				where := a.resource + " " + paths.Content[i].Value
+				switch {
+				case integ == nil:
+					report("%s: no x-amazon-apigateway-any-method integration", where)
+				case scalar(get(integ, "type")) != "aws_proxy" || scalar(get(integ, "httpMethod")) != "POST":
+					report("%s: want an aws_proxy integration with httpMethod POST", where)
+				case !mentions(get(integ, "uri"), "ApiFunction.Arn") && !mentions(get(integ, "uri"), "${ApiFunction.Arn}"):
+					report("%s: the integration uri does not name ApiFunction.Arn", where)
+				}
+				if a.resource == "HttpApi" && integ != nil && scalar(get(integ, "payloadFormatVersion")) != "2.0" {
+					report("%s: payloadFormatVersion must be 2.0", where)
+				}
+			}
+		}
+		slices.Sort(got)
+		if want := []string{"/", "/{proxy+}"}; !slices.Equal(got, want) {
+			report("%s paths = %q, want %q", a.resource, got, want)
+		}
+		found := false
+		for i := 0; i+1 < len(resources.Content); i += 2 {
+			p := resources.Content[i+1]
+			if scalar(get(p, "Type")) == "AWS::Lambda::Permission" &&
+				scalar(get(p, "Properties", "Principal")) == "apigateway.amazonaws.com" &&
+				mentions(get(p, "Properties", "SourceArn"), "${"+a.resource+"}") {
+				found = true
+				if c := scalar(get(p, "Condition")); c != a.condition {
+					report("permission %s: Condition = %q, want %q", resources.Content[i].Value, c, a.condition)
+				}
+			}
+		}
+		if !found {
+			report("no AWS::Lambda::Permission lets %s invoke the function", a.resource)
+		}
 	}
-	sort.Strings(got)
-	if !slices.Equal(got, want) {
-		report("events (type path) = %q, want %q", got, want)
+	bin := get(resources, "RestApi", "Properties", "BinaryMediaTypes")
+	if bin == nil || bin.Kind != yaml.SequenceNode || !slices.ContainsFunc(bin.Content, func(n *yaml.Node) bool { return n.Value == "*~1*" }) {
+		report("RestApi.BinaryMediaTypes must contain '*~1*' (*/*) so binary bodies round-trip")
+	}
+	url := get(resources, "ApiFunctionUrl")
+	if url == nil || scalar(get(url, "Type")) != "AWS::Lambda::Url" || scalar(get(url, "Condition")) != "WantFunctionUrl" {
+		report("ApiFunctionUrl must be an AWS::Lambda::Url under the condition WantFunctionUrl")
 	}
 }
 
-// checkCodeURI verifies what SAM's go1.x builder needs: CodeUri is a main
-// package inside the module rooted at repoRoot.
+// checkConditions evaluates the template's conditions for the parameter
+// values they exist for: each ApiKind creates its APIs, FunctionUrl its URL,
+// and subnets with or without security groups never give a list with an
+// empty string.
+func checkConditions(root *yaml.Node, report func(string, ...any)) {
+	defaults := map[string][]string{
+		"ApiKind": {"both"}, "FunctionUrl": {"false"}, "FunctionUrlAuthType": {"NONE"},
+		"SubnetIds": {""}, "SecurityGroupIds": {""}, "SecretArns": {""}, "SecretsKmsKeyArn": {""},
+		"ReservedConcurrency": {"-1"},
+	}
+	with := func(kv ...string) map[string][]string {
+		p := map[string][]string{}
+		for k, v := range defaults {
+			p[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			p[kv[i]] = strings.Split(kv[i+1], ",")
+		}
+		return p
+	}
+	for _, kind := range []string{"rest", "http", "both"} {
+		e := newEvaluator(root, with("ApiKind", kind))
+		for _, a := range apis {
+			got, err := e.condition(a.condition)
+			if err != nil {
+				report("condition %s: %v", a.condition, err)
+				continue
+			}
+			if want := slices.Contains(a.kinds, kind); got != want {
+				report("ApiKind=%s: condition %s = %v, want %v", kind, a.condition, got, want)
+			}
+		}
+	}
+	for _, v := range []string{"true", "false"} {
+		got, err := newEvaluator(root, with("FunctionUrl", v)).condition("WantFunctionUrl")
+		if err != nil {
+			report("condition WantFunctionUrl: %v", err)
+		} else if got != (v == "true") {
+			report("FunctionUrl=%s: condition WantFunctionUrl = %v", v, got)
+		}
+	}
+	vpc := get(root, "Resources", "ApiFunction", "Properties", "VpcConfig")
+	cases := []struct {
+		subnets, groups string
+		inVpc           bool
+	}{{"", "", false}, {"subnet-1,subnet-2", "sg-1", true}, {"subnet-1", "", true}}
+	for _, c := range cases {
+		e := newEvaluator(root, with("SubnetIds", c.subnets, "SecurityGroupIds", c.groups))
+		v, err := e.value(vpc)
+		if err != nil {
+			report("VpcConfig: %v", err)
+			continue
+		}
+		if _, none := v.(noValue); none {
+			v = nil
+		}
+		if (v != nil) != c.inVpc {
+			report("SubnetIds=%q: VpcConfig = %v, want it set: %v", c.subnets, v, c.inVpc)
+		}
+		m, _ := v.(map[string]any)
+		for _, key := range []string{"SubnetIds", "SecurityGroupIds"} {
+			if l, ok := m[key].([]string); ok && slices.Contains(l, "") {
+				report("SubnetIds=%q SecurityGroupIds=%q: VpcConfig.%s = %q contains an empty string", c.subnets, c.groups, key, l)
+			}
+		}
+	}
+}
+
+// evaluator resolves the intrinsic functions conditions use (Fn::Equals,
+// Not, And, Or, Condition, If, Ref, Join) for given parameter values.
+type evaluator struct {
+	conds  *yaml.Node
+	params map[string][]string
+	types  map[string]string
+}
+
+func newEvaluator(root *yaml.Node, params map[string][]string) *evaluator {
+	e := &evaluator{conds: get(root, "Conditions"), params: params, types: map[string]string{}}
+	if ps := get(root, "Parameters"); ps != nil && ps.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(ps.Content); i += 2 {
+			e.types[ps.Content[i].Value] = scalar(get(ps.Content[i+1], "Type"))
+		}
+	}
+	return e
+}
+
+func (e *evaluator) condition(name string) (bool, error) {
+	n := get(e.conds, name)
+	if n == nil {
+		return false, fmt.Errorf("condition %s is not defined", name)
+	}
+	v, err := e.value(n)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, fmt.Errorf("condition %s is not a boolean", name)
+	}
+	return b, nil
+}
+
+// noValue stands for AWS::NoValue while resolving.
+type noValue struct{}
+
+// value resolves n to a string, []string, bool, map[string]any or
+// noValue (AWS::NoValue).
+func (e *evaluator) value(n *yaml.Node) (any, error) {
+	args := func(want int) ([]any, error) {
+		if n.Kind != yaml.SequenceNode || (want > 0 && len(n.Content) != want) {
+			return nil, fmt.Errorf("line %d: %s wants %d arguments", n.Line, n.Tag, want)
+		}
+		var out []any
+		for _, c := range n.Content {
+			v, err := e.value(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	}
+	switch n.Tag {
+	case "!Ref":
+		if n.Value == "AWS::NoValue" {
+			return noValue{}, nil
+		}
+		v, ok := e.params[n.Value]
+		if !ok {
+			return nil, fmt.Errorf("line %d: no value for parameter %s", n.Line, n.Value)
+		}
+		if e.types[n.Value] == "CommaDelimitedList" {
+			return v, nil
+		}
+		return strings.Join(v, ","), nil
+	case "!Condition":
+		return e.condition(n.Value)
+	case "!Equals":
+		a, err := args(2)
+		if err != nil {
+			return nil, err
+		}
+		return fmt.Sprint(a[0]) == fmt.Sprint(a[1]), nil
+	case "!Not", "!And", "!Or":
+		a, err := args(0)
+		if err != nil {
+			return nil, err
+		}
+		var bs []bool
+		for _, x := range a {
+			b, ok := x.(bool)
+			if !ok {
+				return nil, fmt.Errorf("line %d: %s of a non-boolean", n.Line, n.Tag)
+			}
+			bs = append(bs, b)
+		}
+		switch {
+		case n.Tag == "!Not" && len(bs) == 1:
+			return !bs[0], nil
+		case n.Tag == "!And":
+			return !slices.Contains(bs, false), nil
+		case n.Tag == "!Or":
+			return slices.Contains(bs, true), nil
+		}
+		return nil, fmt.Errorf("line %d: !Not wants one argument", n.Line)
+	case "!Join":
+		a, err := args(2)
+		if err != nil {
+			return nil, err
+		}
+		l, ok := a[1].([]string)
+		if !ok {
+			return nil, fmt.Errorf("line %d: !Join of a non-list", n.Line)
+		}
+		return strings.Join(l, fmt.Sprint(a[0])), nil
+	case "!If":
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 3 {
+			return nil, fmt.Errorf("line %d: !If wants 3 arguments", n.Line)
+		}
+		b, err := e.condition(n.Content[0].Value)
+		if err != nil {
+			return nil, err
+		}
+		if b {
+			return e.value(n.Content[1])
+		}
+		return e.value(n.Content[2])
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			v, err := e.value(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			if _, skip := v.(noValue); !skip {
+				m[n.Content[i].Value] = v
+			}
+		}
+		return m, nil
+	case yaml.ScalarNode:
+		return n.Value, nil
+	}
+	return nil, fmt.Errorf("line %d: cannot resolve %s", n.Line, n.Tag)
+}
+
+// checkCodeURI verifies what SAM's makefile builder needs: CodeUri is the
+// module root, holding go.mod and a Makefile with the build-ApiFunction
+// target.
 func checkCodeURI(repoRoot, codeURI string) string {
 	dir := filepath.Join(repoRoot, filepath.FromSlash(codeURI))
 	rel, err := filepath.Rel(repoRoot, dir)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "is outside the repository"
+	if err != nil || rel != "." {
+		return "is not the repository root"
 	}
 	if _, err := os.Stat(filepath.Join(repoRoot, "go.mod")); err != nil {
 		return "no go.mod in the repository root"
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	mk, err := os.ReadFile(filepath.Join(dir, "Makefile"))
 	if err != nil {
 		return err.Error()
 	}
-	pkgMain := regexp.MustCompile(`(?m)^package main\b`)
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return err.Error()
-		}
-		if pkgMain.Match(b) {
-			return ""
-		}
+	if !regexp.MustCompile(`(?m)^build-ApiFunction:`).Match(mk) {
+		return "its Makefile has no build-ApiFunction target"
 	}
-	return "has no Go files of package main"
+	return ""
 }
 
 // checkReferences reports !Ref, !GetAtt and !Sub targets that are neither a
-// parameter, a resource (including SAM's implicit APIs) nor a pseudo parameter.
+// parameter, a resource nor a pseudo parameter, and references from a
+// resource or output to a resource that exists under another condition.
 func checkReferences(root *yaml.Node, report func(string, ...any)) {
 	known := map[string]bool{}
+	condOf := map[string]string{}
 	for _, section := range []string{"Parameters", "Resources"} {
 		if m := get(root, section); m != nil && m.Kind == yaml.MappingNode {
-			for i := 0; i < len(m.Content); i += 2 {
+			for i := 0; i+1 < len(m.Content); i += 2 {
 				known[m.Content[i].Value] = true
+				if section == "Resources" {
+					condOf[m.Content[i].Value] = scalar(get(m.Content[i+1], "Condition"))
+				}
 			}
 		}
 	}
-	for _, r := range samImplicitResources {
-		known[r] = true
-	}
-	resolves := func(name string) bool {
-		name, _, _ = strings.Cut(name, ".")
-		return known[name] || strings.HasPrefix(name, "AWS::")
-	}
 	subVar := regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
 
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
+	var walk func(n *yaml.Node, owner, cond string)
+	check := func(line int, how, name, owner, cond string) {
+		name, _, _ = strings.Cut(name, ".")
+		if strings.HasPrefix(name, "AWS::") {
+			return
+		}
+		if !known[name] {
+			report("line %d: %s %s refers to nothing", line, how, name)
+			return
+		}
+		if c := condOf[name]; c != "" && c != cond {
+			report("line %d: %s refers to %s, which exists only under condition %s", line, owner, name, c)
+		}
+	}
+	walk = func(n *yaml.Node, owner, cond string) {
 		switch n.Tag {
 		case "!Ref", "!GetAtt":
-			if n.Kind == yaml.ScalarNode && !resolves(n.Value) {
-				report("line %d: %s %s refers to nothing", n.Line, n.Tag, n.Value)
+			if n.Kind == yaml.ScalarNode {
+				check(n.Line, n.Tag, n.Value, owner, cond)
 			}
 		case "!Sub":
 			if n.Kind == yaml.ScalarNode {
 				for _, m := range subVar.FindAllStringSubmatch(n.Value, -1) {
-					if !resolves(m[1]) {
-						report("line %d: !Sub variable ${%s} refers to nothing", n.Line, m[1])
-					}
+					check(n.Line, "!Sub variable", m[1], owner, cond)
 				}
 			}
 		}
 		for _, c := range n.Content {
-			walk(c)
+			walk(c, owner, cond)
 		}
 	}
-	walk(root)
+	for _, section := range []string{"Resources", "Outputs"} {
+		if m := get(root, section); m != nil && m.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				walk(m.Content[i+1], m.Content[i].Value, scalar(get(m.Content[i+1], "Condition")))
+			}
+		}
+	}
+	if c := get(root, "Conditions"); c != nil {
+		walk(c, "Conditions", "")
+	}
+}
+
+// mentions reports whether any scalar under n contains s.
+func mentions(n *yaml.Node, s string) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, s) {
+		return true
+	}
+	for _, c := range n.Content {
+		if mentions(c, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // get follows mapping keys; it returns nil when any step is missing.
