@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,4 +116,26 @@ func invokeCase(t *testing.T, e *env, c lambdaCase) {
 	}
 	b, _ := json.Marshal(out)
 	checkLambdaResponse(t, c, b)
+}
+
+// TestV1QueryStrings: REST API events carry the query string decoded, as
+// a map; values with spaces, '+', '%', quotes and non-ASCII letters and
+// repeated names still reach the filters as sent.
+func TestV1QueryStrings(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, `INSERT INTO api.tags (name) VALUES ('a+b %c "d" é');`, nil)
+	for _, c := range []struct {
+		path string
+		q    url.Values
+		want string
+	}{
+		{"/books", url.Values{"select": {"id"}, "title": {"eq.Guards! Guards!"}}, `[{"id":4}]`},
+		{"/tags", url.Values{"select": {"name"}, "name": {`eq.a+b %c "d" é`}}, `[{"name":"a+b %c \"d\" é"}]`},
+		{"/books", url.Values{"select": {"id"}, "id": {"gte.2", "lte.3"}, "order": {"id"}}, `[{"id":2},{"id":3}]`},
+	} {
+		r := invokeV1Query(t, e, "GET", c.path, c.q, "")
+		if r.Status != 200 || compact(t, r.Body) != c.want {
+			t.Errorf("%s: %d %s, want %s", c.path, r.Status, r.Body, c.want)
+		}
+	}
 }

@@ -130,6 +130,14 @@ func invokeV1(t *testing.T, e *env, method, path, body string, header ...string)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return invokeV1Query(t, e, method, u.Path, u.Query(), body, header...)
+}
+
+// invokeV1Query is invokeV1 with the query string given as API Gateway
+// passes it: decoded values by name.
+func invokeV1Query(t *testing.T, e *env, method, path string, q url.Values, body string, header ...string) response {
+	t.Helper()
+	u := &url.URL{Path: path}
 	ev := events.APIGatewayProxyRequest{
 		Resource: "/{proxy+}", Path: u.Path, HTTPMethod: method, Body: body,
 		Headers: map[string]string{}, MultiValueHeaders: map[string][]string{},
@@ -139,7 +147,7 @@ func invokeV1(t *testing.T, e *env, method, path, body string, header ...string)
 		ev.Headers[header[i]] = header[i+1]
 		ev.MultiValueHeaders[header[i]] = append(ev.MultiValueHeaders[header[i]], header[i+1])
 	}
-	if q := u.Query(); len(q) > 0 {
+	if len(q) > 0 {
 		ev.QueryStringParameters, ev.MultiValueQueryStringParameters = map[string]string{}, map[string][]string(q)
 		for k, v := range q {
 			ev.QueryStringParameters[k] = v[len(v)-1]
