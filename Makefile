@@ -33,6 +33,8 @@ dev-stop: ## Stop a local stack left running in .localdev/
 # pg_ctl and postgres out of it. TestPostgrestJS runs the tests in
 # $(POSTGRESTJS_DIR) with node; their npm packages are (re)installed with
 # `npm ci` when missing or when package.json or package-lock.json changed.
+# infra's TestCfnLint lints the CloudFormation templates with cfn-lint; where
+# cfn-lint is missing it passes and the line below says so.
 POSTGRESTJS_DIR := tests/postgrestjs
 
 test: ## go vet + all tests (needs PostgreSQL, Redis and Node.js, installs them)
@@ -43,6 +45,7 @@ test: ## go vet + all tests (needs PostgreSQL, Redis and Node.js, installs them)
 		echo "npm ci --prefix $$js"; npm ci --prefix $$js --no-audit --no-fund; \
 	fi; \
 	echo "go vet ./..."; $(GO) vet ./...; \
+	command -v cfn-lint >/dev/null || echo "cfn-lint not on PATH: templates not linted (pip install cfn-lint)"; \
 	echo "go test -count=1 -timeout $(TEST_TIMEOUT) ./..."; \
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...; \
 	echo "go test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./internal/apirequest"; \
