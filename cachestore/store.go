@@ -350,7 +350,10 @@ func (s *Store) Unpin(ctx context.Context) (int64, error) {
 func (s *Store) ReloadChannel() string { return s.Key("reload") }
 
 // RequestReload publishes payload ("reload schema" or "reload config") on
-// ReloadChannel and returns how many workers received it.
+// ReloadChannel and returns how many workers received it. In a cluster,
+// where PUBLISH counts the subscribers of the node it ran on only while
+// the message reaches every node, the count is the channel's subscribers
+// on all nodes (PUBSUB NUMSUB on each).
 func (s *Store) RequestReload(ctx context.Context, payload string) (int64, error) {
 	if payload != "reload schema" && payload != "reload config" {
 		return 0, fmt.Errorf("reload request %q: want \"reload schema\" or \"reload config\"", payload)
@@ -358,6 +361,11 @@ func (s *Store) RequestReload(ctx context.Context, payload string) (int64, error
 	n, err := s.rdb.Publish(ctx, s.ReloadChannel(), payload).Result()
 	if err != nil {
 		return 0, fmt.Errorf("request reload: %w", err)
+	}
+	if cc, ok := isCluster(s.rdb); ok {
+		if all, err := subscribers(ctx, cc, s.ReloadChannel()); err == nil {
+			n = max(n, all)
+		}
 	}
 	return n, nil
 }

@@ -53,7 +53,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 		logger.Info("using an embedded Redis; set REDIS_URL to share the cache", "addr", mr.Addr())
 	} else {
 		var err error
-		if rdb, err = cachestore.Dial(cfg.RedisURL); err != nil {
+		if rdb, err = cachestore.DialConfig(cfg); err != nil {
 			return nil, err
 		}
 	}

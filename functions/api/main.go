@@ -42,7 +42,7 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 	}
 	logger := logging.New(os.Stderr, cfg.LogLevel)
 	cachestore.RouteRedisLogs(logger)
-	rdb, err := cachestore.Dial(cfg.RedisURL)
+	rdb, err := cachestore.DialConfig(cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -114,6 +114,8 @@ type Config struct {
 	WorkerSettings
 	// CacheSigning are the schema cache signing keys (PGRST_CACHE_SIGNING_KEY*).
 	CacheSigning
+	// RedisSettings are the cache store's connection settings (REDIS_CLUSTER).
+	RedisSettings
 
 	// AppSettings are PostgREST's app.settings.*: each PGRST_APP_SETTINGS_<NAME>
 	// variable becomes the transaction setting app.settings.<name>
@@ -206,6 +208,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	errs = append(errs, c.readJWTKeys(getenv)...)
 	errs = append(errs, c.readWorkerKeys(getenv)...)
 	errs = append(errs, c.readCacheSigningKeys(getenv)...)
+	errs = append(errs, c.readRedisKeys(getenv)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}

@@ -122,7 +122,7 @@ func openStore(getenv func(string) string, redisURL, prefix string) (*cachestore
 	if cfg.RedisURL == "" {
 		return nil, nil, usageError{"REDIS_URL is not set (or pass -redis URL)"}
 	}
-	rdb, err := cachestore.Dial(cfg.RedisURL)
+	rdb, err := cachestore.DialConfig(cfg)
 	if err != nil {
 		return nil, nil, usageError{err.Error()}
 	}

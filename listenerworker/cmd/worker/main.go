@@ -99,7 +99,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		return fmt.Errorf("invalid configuration: REDIS_URL: required by the listener worker")
 	}
 	cachestore.RouteRedisLogs(logger)
-	rdb, err := cachestore.Dial(cfg.RedisURL)
+	rdb, err := cachestore.DialConfig(cfg)
 	if err != nil {
 		return err
 	}
