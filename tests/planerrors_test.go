@@ -21,6 +21,8 @@ CREATE TABLE api.amb_child (id int PRIMARY KEY,
   a int REFERENCES api.amb_parent, b int REFERENCES api.amb_parent);
 CREATE FUNCTION api.amb(a int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a';
 CREATE FUNCTION api.amb(a text) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+CREATE FUNCTION api.amb2() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 0';
+CREATE FUNCTION api.amb2(text DEFAULT '') RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
 CREATE SCHEMA other; GRANT USAGE ON SCHEMA other TO web_anon;
 CREATE TABLE other.items (id int PRIMARY KEY); GRANT SELECT ON other.items TO web_anon;`
 
@@ -50,6 +52,8 @@ var planErrorCases = []planErrorCase{ //nolint:gochecknoglobals // one table for
 	{method: "OPTIONS", path: "/rpc/nope", status: 404, code: "PGRST202"},
 	{method: "GET", path: "/rpc/amb?a=1", status: 300, code: "PGRST203"},
 	{method: "POST", path: "/rpc/amb", body: `{"a":1}`, status: 300, code: "PGRST203"},
+	// An unnamed parameter with a default fits a call without arguments too.
+	{method: "GET", path: "/rpc/amb2", status: 300, code: "PGRST203"},
 	{method: "GET", path: "/books?select=*,nope(*)", status: 400, code: "PGRST200"},
 	{method: "GET", path: "/rpc/books_by_author?author_id=1&select=*,nope(*)", status: 400, code: "PGRST200"},
 	{method: "POST", path: "/books?select=*,nope(*)", body: `{"id":99}`,

@@ -38,7 +38,7 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 			if len(r.Params) == 1 && isJSON(r.Params[0].Type) {
 				fits = append(fits, r)
 			}
-		case len(r.Params) == 0 && !rawOnly && len(req.Args) == 0, len(r.Params) > 0 && fitsArgs(r, req.Args):
+		case len(r.Params) == 0 && !rawOnly && len(req.Args) == 0, len(r.Params) > 0 && fitsArgs(r, req.Args, rawOnly):
 			fits = append(fits, r)
 		case raw != nil && takesBody(r, raw.Type):
 			whole = append(whole, r)
@@ -177,11 +177,18 @@ func lastValues(r *schemacache.Routine, args map[string]json.RawMessage) map[str
 	return out
 }
 
-func fitsArgs(r *schemacache.Routine, args map[string]json.RawMessage) bool {
+// fitsArgs reports whether r takes exactly the named args: every required
+// parameter given, every argument a parameter. An unnamed parameter fits
+// only when it has a default and no raw body is waiting for it (rawBody).
+func fitsArgs(r *schemacache.Routine, args map[string]json.RawMessage, rawBody bool) bool {
 	names := make(map[string]bool, len(r.Params))
 	for _, p := range r.Params {
 		if p.Name == "" {
-			return false
+			// No argument can name it: it fits only when it has a default.
+			if p.Required || rawBody {
+				return false
+			}
+			continue
 		}
 		names[p.Name] = true
 		if _, given := args[p.Name]; p.Required && !given {
