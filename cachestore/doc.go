@@ -23,6 +23,12 @@
 //	{pgrst}:published    channel a message with the version number after each publish or pin
 //	{pgrst}:reload       channel reload requests: "reload schema" or "reload config"
 //
+// Scripts name {PREFIX}:current (or the lease key) in KEYS, which routes
+// them in a cluster, and build the other key names from ARGV[1], the
+// namespace: all of them hash to the same slot. The channels are plain
+// pub/sub, which a cluster broadcasts to every node (see DialMode for how
+// a cluster is detected).
+//
 // Versions are at least the Redis server's clock in ms, so they keep
 // increasing even when Redis loses its data.
 //
