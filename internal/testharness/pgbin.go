@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -18,10 +19,33 @@ const pgBinGlob = "/usr/lib/postgresql/*/bin"
 // errMissingHint ends every "binary not found" error.
 const errMissingHint = "run `make test`, which installs them"
 
-// pgBinDir returns the directory holding initdb and postgres: the newest
-// /usr/lib/postgresql/<version>/bin, else `pg_config --bindir`, else the
-// directory of initdb on PATH.
+// BinDirEnv names the one setting that picks the PostgreSQL server
+// binaries: when set, initdb and postgres are taken from that directory and
+// nowhere else. `make test` and `make test-pg-all` set it to run the tests
+// on other major versions (scripts/pg-major.sh MAJOR installs them and
+// prints the directory).
+const BinDirEnv = "PGRST_TEST_PG_BINDIR"
+
+// pgBinDir returns the directory holding initdb and postgres: $BinDirEnv
+// when set, else the newest /usr/lib/postgresql/<version>/bin, else
+// `pg_config --bindir`, else the directory of initdb on PATH. The first call
+// that finds one logs the server version.
 func pgBinDir() (string, error) {
+	dir, err := findPGBinDir()
+	if err == nil {
+		logVersion(dir)
+	}
+	return dir, err
+}
+
+func findPGBinDir() (string, error) {
+	if dir := os.Getenv(BinDirEnv); dir != "" {
+		if !isExecutable(filepath.Join(dir, "initdb")) || !isExecutable(filepath.Join(dir, "postgres")) {
+			return "", fmt.Errorf("%s=%s does not hold initdb and postgres; scripts/pg-major.sh MAJOR prints such a directory",
+				BinDirEnv, dir)
+		}
+		return dir, nil
+	}
 	var candidates []string
 	if dirs, err := filepath.Glob(pgBinGlob); err == nil {
 		candidates = append(candidates, sortNewestFirst(dirs)...)
@@ -81,6 +105,21 @@ func pgVersion(binDir string) (string, error) {
 		return "", fmt.Errorf("postgres -V: unexpected output %q", out)
 	}
 	return fields[2], nil
+}
+
+// logVersionOnce prints the server version and binary directory to stderr
+// the first time a test binary starts a server, so every test log says
+// which PostgreSQL it ran against.
+var logVersionOnce sync.Once //nolint:gochecknoglobals // once per test binary
+
+func logVersion(binDir string) {
+	logVersionOnce.Do(func() {
+		version, err := pgVersion(binDir)
+		if err != nil {
+			version = "(unknown version: " + err.Error() + ")"
+		}
+		fmt.Fprintf(os.Stderr, "testharness: PostgreSQL %s from %s\n", version, binDir)
+	})
 }
 
 // runAs describes the OS user the PostgreSQL programs run as: the postgres

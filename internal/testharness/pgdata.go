@@ -14,9 +14,11 @@ const templateFormat = "1"
 
 // initdb creates a cluster in dataDir with a superuser named postgres and
 // trust authentication, skipping fsync since the cluster is disposable.
+// Only options that PostgreSQL 13 knows are used (--no-instructions came in
+// 14; the output is discarded unless initdb fails).
 func initdb(binDir string, as runAs, dataDir string) error {
 	cmd := as.command(filepath.Dir(dataDir), filepath.Join(binDir, "initdb"),
-		"-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "--no-instructions",
+		"-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync",
 		"-E", "UTF8", "--locale=C.UTF-8")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("initdb: %w\n%s", err, out)
