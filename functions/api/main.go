@@ -3,18 +3,24 @@
 // events. Build it with `-tags lambda.norpc` for the provided.al2023 runtime.
 //
 // The connection pool, the Redis client and the decoded schema cache live
-// in package state, so warm invocations reuse them.
+// in package state, so warm invocations reuse them. Settings given as the
+// ARN of a Secrets Manager secret or an SSM parameter, and the JSON document
+// PGRST_SETTINGS_ARN names, are read once at cold start (package
+// internal/awssecrets). Every log line carries the invocation's requestId.
 package main
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/awssecrets"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/logging"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
@@ -23,24 +29,33 @@ import (
 // poolSize is small: a Lambda container serves one request at a time.
 const poolSize = 2
 
+// secretsTimeout bounds reading secrets and parameters at cold start.
+const secretsTimeout = 10 * time.Second
+
 func main() {
 	inv, cleanup, err := setup(context.Background())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(inv.Invoke, lambda.WithEnableSIGTERM(cleanup))
+	lambda.StartWithOptions(withRequestID(inv.Invoke), lambda.WithEnableSIGTERM(cleanup))
 }
 
 func setup(ctx context.Context) (*app.Invoker, func(), error) {
-	cfg, err := config.FromEnviron(os.Environ())
+	sctx, cancel := context.WithTimeout(ctx, secretsTimeout)
+	environ, err := awssecrets.Environ(sctx, os.Environ())
+	cancel()
+	if err != nil {
+		return nil, nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	cfg, err := config.FromEnviron(environ)
 	if err != nil {
 		return nil, nil, err
 	}
 	if cfg.RedisURL == "" {
 		return nil, nil, fmt.Errorf("invalid configuration: REDIS_URL: required by the request function")
 	}
-	logger := logging.New(os.Stderr, cfg.LogLevel)
+	logger := slog.New(requestIDHandler{logging.New(os.Stderr, cfg.LogLevel).Handler()})
 	cachestore.RouteRedisLogs(logger)
 	rdb, err := cachestore.DialConfig(cfg)
 	if err != nil {
