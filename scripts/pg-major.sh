@@ -13,7 +13,8 @@
 # rather than in the tarball; they are created here (npm's install script,
 # which would make them, is not run). The tree is made readable by every
 # user, because the tests run postgres as the postgres OS user when root.
-# PG_MAJOR_CACHE overrides the cache directory (default .localdev/pg-majors).
+# PG_MAJOR_CACHE overrides the cache directory (default .localdev/pg-majors,
+# or /var/cache/pgrest-lambda/pg-majors when root and the checkout is private).
 set -euo pipefail
 
 log() { printf 'pg-major: %s\n' "$*" >&2; }
@@ -29,8 +30,28 @@ case "$(uname -m)" in
 esac
 pkg="@embedded-postgres/linux-$arch"
 
+# searchable reports whether other users can reach dir: every existing
+# directory on the way to it must be searchable by others.
+searchable() {
+  local d="$1" perm
+  while [[ "$d" != / ]]; do
+    if [[ -e "$d" ]]; then
+      perm="$(stat -L -c %A "$d")"
+      [[ "${perm:9:1}" == [xt] ]] || return 1
+    fi
+    d="$(dirname "$d")"
+  done
+}
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${PG_MAJOR_CACHE:-$root/.localdev/pg-majors}"
+# When root, the tests run postgres as the postgres OS user, which must be
+# able to reach the binaries; a checkout under a private directory (such as
+# /root) keeps them in /var/cache instead.
+if ((EUID == 0)) && [[ -z "${PG_MAJOR_CACHE:-}" ]] && ! searchable "$cache"; then
+  cache=/var/cache/pgrest-lambda/pg-majors
+  log "$root is not reachable by the postgres OS user; using $cache"
+fi
 dest="$cache/$major"
 native="$dest/node_modules/$pkg/native"
 bindir="$native/bin"
@@ -86,20 +107,13 @@ if ! installed "$dest"; then
   chmod -R a+rX "$tmp"
   installed "$tmp" || die "$pkg@$version installed, but its postgres does not run"
   rm -rf "$dest"
-  mv "$tmp" "$dest"
-  trap - EXIT
+  # -T: if another run installed it meanwhile, keep theirs and drop ours.
+  if mv -T "$tmp" "$dest" 2>/dev/null; then trap - EXIT; fi
+  installed "$dest" || die "could not install into $dest"
 fi
 
-# When root, the tests run postgres as the postgres OS user, which must be
-# able to reach the binaries: every directory above them must be searchable.
-if ((EUID == 0)); then
-  d="$bindir"
-  while [[ "$d" != / ]]; do
-    perm="$(stat -c %A "$d")"
-    [[ "${perm:9:1}" == [xt] ]] ||
-      die "$d is not searchable by other users, so the postgres OS user cannot run the binaries; set PG_MAJOR_CACHE to a directory it can reach"
-    d="$(dirname "$d")"
-  done
+if ((EUID == 0)) && ! searchable "$bindir"; then
+  die "$bindir is not reachable by other users, so the postgres OS user cannot run it; set PG_MAJOR_CACHE to a directory it can reach"
 fi
 
 printf '%s\n' "$bindir"
