@@ -37,6 +37,17 @@ dev-stop: ## Stop a local stack left running in .localdev/
 # cfn-lint is missing it passes and the line below says so.
 POSTGRESTJS_DIR := tests/postgrestjs
 
+# PostgreSQL majors: `make test` runs everything on Debian's server (15) and
+# a slice on the oldest and newest majors that RDS and Aurora run, with
+# binaries from npm (scripts/pg-major.sh); PGRST_TEST_PG_BINDIR picks them.
+# The slice: all of ./internal/schemacache (introspection of every catalog
+# feature), the role and database settings queries of ./internal/config, and
+# in ./tests NOTIFY reloads, reads, embeddings through views, counts and
+# plans, writes, RPC, hoisted settings, RLS and OpenAPI.
+PG_SLICE_MAJORS := 13 18
+PG_SLICE_RUN := ^(TestQueryRoleSettings.*|TestQueryDBSettings.*|TestReadSampleSchema|TestEmbedThroughViews|TestComputedFields|TestAggregatesSpreadsRelatedOrders|TestCountsAndRanges|TestEstimatedCountBelowMaxRows|TestPlanMediaType|TestDomainRepresentations|TestInsert|TestUpdateDelete|TestUpsert|TestWriteOnView|TestRPCBodies|TestRPCReturnsAndDefaults|TestHoistedSettings|TestRowLevelSecurityPerUser|TestOpenAPISampleSchema|TestStaleTableReloadedByNotify|TestStaleRelationshipReloadedByNotify|TestStaleFunctionReloadedByNotify|TestEventTriggersReloadOnDDL)$$
+PG_ALL_MAJORS := 13 14 15 16 17 18
+
 test: ## go vet + all tests (needs PostgreSQL, Redis and Node.js, installs them)
 	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir --node)"; \
 	export PATH="$$pg_bindir:$$PATH"; \
@@ -48,10 +59,36 @@ test: ## go vet + all tests (needs PostgreSQL, Redis and Node.js, installs them)
 	command -v cfn-lint >/dev/null || echo "cfn-lint not on PATH: templates not linted (pip install cfn-lint)"; \
 	echo "go test -count=1 -timeout $(TEST_TIMEOUT) ./..."; \
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...; \
+	for major in $(PG_SLICE_MAJORS); do \
+		bindir="$$(bash scripts/pg-major.sh $$major)"; \
+		echo "$$("$$bindir/postgres" -V): go test ./internal/schemacache/; go test -run '<PG_SLICE_RUN>' ./internal/config/ ./tests/"; \
+		PGRST_TEST_PG_BINDIR="$$bindir" $(GO) test -count=1 -timeout 10m ./internal/schemacache/; \
+		PGRST_TEST_PG_BINDIR="$$bindir" $(GO) test -count=1 -timeout 10m -run '$(PG_SLICE_RUN)' ./internal/config/ ./tests/; \
+	done; \
 	echo "go test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./internal/apirequest"; \
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./internal/apirequest; \
 	echo "go test -run '^$$' -fuzz FuzzHandler -fuzztime 20s -parallel 1 ./tests"; \
 	$(GO) test -run '^$$' -fuzz FuzzHandler -fuzztime 20s -parallel 1 ./tests
+
+# Every test on each of $(PG_ALL_MAJORS): 15 is Debian's, the others come
+# from npm. A failing major does not stop the others; the summary lists it.
+.PHONY: test-pg-all
+test-pg-all: ## All tests on each PostgreSQL major 13-18 (~25 min)
+	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir --node)"; \
+	export PATH="$$pg_bindir:$$PATH"; \
+	js=$(POSTGRESTJS_DIR); stamp=$$js/node_modules/.package-lock.json; \
+	if [[ ! -f $$stamp || $$js/package-lock.json -nt $$stamp || $$js/package.json -nt $$stamp ]]; then \
+		echo "npm ci --prefix $$js"; npm ci --prefix $$js --no-audit --no-fund; \
+	fi; \
+	failed=(); \
+	for major in $(PG_ALL_MAJORS); do \
+		if [[ $$major == 15 && -x /usr/lib/postgresql/15/bin/postgres ]]; then bindir=/usr/lib/postgresql/15/bin; \
+		else bindir="$$(bash scripts/pg-major.sh $$major)"; fi; \
+		echo "== $$("$$bindir/postgres" -V) ($$bindir): go test -count=1 -timeout $(TEST_TIMEOUT) ./..."; \
+		if PGRST_TEST_PG_BINDIR="$$bindir" $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...; then :; else failed+=("$$major"); fi; \
+	done; \
+	if (( $${#failed[@]} )); then echo "test-pg-all: failed on PostgreSQL $${failed[*]}"; exit 1; fi; \
+	echo "test-pg-all: passed on PostgreSQL $(PG_ALL_MAJORS)"
 
 vet: ## go vet ./...
 	$(GO) vet ./...
