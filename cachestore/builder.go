@@ -34,8 +34,9 @@ type Builder struct {
 // Rebuild describes one finished build-and-publish attempt, successful or
 // not.
 type Rebuild struct {
-	// Trigger is what caused it: startup, notify, reconnect, manual or
-	// cold-start.
+	// Trigger is what caused it: startup, notify, reconnect, manual,
+	// cold-start, fingerprint (a catalog change seen without a
+	// notification) or queue (a nearly full notification queue).
 	Trigger string
 	// Requested is when the first trigger served by this rebuild arrived
 	// (a NOTIFY's arrival, for instance); Requested..Finished is the

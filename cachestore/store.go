@@ -49,7 +49,8 @@ func (s *Store) Redis() redis.UniversalClient { return s.rdb }
 // stored blob, checked before skipping unchanged content) and
 // "query_ms.<label>" fields.
 type Meta struct {
-	// Trigger is what caused the build: startup, notify, manual, reconnect, config.
+	// Trigger is what caused the build: startup, notify, manual, reconnect,
+	// config, cold-start, fingerprint or queue (see Rebuild.Trigger).
 	Trigger string
 	// WorkerID identifies the worker (or request function) that built it.
 	WorkerID string

@@ -112,6 +112,7 @@ func dumpConfig(w io.Writer, cfg *config.Config) error {
 		{"cache-signing-key-previous", secret(len(cfg.CacheSigningKeyPrevious) > 0)},
 		{"jwt-jwks-url", q(cfg.JWTJWKSURL)},
 		{"jwt-trust-gateway-claims", b(cfg.JWTTrustGatewayClaims)},
+		{"redis-cluster", q(cfg.RedisCluster)},
 		{"redis-url", q(redactURI(cfg.RedisURL))},
 		{"worker-fingerprint-interval-ms", n(cfg.WorkerFingerprintIntervalMs)},
 		{"worker-id", q(cfg.WorkerID)},
