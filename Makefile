@@ -73,7 +73,7 @@ test: ## go vet + all tests (needs PostgreSQL, Redis and Node.js, installs them)
 # Every test on each of $(PG_ALL_MAJORS): 15 is Debian's, the others come
 # from npm. A failing major does not stop the others; the summary lists it.
 .PHONY: test-pg-all
-test-pg-all: ## All tests on each PostgreSQL major 13-18 (~25 min)
+test-pg-all: ## All tests on each PostgreSQL major 13-18 (~20 min)
 	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir --node)"; \
 	export PATH="$$pg_bindir:$$PATH"; \
 	js=$(POSTGRESTJS_DIR); stamp=$$js/node_modules/.package-lock.json; \
