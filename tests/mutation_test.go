@@ -374,3 +374,29 @@ func TestLimitedUpdateDelete(t *testing.T) {
 		t.Fatalf("the failed delete was not rolled back: %s", got)
 	}
 }
+
+// TestUpsertStatuses: a merging upsert answers 201 when it inserted a row,
+// 200 when it only updated and 200 for an empty array; a plain insert of
+// an empty array is 201.
+func TestUpsertStatuses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, `CREATE TABLE api.u (id int PRIMARY KEY, v text); GRANT ALL ON api.u TO web_anon; INSERT INTO api.u VALUES (1, 'a');`, nil)
+	for _, c := range []struct {
+		body, prefer string
+		status       int
+	}{
+		{`[]`, "", 201},
+		{`[]`, "resolution=merge-duplicates", 200},
+		{`[{"id":1,"v":"b"}]`, "resolution=merge-duplicates", 200},
+		{`[{"id":1,"v":"c"},{"id":2,"v":"d"}]`, "resolution=merge-duplicates", 201},
+		{`[{"id":3,"v":"e"}]`, "resolution=ignore-duplicates", 201},
+	} {
+		h := []string{"Content-Type", "application/json"}
+		if c.prefer != "" {
+			h = append(h, "Prefer", c.prefer)
+		}
+		if r := e.send("POST", "/u", c.body, h...); r.Status != c.status {
+			t.Errorf("%s [%s]: %d %s, want %d", c.body, c.prefer, r.Status, r.Body, c.status)
+		}
+	}
+}

@@ -244,7 +244,7 @@ const (
 	insertedDrop = "pg_catalog.set_config('pgrst.inserted', (coalesce(nullif(" +
 		"pg_catalog.current_setting('pgrst.inserted', true), '')::int, 0) - 1)::text, true) <> '-1'"
 	// insertedCount reads the counter in the outer statement.
-	insertedCount = "nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::bigint"
+	insertedCount = "coalesce(nullif(pg_catalog.current_setting('pgrst.inserted', true), '')::bigint, 0)"
 )
 
 // countsInserted reports whether a write tells inserted rows from updated

@@ -52,8 +52,9 @@ func mutation(o MutationOutcome) *Response {
 	switch o.Method {
 	case http.MethodPost:
 		status = http.StatusCreated
-		if res.Inserted != nil && *res.Inserted <= 0 {
-			// A merging upsert that only updated, as PostgREST.
+		if (res.Inserted != nil && *res.Inserted <= 0) || (o.Resolution == "merge-duplicates" && res.PageTotal == 0) {
+			// A merging upsert that only updated, or wrote nothing (`[]`),
+			// as PostgREST.
 			status = http.StatusOK
 		}
 		h.Set("Content-Range", "*/"+total)
