@@ -115,6 +115,22 @@ build-ApiFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -tags lambda.norpc \
 		-trimpath -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
 
+# The always-on worker's container image, built without a Docker daemon or
+# a base image (infra/cmd/worker-image): the static worker at /worker, the
+# CA certificates of this machine, user 65532. The tar is both an OCI
+# layout and a `docker save` archive: `docker load -i`, `podman load -i`,
+# `skopeo copy oci-archive:...` or `crane push` it to ECR.
+WORKER_IMAGE_GOARCH ?= $(LAMBDA_GOARCH)
+WORKER_IMAGE_TAG ?= pgrest-lambda-worker:$(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: worker-image
+worker-image: ## Build the worker's container image into $(BUILD_DIR)/worker-image.tar
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(WORKER_IMAGE_GOARCH) $(GO) build -trimpath \
+		-ldflags="-s -w -X main.version=$(lastword $(subst :, ,$(WORKER_IMAGE_TAG)))" \
+		-o $(BUILD_DIR)/worker-image/worker ./listenerworker/cmd/worker
+	$(GO) run ./infra/cmd/worker-image -binary $(BUILD_DIR)/worker-image/worker -arch $(WORKER_IMAGE_GOARCH) \
+		-tag $(WORKER_IMAGE_TAG) -o $(BUILD_DIR)/worker-image.tar
+
 clean: ## Remove build output (not .localdev/; use dev-stop first if running)
 	rm -rf $(BUILD_DIR) .aws-sam
 
