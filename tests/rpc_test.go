@@ -289,3 +289,21 @@ GRANT INSERT ON api.tags TO web_anon;`, nil)
 		t.Fatalf("lenient: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestRPCTypmodParameters: parameters declared char(n) and bit(n) take
+// values of their full length (their types carry no length in the catalog,
+// and bare character and bit mean a length of 1).
+func TestRPCTypmodParameters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, `CREATE FUNCTION api.pad(c char(3)) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT c::text || '|' $$;
+CREATE FUNCTION api.bits(b bit(4), bs bit(2)[] DEFAULT '{01}') RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT b::text || bs::text $$;`, nil)
+	for _, c := range []struct{ path, want string }{
+		{"/rpc/pad?c=abc", `"abc|"`},
+		{"/rpc/bits?b=1010", `"1010{01}"`},
+		{"/rpc/bits?b=1010&bs={10,11}", `"1010{10,11}"`},
+	} {
+		if r := e.get(c.path); r.Status != 200 || r.Body != c.want {
+			t.Errorf("%s: %d %s, want %s", c.path, r.Status, r.Body, c.want)
+		}
+	}
+}

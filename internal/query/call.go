@@ -42,7 +42,7 @@ func (b *sqlBuilder) callExpr(cp *plan.CallPlan) (call, fromArgs string) {
 	defs := make([]string, len(given))
 	named := make([]string, len(given))
 	for i, p := range given {
-		defs[i] = ident(p.Name) + " " + p.Type
+		defs[i] = ident(p.Name) + " " + argType(p.Type)
 		named[i] = ident(p.Name) + " := _pgrst_args." + ident(p.Name)
 		if p.Variadic {
 			named[i] = "VARIADIC " + named[i]
@@ -51,4 +51,25 @@ func (b *sqlBuilder) callExpr(cp *plan.CallPlan) (call, fromArgs string) {
 	fromArgs = "pg_catalog.json_to_record(" + b.param(string(obj)) + "::json) AS _pgrst_args(" +
 		strings.Join(defs, ", ") + "), LATERAL "
 	return fn + "(" + strings.Join(named, ", ") + ")", fromArgs
+}
+
+// argType is the type an argument is read as from the JSON object. A
+// parameter's type carries no length (format_type of proargtypes), and
+// `character` and `bit` without one mean a length of 1, which would cut or
+// refuse the value; their unbounded forms read it whole and PostgreSQL
+// casts it to the parameter's own length in the call.
+func argType(t string) string {
+	base, arr := strings.CutSuffix(t, "[]")
+	switch base {
+	case "character":
+		base = "bpchar"
+	case "bit":
+		base = "bit varying"
+	default:
+		return t
+	}
+	if arr {
+		return base + "[]"
+	}
+	return base
 }
