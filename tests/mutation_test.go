@@ -400,3 +400,15 @@ func TestUpsertStatuses(t *testing.T) {
 		}
 	}
 }
+
+// TestInsertForm: an application/x-www-form-urlencoded body inserts one
+// row of its fields, as PostgREST.
+func TestInsertForm(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, `CREATE TABLE api.f (id int PRIMARY KEY, name text); GRANT ALL ON api.f TO web_anon;`, nil)
+	r := e.send("POST", "/f?select=id,name", "id=7&name=Xenix+OS%21", "Content-Type", "application/x-www-form-urlencoded",
+		"Prefer", "return=representation")
+	if r.Status != 201 || compact(t, r.Body) != `[{"id":7,"name":"Xenix OS!"}]` {
+		t.Errorf("form insert: %d %s", r.Status, r.Body)
+	}
+}

@@ -56,7 +56,9 @@ func Parse(r *http.Request, body []byte, schemas []string) (*Request, *pgrsterr.
 }
 
 // parseWriteBody reads the payload of POST, PATCH and PUT on a relation:
-// JSON (no Content-Type counts as JSON) or CSV; any other type is PGRST102.
+// JSON (no Content-Type counts as JSON), CSV or a form
+// (application/x-www-form-urlencoded: one row of text values); any other
+// type is PGRST102.
 func parseWriteBody(req *Request, contentType string, body []byte) *pgrsterr.Error {
 	switch req.Method {
 	case http.MethodPost, http.MethodPatch, http.MethodPut:
@@ -68,6 +70,8 @@ func parseWriteBody(req *Request, contentType string, body []byte) *pgrsterr.Err
 		switch {
 		case err == nil && mt == "text/csv":
 			return ParseCSVPayload(req, body)
+		case err == nil && mt == "application/x-www-form-urlencoded":
+			return parseFormPayload(req, body)
 		case err != nil || (mt != "application/json" && mt != "application/vnd.pgrst.object+json"):
 			return pgrsterr.InvalidBody("Content-Type not acceptable: " + contentType)
 		}

@@ -215,3 +215,39 @@ func sameKeys(a, b []string) bool {
 	}
 	return true
 }
+
+// parseFormPayload reads an application/x-www-form-urlencoded body of a
+// write into req.Payload as PostgREST does: one row whose values are the
+// fields' text, a name given more than once keeping its last value. An
+// empty form is one row without columns.
+func parseFormPayload(req *Request, body []byte) *pgrsterr.Error {
+	if !utf8.Valid(body) {
+		return pgrsterr.InvalidBody(invalidJSON)
+	}
+	var keys []string
+	vals := map[string]string{}
+	for _, p := range splitQuery(string(body)) {
+		if _, seen := vals[p.key]; !seen {
+			keys = append(keys, p.key)
+		}
+		vals[p.key] = p.value
+	}
+	var b bytes.Buffer
+	b.WriteString("[{")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(k)
+		val, _ := json.Marshal(vals[k])
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(val)
+	}
+	b.WriteString("}]")
+	if keys == nil {
+		keys = []string{}
+	}
+	req.Payload = &Payload{Keys: keys, JSON: b.Bytes(), Rows: 1}
+	return nil
+}

@@ -115,3 +115,19 @@ func TestParseCSVPayload(t *testing.T) {
 		})
 	}
 }
+
+func TestParseFormPayload(t *testing.T) {
+	for _, c := range []struct{ body, json string }{
+		{"id=1&name=Xenix+OS", `[{"id":"1","name":"Xenix OS"}]`},
+		{"a=1&a=2&b=%C3%A9", `[{"a":"2","b":"é"}]`},
+		{"", `[{}]`},
+	} {
+		req := &Request{}
+		if err := parseFormPayload(req, []byte(c.body)); err != nil {
+			t.Fatalf("%q: %v", c.body, err)
+		}
+		if string(req.Payload.JSON) != c.json || req.Payload.Rows != 1 {
+			t.Errorf("%q: %s (%d rows), want %s", c.body, req.Payload.JSON, req.Payload.Rows, c.json)
+		}
+	}
+}
