@@ -115,6 +115,14 @@ build-ApiFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -tags lambda.norpc \
 		-trimpath -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
 
+# `sam build` calls this target for WorkerFunction (the listener worker on
+# a schedule, functions/worker): the flags of build-ApiFunction.
+.PHONY: build-WorkerFunction
+build-WorkerFunction:
+	@[[ -n "$(ARTIFACTS_DIR)" ]] || { echo "ARTIFACTS_DIR is not set (sam build sets it)"; exit 1; }
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -tags lambda.norpc \
+		-trimpath -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./functions/worker
+
 # The always-on worker's container image, built without a Docker daemon or
 # a base image (infra/cmd/worker-image): the static worker at /worker, the
 # CA certificates of this machine, user 65532. The tar is both an OCI
