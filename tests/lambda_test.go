@@ -62,8 +62,8 @@ func TestLambdaHandlerAnswersAPIGatewayPayloads(t *testing.T) {
 }
 
 // TestBootstrapUnderRuntimeAPI builds functions/api as SAM does and runs the
-// real binary against a local implementation of the Lambda Runtime API,
-// feeding it the captured payloads.
+// real binary under localdev.RuntimeAPI, the Lambda Runtime API of
+// `make dev-lambda`, feeding it the captured payloads.
 func TestBootstrapUnderRuntimeAPI(t *testing.T) {
 	t.Parallel()
 	e := sampleEnv(t)
@@ -74,7 +74,6 @@ func TestBootstrapUnderRuntimeAPI(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build bootstrap: %v\n%s", err, out)
 	}
-	rt := newRuntimeAPI(t)
 	var payloads [][]byte
 	for _, c := range lambdaCases {
 		raw, err := os.ReadFile(filepath.Join("testdata", c.file))
@@ -83,7 +82,7 @@ func TestBootstrapUnderRuntimeAPI(t *testing.T) {
 		}
 		payloads = append(payloads, raw)
 	}
-	results := rt.run(t, bin, e.vars, payloads)
+	results := runBootstrap(t, bin, e.vars, payloads)
 	for i, c := range lambdaCases {
 		checkLambdaResponse(t, c, results[i])
 	}
