@@ -11,7 +11,7 @@ LAMBDA_GOARCH ?= arm64
 BUILD_DIR ?= .aws-sam-build
 TEST_TIMEOUT ?= 25m
 
-.PHONY: help dev dev-stack dev-stop deps test vet fmt fmt-check build build-ApiFunction clean bench
+.PHONY: help dev dev-lambda dev-stack dev-stop deps test vet fmt fmt-check build build-ApiFunction clean bench
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,7 +22,12 @@ deps: ## Install PostgreSQL and Redis if their binaries are missing
 dev: ## Run the API on :3000 with a throwaway PostgreSQL + Redis (Ctrl-C stops all)
 	@bash localdev/dev.sh
 
-dev-stack: ## Only start the throwaway PostgreSQL + Redis (see .localdev/env)
+# LOCALDEV_API=http|rest picks the API Gateway kind (HTTP API or REST API
+# events); LOCALDEV_LAMBDA_CONCURRENCY bounds the containers (default 4).
+dev-lambda: ## As dev, but the API is the compiled bootstrap under a local Lambda Runtime API
+	@bash localdev/dev.sh --lambda
+
+dev-stack: ## Only start the throwaway PostgreSQL + Redis (.localdev/env, localdev/env.json)
 	@bash localdev/dev.sh --stack-only
 
 dev-stop: ## Stop a local stack left running in .localdev/

@@ -4,16 +4,26 @@
 #   localdev/dev.sh               start PostgreSQL + Redis, load the sample
 #                                 schema and event triggers, then run
 #                                 ./localdev/cmd/serve in the foreground
+#   localdev/dev.sh --lambda      same stack, but the API is the compiled
+#                                 bootstrap under a local Lambda Runtime API
+#                                 behind a local API Gateway
+#                                 (./localdev/cmd/lambda), plus the listener
+#                                 worker (./listenerworker/cmd/worker)
 #   localdev/dev.sh --stack-only  same, but only PostgreSQL + Redis (run the
 #                                 server yourself, e.g. under a debugger)
 #   localdev/dev.sh stop          stop a stack left behind in .localdev/
 #
 # Ctrl-C or exit stops everything this script started. All state lives in
 # .localdev/ (git-ignored) and the database is recreated on every start.
-# .localdev/env holds `export` lines for psql, redis-cli and scripts.
+# .localdev/env holds `export` lines for psql, redis-cli and scripts, and
+# localdev/env.json the same settings for `sam local start-api --env-vars`.
 #
 # Environment: LOCALDEV_PG_PORT (54329), LOCALDEV_REDIS_PORT (63799),
-# PGRST_SERVER_PORT (3000); other PGRST_* variables pass through to the server.
+# PGRST_SERVER_PORT (3000); LOCALDEV_BIND (127.0.0.1), the address
+# PostgreSQL and Redis listen on (0.0.0.0 lets containers reach them; trust
+# auth, so only on a trusted network); LOCALDEV_ENV_HOST (127.0.0.1), the
+# host written to localdev/env.json; with --lambda, LOCALDEV_API (http|rest)
+# and LOCALDEV_LAMBDA_CONCURRENCY (4). Other PGRST_* variables pass through.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,17 +41,25 @@ REDIS_DIR="$STATE/redis"
 REDIS_PIDFILE="$REDIS_DIR/redis.pid"
 SERVE_BIN="$STATE/bin/serve"
 SERVE_PIDFILE="$STATE/serve.pid"
+WORKER_BIN="$STATE/bin/worker"
+WORKER_PIDFILE="$STATE/worker.pid"
+LAMBDA_BIN="$STATE/bin/lambda"
+BOOTSTRAP_BIN="$STATE/bin/bootstrap"
+ENV_JSON="$ROOT/localdev/env.json"
+BIND="${LOCALDEV_BIND:-127.0.0.1}"
+ENV_HOST="${LOCALDEV_ENV_HOST:-127.0.0.1}"
 ENV_FILE="$STATE/env"
 
 log() { printf 'localdev: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 mode=serve
 case "${1:-}" in
   "") ;;
   --stack-only) mode=stack ;;
+  --lambda) mode=lambda ;;
   stop) mode=stop ;;
   -h | --help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
@@ -82,14 +100,16 @@ pid_runs() {
 }
 
 stop_serve() {
-  local pid
-  [[ -f "$SERVE_PIDFILE" ]] || return 0
-  pid="$(cat "$SERVE_PIDFILE")"
-  if pid_runs "$pid" "$SERVE_BIN"; then
-    log "stopping server (pid $pid)"
-    stop_pid "$pid" 10
-  fi
-  rm -f "$SERVE_PIDFILE"
+  local pid pidfile
+  for pidfile in "$SERVE_PIDFILE" "$WORKER_PIDFILE"; do
+    [[ -f "$pidfile" ]] || continue
+    pid="$(cat "$pidfile")"
+    if pid_runs "$pid" "$STATE/bin/"; then
+      log "stopping $(basename "$pidfile" .pid) (pid $pid)"
+      stop_pid "$pid" 10
+    fi
+    rm -f "$pidfile"
+  done
 }
 
 stop_postgres() {
@@ -150,11 +170,26 @@ if [[ "$mode" == serve ]]; then
   log "building ./localdev/cmd/serve"
   go build -o "$SERVE_BIN" ./localdev/cmd/serve
 fi
+command -v go >/dev/null 2>&1 || die "go is not installed"
+# Also writes localdev/env.json in every mode.
+go build -o "$LAMBDA_BIN" ./localdev/cmd/lambda
+if [[ "$mode" == lambda ]]; then
+  # As `make build`, but for this machine's architecture.
+  log "building the bootstrap (./functions/api, GOARCH=$(go env GOARCH)) and ./listenerworker/cmd/worker"
+  CGO_ENABLED=0 GOOS=linux GOARCH="$(go env GOARCH)" go build -tags lambda.norpc \
+    -trimpath -ldflags="-s -w" -o "$BOOTSTRAP_BIN" ./functions/api
+  go build -o "$WORKER_BIN" ./listenerworker/cmd/worker
+fi
 
 child_pid=""
+worker_pid=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
+  if [[ -n "$worker_pid" ]]; then
+    stop_pid "$worker_pid" 10
+    wait "$worker_pid" 2>/dev/null || true
+  fi
   if [[ -n "$child_pid" ]]; then
     stop_pid "$child_pid" 10
     wait "$child_pid" 2>/dev/null || true
@@ -195,9 +230,15 @@ fi
 
 # Unix sockets are off so nothing depends on /var/run/postgresql or on the
 # length of the repository path; durability is pointless for a throwaway db.
-log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+if [[ "$BIND" != 127.0.0.1 ]]; then
+  # Containers connect from other addresses: trust them too (throwaway data).
+  printf 'host all all 0.0.0.0/0 trust\nhost all all ::/0 trust\n' |
+    as_pg tee -a "$pg_dir/data/pg_hba.conf" >/dev/null
+  log "warning: LOCALDEV_BIND=$BIND: PostgreSQL and Redis accept anyone who can reach $BIND, without a password"
+fi
+log "starting PostgreSQL on $BIND:$PG_PORT"
 if ! as_pg "$PG_BINDIR/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 30 \
-  -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  -o "-p $PG_PORT -c listen_addresses=$BIND -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
   start >/dev/null; then
   cat "$pg_dir/postgres.log" >&2 || true
   die "PostgreSQL did not start"
@@ -205,8 +246,10 @@ fi
 
 # --- Redis -----------------------------------------------------------------
 mkdir -p "$REDIS_DIR"
-log "starting Redis on 127.0.0.1:$REDIS_PORT"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+log "starting Redis on $BIND:$REDIS_PORT"
+protected=yes
+[[ "$BIND" == 127.0.0.1 ]] || protected=no
+redis-server --port "$REDIS_PORT" --bind "$BIND" --protected-mode "$protected" --save '' --appendonly no \
   --dir "$REDIS_DIR" --logfile "$REDIS_DIR/redis.log" --pidfile "$REDIS_PIDFILE" \
   --daemonize yes
 for ((i = 0; ; i++)); do
@@ -241,11 +284,16 @@ EOF
 unset PGOPTIONS
 # shellcheck source=/dev/null
 source "$ENV_FILE"
+# For `sam local start-api --env-vars localdev/env.json` (see README).
+PGRST_DB_URI="postgresql://authenticator@$ENV_HOST:$PG_PORT/$DB_NAME" \
+  REDIS_URL="redis://$ENV_HOST:$REDIS_PORT/0" PGRST_LOG_LEVEL="${PGRST_LOG_LEVEL:-info}" \
+  "$LAMBDA_BIN" -write-env-json "$ENV_JSON"
 
 cat >&2 <<EOF
 localdev: stack is up (state in .localdev/, variables in .localdev/env)
   psql "$admin_uri"
   redis-cli -p $REDIS_PORT
+  sam local start-api --env-vars localdev/env.json --docker-network host
 EOF
 
 # --- Foreground process ----------------------------------------------------
@@ -253,6 +301,15 @@ EOF
 if [[ "$mode" == serve ]]; then
   log "API on http://localhost:$API_PORT (Ctrl-C stops everything)"
   "$SERVE_BIN" &
+  child_pid=$!
+  printf '%s\n' "$child_pid" >"$SERVE_PIDFILE"
+elif [[ "$mode" == lambda ]]; then
+  "$WORKER_BIN" &
+  worker_pid=$!
+  printf '%s\n' "$worker_pid" >"$WORKER_PIDFILE"
+  log "API on http://localhost:$API_PORT: the bootstrap under a local Lambda Runtime API," \
+    "${LOCALDEV_API:-http} API events, up to ${LOCALDEV_LAMBDA_CONCURRENCY:-4} containers (Ctrl-C stops everything)"
+  "$LAMBDA_BIN" -bootstrap "$BOOTSTRAP_BIN" &
   child_pid=$!
   printf '%s\n' "$child_pid" >"$SERVE_PIDFILE"
 else
