@@ -9,14 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
-	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
-	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 )
 
 // TestCluster runs the stack on a real Redis Cluster (three masters, three
@@ -238,38 +235,9 @@ func requestReload(t *testing.T, s *cachestore.Store) {
 // (cachestore.DialConfig).
 func clusterWorker(t *testing.T, vars map[string]string, id string, ttl time.Duration) *haWorker {
 	t.Helper()
-	cfg := configFrom(t, vars, "PGRST_WORKER_ID", id)
-	ctx := context.Background()
-	pool, err := pgpool.Connect(ctx, cfg.DBURI, 2)
-	if err != nil {
-		t.Fatal(err)
+	h := newHAWorker(t, vars, id, ttl, nil)
+	if _, ok := h.rdb.(*redis.ClusterClient); !ok {
+		t.Fatalf("%s: a %T, want a cluster client", id, h.rdb)
 	}
-	rdb, err := cachestore.DialConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := rdb.(*redis.ClusterClient); !ok {
-		t.Fatalf("%s: a %T, want a cluster client", id, rdb)
-	}
-	connect := func(ctx context.Context) (*pgx.Conn, error) {
-		cc := pool.Config().ConnConfig.Copy()
-		cc.RuntimeParams["application_name"] = "listener " + id
-		return pgx.ConnectConfig(ctx, cc)
-	}
-	store := cachestore.New(rdb, cfg.CacheKeyPrefix)
-	h := &haWorker{t: t, id: id, rdb: rdb, store: store, built: make(chan cachestore.Rebuild, 1000),
-		w: listenerworker.New(cfg, pool, connect, store, testLogger())}
-	h.w.LeaseTTL = ttl
-	h.w.OnRebuild(func(r cachestore.Rebuild) {
-		h.mu.Lock()
-		h.builds = append(h.builds, r)
-		h.mu.Unlock()
-		h.built <- r
-	})
-	t.Cleanup(func() {
-		h.stop()
-		pool.Close()
-		_ = rdb.Close()
-	})
 	return h
 }

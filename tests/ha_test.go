@@ -56,7 +56,7 @@ func newHAWorker(t *testing.T, vars map[string]string, id string, ttl time.Durat
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb, err := cachestore.Dial(cfg.RedisURL)
+	rdb, err := cachestore.DialConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,6 @@ type env struct {
 // worker starts), starts the stack on it and waits for the startup build.
 func newEnv(t testing.TB, setupSQL string, tweak func(*config.Config)) *env {
 	t.Helper()
-	ctx := context.Background()
 	db, vars := newDatabase(t, setupSQL)
 	cfg := configFrom(t, vars)
 	if tweak != nil {
@@ -85,6 +84,14 @@ func newEnv(t testing.TB, setupSQL string, tweak func(*config.Config)) *env {
 	if os.Getenv("E2E_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	return startEnv(t, db, vars, cfg, logger)
+}
+
+// startEnv starts the stack of cfg on db with logger, runs its worker
+// until the test ends and waits for the startup build.
+func startEnv(t testing.TB, db *pgx.Conn, vars map[string]string, cfg *config.Config, logger *slog.Logger) *env {
+	t.Helper()
+	ctx := context.Background()
 	stack, err := localdev.New(ctx, cfg, logger)
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
-	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
 
 // logBuffer collects a stack's JSON log lines.
@@ -49,27 +47,9 @@ CREATE FUNCTION api.add(a integer, b integer) RETURNS integer LANGUAGE sql AS 'S
 // extra environment variables applied.
 func newLoggedEnv(t *testing.T, setupSQL string, logs io.Writer, extra ...string) *env {
 	t.Helper()
-	ctx := context.Background()
 	db, vars := newDatabase(t, setupSQL)
 	cfg := configFrom(t, vars, extra...)
-	stack, err := localdev.New(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, db: db, stack: stack, vars: vars, built: make(chan cachestore.Rebuild, 1000)}
-	stack.Worker.OnRebuild(func(r cachestore.Rebuild) { e.built <- r })
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = stack.Worker.Run(runCtx) }()
-	e.api = httptest.NewServer(stack.HTTP)
-	t.Cleanup(func() {
-		e.api.Close()
-		cancel()
-		<-done
-		stack.Close()
-	})
-	e.waitBuild("startup")
-	return e
+	return startEnv(t, db, vars, cfg, slog.New(slog.NewJSONHandler(logs, nil)))
 }
 
 // plant stores blob as a new current version the way someone with write
