@@ -186,16 +186,7 @@ func (s *AdminState) Status() Status {
 			t := c.At.UTC()
 			st.LastFingerprintCheck = &t
 		}
-		switch {
-		case c.Err != nil:
-			st.LastFingerprintResult = "error"
-		case c.Skipped:
-			st.LastFingerprintResult = "skipped"
-		case c.Changed:
-			st.LastFingerprintResult = "changed"
-		default:
-			st.LastFingerprintResult = "unchanged"
-		}
+		st.LastFingerprintResult = c.Result()
 	}
 	return st
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 )
 
 // QueueUsageHigh is the share of PostgreSQL's notification queue
@@ -59,6 +61,19 @@ type FingerprintCheck struct {
 	Err error
 }
 
+// Result names the outcome of c: error, skipped, changed or unchanged.
+func (c FingerprintCheck) Result() string {
+	switch {
+	case c.Err != nil:
+		return "error"
+	case c.Skipped:
+		return "skipped"
+	case c.Changed:
+		return "changed"
+	}
+	return "unchanged"
+}
+
 // readFingerprint runs fingerprintSQL in a read-only transaction.
 func (w *Worker) readFingerprint(ctx context.Context) (fp string, usage float64, err error) {
 	tx, err := w.db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
@@ -95,10 +110,21 @@ func (w *Worker) watchCatalog(ctx context.Context) {
 		return
 	}
 	queueHigh := false
+	var missed int64
 	for sleep(ctx, interval) {
 		c := w.checkCatalog(ctx, &queueHigh)
 		if ctx.Err() != nil {
 			return
+		}
+		if c.Changed {
+			missed++
+		}
+		// For `pgrst-cache status`; display only, so a failure is logged
+		// and the worker goes on.
+		rec := cachestore.CatalogCheck{At: c.At.UTC(), Result: c.Result(), QueueUsage: c.QueueUsage,
+			WorkerID: w.builder.WorkerID, Missed: missed}
+		if err := w.store.PutCatalogCheck(ctx, rec); err != nil && ctx.Err() == nil {
+			w.logger.Debug("recording the catalog check in the cache store failed", "error", err.Error())
 		}
 		w.mu.Lock()
 		hooks := append([]func(FingerprintCheck){}, w.onCheck...)

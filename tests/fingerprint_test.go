@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -124,6 +125,12 @@ func TestWorkerFingerprintCatchesSilentDDL(t *testing.T) {
 	if got := a.sample(checksChanged); got != "1" {
 		t.Fatalf("%s = %s, want 1", checksChanged, got)
 	}
+	// The last check is recorded in Redis for `pgrst-cache status`.
+	waitFor(t, "the catalog check recorded", 3*time.Second, func() bool {
+		c, ok, err := h.store.CatalogCheck(context.Background())
+		return err == nil && ok && c.WorkerID == "fp" && c.Missed == 1 && c.Result != "" &&
+			time.Since(c.At) < 5*time.Second
+	})
 	code, body := a.get("/schema_cache")
 	if code != 200 || !strings.Contains(body, `"Name":"silent"`) {
 		t.Fatalf("/schema_cache = %d %.300s", code, body)

@@ -36,6 +36,9 @@ type statusReport struct {
 	Schemas           []string `json:"schemas"`
 	PgVersion         int      `json:"pg_version"`
 	Leader            string   `json:"leader"`
+	// CatalogCheck is the leader's last catalog fingerprint check; nil
+	// when none is recorded (the check is off, or no worker ran one yet).
+	CatalogCheck *cachestore.CatalogCheck `json:"catalog_check,omitempty"`
 	// HeaderError is set when the blob's header is unreadable (another
 	// format version); the header fields then come from the metadata hash.
 	HeaderError string `json:"header_error,omitempty"`
@@ -71,6 +74,11 @@ func status(ctx context.Context, s *cachestore.Store) (*statusReport, error) {
 	}
 	if r.Leader, err = s.Holder(ctx, cachestore.LeaderLease); err != nil {
 		return nil, err
+	}
+	if c, ok, err := s.CatalogCheck(ctx); err != nil {
+		return nil, err
+	} else if ok {
+		r.CatalogCheck = &c
 	}
 	vs, err := s.Versions(ctx)
 	if err != nil {
@@ -137,6 +145,12 @@ func writeStatus(w io.Writer, r *statusReport) error {
 	row("schemas", strings.Join(r.Schemas, ","))
 	row("pg version", strconv.Itoa(r.PgVersion))
 	row("leader", r.Leader)
+	check := ""
+	if c := r.CatalogCheck; c != nil {
+		check = fmt.Sprintf("%s %s (queue %.0f%%, %d lost notifications caught, by %s)",
+			c.At.UTC().Format(time.RFC3339), c.Result, 100*c.QueueUsage, c.Missed, c.WorkerID)
+	}
+	row("catalog check", check)
 	if r.HeaderError != "" {
 		row("header error", r.HeaderError)
 	}

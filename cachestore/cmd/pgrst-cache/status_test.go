@@ -36,7 +36,7 @@ func TestStatus(t *testing.T) {
 		"built at": "2025-03-01T12:00:00Z", "age": "1m30s", "size": strconv.Itoa(len(blob)) + " bytes",
 		"tables": "3", "relationships": "4", "routines": "1", "trigger": "notify", "worker": "w-1",
 		"build ms": `12\.5`, "config fingerprint": "cfg-1", "schemas": "api", "pg version": "170004",
-		"leader": "worker-a", "content hash": "[0-9a-f]{32}",
+		"leader": "worker-a", "content hash": "[0-9a-f]{32}", "catalog check": "-",
 	} {
 		if !regexp.MustCompile(`(?m)^` + field + ` +` + want + `$`).MatchString(out) {
 			t.Errorf("status: no line %q = %q in\n%s", field, want, out)
@@ -51,6 +51,16 @@ func TestStatus(t *testing.T) {
 		r.Routines != 1 || r.Trigger != "notify" || r.Leader != "worker-a" || r.AgeSeconds != 90 ||
 		r.PgVersion != 170004 || len(r.ContentHash) != 32 || r.HeaderError != "" {
 		t.Errorf("status -json = %+v", r)
+	}
+
+	checked := time.Date(2025, 3, 1, 12, 1, 0, 0, time.UTC)
+	if err := s.PutCatalogCheck(ctx, cachestore.CatalogCheck{At: checked, Result: "changed", QueueUsage: 0.25,
+		WorkerID: "worker-a", Missed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	want := `(?m)^catalog check +2025-03-01T12:01:00Z changed \(queue 25%, 2 lost notifications caught, by worker-a\)$`
+	if out := mustCall(t, runStatus, s); !regexp.MustCompile(want).MatchString(out) {
+		t.Errorf("status: no catalog check line in\n%s", out)
 	}
 
 	vs, _ := s.Versions(ctx)
