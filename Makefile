@@ -162,5 +162,7 @@ bench: ## Schema cache and request path benchmarks vs their baselines (~7 min)
 	$(GO) test -count=1 -run '^$$' -bench 'Introspection|Encode|Decode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/; \
 	echo "go test -run '^$$' -bench RequestPath -benchtime=1x -timeout 20m ./tests/bench/"; \
 	$(GO) test -count=1 -run '^$$' -bench RequestPath -benchtime=1x -timeout 20m ./tests/bench/; \
+	echo "go test -run '^$$' -bench DevLambda -benchtime=1x ./tests/bench/"; \
+	$(GO) test -count=1 -run '^$$' -bench DevLambda -benchtime=1x -timeout 20m ./tests/bench/; \
 	echo "go test -run '^$$' -bench JWTOverhead -benchtime=5x ./tests/bench/"; \
 	$(GO) test -count=1 -run '^$$' -bench JWTOverhead -benchtime=5x -timeout 10m ./tests/bench/
