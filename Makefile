@@ -153,7 +153,7 @@ clean: ## Remove build output (not .localdev/; use dev-stop first if running)
 # rebuild; the other run ends with the table of ratios to the baseline.
 # The request path benchmark runs last, once (-benchtime=1x): each of its
 # runs is a fixed-duration load test, and it prints its own table.
-bench: ## Schema cache and request path benchmarks vs their baselines (~7 min)
+bench: ## Schema cache, request path, JWT and dev-lambda benchmarks vs their baselines (~9 min)
 	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir)"; \
 	export PATH="$$pg_bindir:$$PATH"; \
 	echo "go test -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/"; \

@@ -38,7 +38,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(withRequestID(inv.Invoke), lambda.WithEnableSIGTERM(cleanup))
+	// On SIGTERM (the sandbox shutting down) the pool and the Redis client
+	// are closed and the process ends at once rather than waiting to be
+	// killed.
+	lambda.StartWithOptions(withRequestID(inv.Invoke), lambda.WithEnableSIGTERM(func() {
+		cleanup()
+		os.Exit(0)
+	}))
 }
 
 func setup(ctx context.Context) (*app.Invoker, func(), error) {
