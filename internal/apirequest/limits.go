@@ -50,15 +50,15 @@ func CheckLimits(req *Request, l Limits) *pgrsterr.Error {
 		{c.jsonPath, l.JSONPath, "JSON path length", "PGRST_LIMIT_JSON_PATH"},
 	} {
 		if x.limit > 0 && x.got > x.limit {
-			return LimitExceeded(x.what, x.got, x.limit, x.env)
+			return limitExceeded(x.what, x.got, x.limit, x.env)
 		}
 	}
 	return nil
 }
 
-// LimitExceeded is the PGRST100 error of a request over a limit: what is
+// limitExceeded is the PGRST100 error of a request over a limit: what is
 // measured, what the request has, the limit and its setting.
-func LimitExceeded(what string, got, limit int, env string) *pgrsterr.Error {
+func limitExceeded(what string, got, limit int, env string) *pgrsterr.Error {
 	return pgrsterr.ParseError("The request exceeds a limit",
 		fmt.Sprintf("The %s is %d; the limit is %d (%s)", what, got, limit, env))
 }

@@ -69,14 +69,14 @@ func parseWriteBody(req *Request, contentType string, body []byte) *pgrsterr.Err
 		mt, _, err := mime.ParseMediaType(contentType)
 		switch {
 		case err == nil && mt == "text/csv":
-			return ParseCSVPayload(req, body)
+			return parseCSVPayload(req, body)
 		case err == nil && mt == "application/x-www-form-urlencoded":
 			return parseFormPayload(req, body)
 		case err != nil || (mt != "application/json" && mt != "application/vnd.pgrst.object+json"):
 			return pgrsterr.InvalidBody("Content-Type not acceptable: " + contentType)
 		}
 	}
-	return ParsePayload(req, body)
+	return parsePayload(req, body)
 }
 
 // parsePath maps `/`, `/{name}` and `/rpc/{name}` to a target; segments are

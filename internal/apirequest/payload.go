@@ -15,13 +15,13 @@ import (
 // objects do not all have the same keys.
 const keysMismatch = "All object keys must match"
 
-// ParsePayload reads the JSON body of a write into req.Payload, as
+// parsePayload reads the JSON body of a write into req.Payload, as
 // PostgREST's payload parsing: a JSON object or an array of objects; an
 // empty array is no rows. Without the `columns` parameter every object must
 // have the same keys ("All object keys must match"); anything else is
 // PGRST102 "Empty or invalid json". With `columns`, the keys are those
 // columns and other keys of the objects are ignored.
-func ParsePayload(req *Request, body []byte) *pgrsterr.Error {
+func parsePayload(req *Request, body []byte) *pgrsterr.Error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return pgrsterr.InvalidBody(invalidJSON)
@@ -69,7 +69,7 @@ func ParsePayload(req *Request, body []byte) *pgrsterr.Error {
 // do not all have the same fields.
 const fieldsMismatch = "All lines must have same number of fields"
 
-// ParseCSVPayload reads a text/csv body of a write into req.Payload as the
+// parseCSVPayload reads a text/csv body of a write into req.Payload as the
 // JSON array PostgREST turns it into: the first line names the columns and
 // each following line is an object of those columns. Every value is a
 // string except the unquoted or quoted literal NULL, which is null; an
@@ -81,7 +81,7 @@ const fieldsMismatch = "All lines must have same number of fields"
 // rather than stored as U+FFFD. Quoting follows RFC 4180 and empty lines
 // are skipped. A header with no lines is no rows. The `columns` parameter
 // does not apply to CSV.
-func ParseCSVPayload(req *Request, body []byte) *pgrsterr.Error {
+func parseCSVPayload(req *Request, body []byte) *pgrsterr.Error {
 	if !utf8.Valid(body) {
 		return pgrsterr.InvalidBody("parse error (the body is not valid UTF-8)")
 	}

@@ -31,7 +31,7 @@ func TestParsePayload(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			req := &Request{Columns: c.columns}
-			err := ParsePayload(req, []byte(c.body))
+			err := parsePayload(req, []byte(c.body))
 			if c.err != "" {
 				if err == nil || err.Code != "PGRST102" || err.Message != c.err {
 					t.Fatalf("err = %v, want PGRST102 %q", err, c.err)
@@ -86,7 +86,7 @@ func TestParseCSVPayload(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			req := &Request{Columns: c.columns}
-			err := ParseCSVPayload(req, []byte(c.body))
+			err := parseCSVPayload(req, []byte(c.body))
 			if c.err != "" {
 				if err == nil || err.Code != "PGRST102" || !strings.HasPrefix(err.Message, c.err) {
 					t.Fatalf("err = %v, want PGRST102 %q", err, c.err)

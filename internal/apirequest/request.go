@@ -58,7 +58,7 @@ type Request struct {
 	Preferences Preferences
 	// Accept is the Accept header decoded into media types, in negotiation order.
 	Accept []MediaType
-	// Payload is the body of a write on a relation (ParsePayload); nil otherwise.
+	// Payload is the body of a write on a relation (parsePayload); nil otherwise.
 	Payload *Payload
 	// RawBody is the body of POST /rpc/fn as sent, for a routine taking it
 	// as its only argument; nil for form bodies and other methods.

@@ -15,7 +15,7 @@ import (
 // read-only transaction with the request's settings applied first (so
 // privileges are those of s.Role): the schema comment always, and the
 // accessible relations and functions when privileges is set, as the
-// statement was built (openapi-mode follow-privileges). Errors are mapped as Execute maps them.
+// statement was built (openapi-mode follow-privileges). Errors are mapped as execute maps them.
 func readAccess(ctx context.Context, db Pool, s plan.TxSettings, st query.Statement, privileges bool) (*openapi.Access, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {

@@ -55,7 +55,7 @@ type Pool interface {
 
 // Run executes the query of action a, as PostgREST's MainTx: nothing for
 // OPTIONS (ScanNone), the OpenAPI access read for the root (ScanAccess),
-// else the statement in one transaction with a's settings (see Execute)
+// else the statement in one transaction with a's settings (see execute)
 // and a's checks decided before it ends.
 func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, *pgrsterr.Error) {
 	switch q.Scan {
@@ -68,10 +68,10 @@ func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, 
 		}
 		return &Result{Access: access}, nil
 	}
-	return Execute(ctx, db, a.Tx, q, a.Checks)
+	return execute(ctx, db, a.Tx, q, a.Checks)
 }
 
-// Execute runs q in one transaction with the settings applied first, in a
+// execute runs q in one transaction with the settings applied first, in a
 // single round trip: BEGIN, the settings, the main statement, the count's
 // EXPLAIN and COMMIT are pipelined in one batch. When checks has any, the
 // result is checked before the transaction ends, which then takes a second
@@ -81,7 +81,7 @@ func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, 
 // transaction is rolled back on the same connection so it returns to the
 // pool clean. PostgreSQL errors come back as PostgREST errors mapped from
 // their SQLSTATE (pgrsterr.FromPg); connection failures as PGRST000 (503).
-func Execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, checks plan.Checks) (*Result, *pgrsterr.Error) {
+func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, checks plan.Checks) (*Result, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
 		return nil, dbError(err, s.Authenticated)

@@ -83,7 +83,7 @@ func (a *Action) checkStrict() *pgrsterr.Error {
 // readOrCall plans a read of a relation or a routine call.
 func (a *Action) readOrCall(req *apirequest.Request, sc *schemacache.SchemaCache, env Env) *pgrsterr.Error {
 	cfg := env.Config
-	p, err := planTarget(req, sc, Options{MaxRows: cfg.DBMaxRows, AggregatesEnabled: cfg.DBAggregatesEnabled})
+	p, err := planTarget(req, sc, options{MaxRows: cfg.DBMaxRows, AggregatesEnabled: cfg.DBAggregatesEnabled})
 	if err != nil {
 		return err
 	}

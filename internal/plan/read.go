@@ -9,8 +9,8 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
-// Options are the configuration the planner follows.
-type Options struct {
+// options are the configuration the planner follows.
+type options struct {
 	// MaxRows (db-max-rows, 0 = unlimited) caps the rows of the top-level
 	// resource, as PostgREST does for reads and RPC.
 	MaxRows int
@@ -24,7 +24,7 @@ type Options struct {
 // (PGRST202, PGRST203), a related order on a to-many embedding (PGRST118),
 // aggregates when disabled (PGRST123), and PGRST100 for a cast that is not
 // a type name.
-func planTarget(req *apirequest.Request, sc *schemacache.SchemaCache, opts Options) (*target, *pgrsterr.Error) {
+func planTarget(req *apirequest.Request, sc *schemacache.SchemaCache, opts options) (*target, *pgrsterr.Error) {
 	if !opts.AggregatesEnabled && usesAggregates(req.Select) {
 		return nil, pgrsterr.AggregatesDisabled()
 	}

@@ -9,13 +9,13 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
-// Mutate builds the query of a write: the INSERT, UPDATE or DELETE runs in
+// mutateQuery builds the query of a write: the INSERT, UPDATE or DELETE runs in
 // the pgrst_mutation CTE, RETURNING the written rows, and the response
 // reads them like a relation (select list, embeddings), as PostgREST's
 // mutateRequestToQuery. The payload is one bind parameter unpacked with
 // json_to_recordset into the columns' own types (jsonb_to_recordset merged
 // over the column defaults for `missing=default`).
-func Mutate(mp *plan.MutatePlan, out Output) (Query, *pgrsterr.Error) {
+func mutateQuery(mp *plan.MutatePlan, out Output) (Query, *pgrsterr.Error) {
 	if err := checkMutation(mp); err != nil {
 		return Query{}, err
 	}

@@ -47,8 +47,8 @@ type parts struct {
 	inserted bool
 }
 
-// Read builds the query for a read plan.
-func Read(rp *plan.ReadPlan, out Output) (Query, *pgrsterr.Error) {
+// readQuery builds the query for a read plan.
+func readQuery(rp *plan.ReadPlan, out Output) (Query, *pgrsterr.Error) {
 	from := qi(rp.Table) + " AS " + ident(rp.Alias)
 	return assemble(parts{
 		source:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
@@ -65,11 +65,11 @@ func unpagedNode(b *sqlBuilder, rp *plan.ReadPlan, from string) (string, *pgrste
 	return b.selectNode(&c, from, nil)
 }
 
-// Call builds the query for a routine call. The arguments travel as one
+// callQuery builds the query for a routine call. The arguments travel as one
 // JSON object unpacked with json_to_record into the parameters' own types,
 // as PostgREST does. The call runs once, in the pgrst_call CTE, which a
 // composite result's select, filters, paging and count read from.
-func Call(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
+func callQuery(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
 	r := cp.Routine
 	callFrom := func(b *sqlBuilder, alias string) string {
 		call, fromArgs := b.callExpr(cp)

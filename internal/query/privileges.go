@@ -33,12 +33,12 @@ SELECT
        AND pg_catalog.has_function_privilege(p.oid, 'EXECUTE')
      ORDER BY 1) END AS routines`
 
-// OpenAPIAccess is the statement reading what the OpenAPI description of
+// openAPIAccess is the statement reading what the OpenAPI description of
 // schema needs from the database, as the request's role: one row of the
 // schema comment (text, NULL without one) and, when privileges is true
 // (openapi-mode follow-privileges), the names of the relations and the
 // signatures of the functions the role may use (text[], sorted; NULL
 // otherwise).
-func OpenAPIAccess(schema string, privileges bool) Statement {
+func openAPIAccess(schema string, privileges bool) Statement {
 	return Statement{SQL: openAPIAccessSQL, Args: []any{schema, privileges}}
 }

@@ -53,7 +53,7 @@ const (
 	ScanMain Scan = iota
 	// ScanPlan is EXPLAIN output, one line per row (application/vnd.pgrst.plan).
 	ScanPlan
-	// ScanAccess is the row of OpenAPIAccess.
+	// ScanAccess is the row of openAPIAccess.
 	ScanAccess
 	// ScanNone means there is no statement: OPTIONS is answered from the
 	// schema cache alone.
@@ -72,24 +72,24 @@ func Build(a *plan.Action) (Query, *pgrsterr.Error) {
 	)
 	switch a.Kind {
 	case plan.ActionRead:
-		q, err = Read(a.Read, out)
+		q, err = readQuery(a.Read, out)
 	case plan.ActionCall:
-		q, err = Call(a.Call, out)
+		q, err = callQuery(a.Call, out)
 	case plan.ActionMutate:
-		q, err = Mutate(a.Mutate, out)
+		q, err = mutateQuery(a.Mutate, out)
 	case plan.ActionInspect:
-		return Query{Scan: ScanAccess, Main: OpenAPIAccess(a.Inspect.Schema, a.Inspect.Privileges)}, nil
+		return Query{Scan: ScanAccess, Main: openAPIAccess(a.Inspect.Schema, a.Inspect.Privileges)}, nil
 	default:
 		return Query{Scan: ScanNone}, nil
 	}
-	if err == nil && len(q.Main.Args) > MaxParams {
+	if err == nil && len(q.Main.Args) > maxParams {
 		// PostgreSQL's protocol numbers parameters with 16 bits.
 		return Query{}, pgrsterr.ParseError("The request exceeds a limit",
-			fmt.Sprintf("The number of values is %d; one statement takes at most %d", len(q.Main.Args), MaxParams))
+			fmt.Sprintf("The number of values is %d; one statement takes at most %d", len(q.Main.Args), maxParams))
 	}
 	return q, err
 }
 
-// MaxParams is the most bind parameters one statement may have: the
+// maxParams is the most bind parameters one statement may have: the
 // extended query protocol counts them in 16 bits.
-const MaxParams = 65535
+const maxParams = 65535

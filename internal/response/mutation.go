@@ -12,8 +12,8 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 )
 
-// MutationOutcome is a successful write, with what the response depends on.
-type MutationOutcome struct {
+// mutationOutcome is a successful write, with what the response depends on.
+type mutationOutcome struct {
 	// Method is POST, PATCH, PUT or DELETE.
 	Method string
 	// Table is the relation written, for the Location header.
@@ -29,7 +29,7 @@ type MutationOutcome struct {
 	Result *maintx.Result
 }
 
-// Mutation is the response to a write, as PostgREST's actionResponse for
+// mutationResponse is the response to a write, as PostgREST's actionResponse for
 // mutations: 201 for POST (200 for a merging upsert that inserted no row);
 // 200 with return=representation, else 204, for PATCH, PUT and DELETE (201
 // for a PUT that inserted its row). The body is sent only with return=representation;
@@ -37,11 +37,11 @@ type MutationOutcome struct {
 // was inserted. Content-Range is `*/total` for POST and `first-last/total`
 // for PATCH and DELETE (`*` without an exact count). The response.status
 // and response.headers settings then apply (withGUCs).
-func Mutation(o MutationOutcome) *Response {
+func mutationResponse(o mutationOutcome) *Response {
 	return withGUCs(mutation(o), o.Result)
 }
 
-func mutation(o MutationOutcome) *Response {
+func mutation(o mutationOutcome) *Response {
 	h := http.Header{}
 	res := o.Result
 	total := "*"
@@ -117,7 +117,7 @@ func location(table, body string) string {
 // mutationApplied is the Preference-Applied header of a write, in
 // PostgREST's order: resolution, missing, return, count, tx, handling,
 // timezone and, under strict handling, max-affected.
-func mutationApplied(o MutationOutcome) string {
+func mutationApplied(o mutationOutcome) string {
 	p := o.Prefs
 	var out []string
 	if o.Resolution != "" {

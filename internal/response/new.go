@@ -12,8 +12,8 @@ import (
 
 // New is the response to action a whose execution gave res, as
 // PostgREST's Response stage: OPTIONS gets 200 with Allow; the root the
-// OpenAPI document; a read or call [Read]'s response; a write
-// [Mutation]'s. With several exposed schemas the response names its
+// OpenAPI document; a read or call [readResponse]'s response; a write
+// [mutationResponse]'s. With several exposed schemas the response names its
 // schema in Content-Profile, and Vary names what selects the
 // representation (Accept, Prefer, Range and the profile header) unless the
 // response set its own.
@@ -28,12 +28,12 @@ func New(a *plan.Action, res *maintx.Result) *Response {
 	case plan.ActionInspect:
 		r = inspect(a, res)
 	case plan.ActionMutate:
-		r = Mutation(MutationOutcome{
+		r = mutationResponse(mutationOutcome{
 			Method: a.Method, Table: a.Mutate.Table.Name, Media: a.Media.Type, Prefs: a.Prefs,
 			Resolution: appliedResolution(a), Result: res,
 		})
 	default:
-		r = Read(Outcome{
+		r = readResponse(outcome{
 			Method: a.Method, Media: a.Media.Type, Prefs: a.Prefs, Call: a.Kind == plan.ActionCall,
 			Void: a.Kind == plan.ActionCall && a.Call.Routine.Return.IsVoid(), Offset: a.Offset, Result: res,
 		})

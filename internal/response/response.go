@@ -43,9 +43,9 @@ func Error(e *pgrsterr.Error) *Response {
 	return &Response{Status: e.Status, Headers: h, Body: e.Body()}
 }
 
-// Outcome is a successful read of a relation or routine call, with what
+// outcome is a successful read of a relation or routine call, with what
 // the response depends on.
-type Outcome struct {
+type outcome struct {
 	// Method is the HTTP method; HEAD responses have no body.
 	Method string
 	// Media is the negotiated media type.
@@ -60,7 +60,7 @@ type Outcome struct {
 	Result *maintx.Result
 }
 
-// Read is the response to a read or a call, as PostgREST's actionResponse:
+// readResponse is the response to a read or a call, as PostgREST's actionResponse:
 // the body in the negotiated media type with its Content-Type,
 // Content-Range `first-last/total` (`*` for an unknown total, `*/total` for
 // an empty page), status 206 when a known total is larger than the page,
@@ -69,11 +69,11 @@ type Outcome struct {
 // 204 without a body; a plan (application/vnd.pgrst.plan) is 200 with the
 // EXPLAIN output only. The response.status and response.headers settings
 // then override status and headers (withGUCs).
-func Read(o Outcome) *Response {
+func readResponse(o outcome) *Response {
 	return withGUCs(read(o), o.Result)
 }
 
-func read(o Outcome) *Response {
+func read(o outcome) *Response {
 	h := http.Header{}
 	res := o.Result
 	if o.Media.Kind == apirequest.MediaPlan {

@@ -25,7 +25,7 @@ func TestReadRanges(t *testing.T) {
 		{7, 0, n(6), 416, "*/6"},
 	}
 	for _, c := range cases {
-		r := Read(Outcome{Method: "GET", Media: apirequest.MediaType{Kind: apirequest.MediaJSON}, Offset: c.offset,
+		r := readResponse(outcome{Method: "GET", Media: apirequest.MediaType{Kind: apirequest.MediaJSON}, Offset: c.offset,
 			Result: &maintx.Result{Total: c.total, PageTotal: c.page, Body: &body}})
 		if r.Status != c.status || r.Headers.Get("Content-Range") != c.rng {
 			t.Errorf("%+v: %d %q", c, r.Status, r.Headers.Get("Content-Range"))
@@ -34,7 +34,7 @@ func TestReadRanges(t *testing.T) {
 			t.Errorf("416 body %s", r.Body)
 		}
 	}
-	r := Read(Outcome{Method: "POST", Call: true, Void: true, Media: apirequest.MediaType{Kind: apirequest.MediaJSON},
+	r := readResponse(outcome{Method: "POST", Call: true, Void: true, Media: apirequest.MediaType{Kind: apirequest.MediaJSON},
 		Prefs: apirequest.Preferences{Count: "exact"}, Result: &maintx.Result{PageTotal: 1}})
 	if r.Status != 204 || r.Body != nil || r.Headers.Get("Content-Type") != "" || r.Headers.Get("Preference-Applied") != "count=exact" {
 		t.Errorf("void: %d %v", r.Status, r.Headers)
