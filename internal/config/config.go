@@ -21,7 +21,8 @@ type Config struct {
 	// disables anonymous access (PGRST302).
 	DBAnonRole string
 	// DBExtraSearchPath is appended to each request's search_path
-	// (PGRST_DB_EXTRA_SEARCH_PATH, default "public").
+	// (PGRST_DB_EXTRA_SEARCH_PATH, default "public"; set but empty, none —
+	// FromEnviron tells the two apart).
 	DBExtraSearchPath []string
 	// DBChannel is the NOTIFY channel the listener worker LISTENs on (PGRST_DB_CHANNEL, default "pgrst").
 	DBChannel string
@@ -142,6 +143,12 @@ func FromEnviron(environ []string) (*Config, error) {
 	c, err := FromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		return nil, err
+	}
+	// Set but empty is no extra schema, as PostgREST reads it; only an
+	// unset variable means the default "public" (getenv cannot tell them
+	// apart, the environment can).
+	if v, ok := vars["PGRST_DB_EXTRA_SEARCH_PATH"]; ok && strings.TrimSpace(v) == "" {
+		c.DBExtraSearchPath = nil
 	}
 	const prefix = "PGRST_APP_SETTINGS_"
 	for k, v := range vars {

@@ -196,3 +196,25 @@ func TestFromEnviron(t *testing.T) {
 		t.Error("an invalid variable was accepted")
 	}
 }
+
+// TestExtraSearchPathEmpty: PGRST_DB_EXTRA_SEARCH_PATH set to "" is no
+// extra schema, unset is "public", as PostgREST reads them.
+func TestExtraSearchPathEmpty(t *testing.T) {
+	for _, c := range []struct {
+		environ []string
+		want    []string
+	}{
+		{nil, []string{"public"}},
+		{[]string{"PGRST_DB_EXTRA_SEARCH_PATH="}, nil},
+		{[]string{"PGRST_DB_EXTRA_SEARCH_PATH=  "}, nil},
+		{[]string{"PGRST_DB_EXTRA_SEARCH_PATH=ext, more"}, []string{"ext", "more"}},
+	} {
+		cfg, err := FromEnviron(c.environ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cfg.DBExtraSearchPath) != len(c.want) || (len(c.want) > 0 && cfg.DBExtraSearchPath[0] != c.want[0]) {
+			t.Errorf("%q: %q, want %q", c.environ, cfg.DBExtraSearchPath, c.want)
+		}
+	}
+}
