@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,6 +212,9 @@ func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCac
 	}
 	defer rows.Close()
 	names := make(attnames, len(oids))
+	// The query returns rows in no particular order: each relation's
+	// attnums, parallel to its Columns, put them in attnum order after.
+	attnums := make(map[*Table][]int16, len(oids))
 	for rows.Next() {
 		var oid uint32
 		var attnum int16
@@ -220,13 +224,38 @@ func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCac
 		}
 		if t := byOID[oid]; t != nil {
 			t.Columns = append(t.Columns, c)
+			attnums[t] = append(attnums[t], attnum)
 		}
 		if names[oid] == nil {
 			names[oid] = map[int16]string{}
 		}
 		names[oid][attnum] = c.Name
 	}
-	return names, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for t, nums := range attnums {
+		sortByAttnum(t.Columns, nums)
+	}
+	return names, nil
+}
+
+// sortByAttnum sorts cols, whose attnums are nums (parallel, distinct), by
+// attnum; rows usually arrive in order already, which costs one pass.
+func sortByAttnum(cols []Column, nums []int16) {
+	if slices.IsSorted(nums) {
+		return
+	}
+	idx := make([]int, len(nums))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return int(nums[a]) - int(nums[b]) })
+	sorted := make([]Column, len(cols))
+	for i, j := range idx {
+		sorted[i] = cols[j]
+	}
+	copy(cols, sorted)
 }
 
 // DefaultHoistedTxSettings returns PostgREST's default
