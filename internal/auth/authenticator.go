@@ -69,6 +69,10 @@ type Authenticator struct {
 	jwks    *jwksSource // nil without PGRST_JWT_JWKS_URL
 	cache   *tokenCache // nil when disabled or without keys
 	anonSet bool
+	// anon is the result of a request without a token, which depends on
+	// the configuration only: built once by New; ok when it succeeded.
+	anon   Result
+	anonOK bool
 }
 
 // New builds an Authenticator for cfg, whose JWT settings FromEnv or
@@ -92,6 +96,9 @@ func New(cfg *config.Config, opts Options) (*Authenticator, error) {
 		opts.JWKSMaxAge = DefaultJWKSMaxAge
 	}
 	a := &Authenticator{cfg: cfg, opts: opts, anonSet: cfg.DBAnonRole != ""}
+	if r, perr := a.result(map[string]any{}); perr == nil {
+		a.anon, a.anonOK = r, true
+	}
 	if cfg.JWTKeys != nil {
 		keys, err := keysOf(cfg.JWTKeys)
 		if err != nil {
@@ -212,7 +219,12 @@ func (a *Authenticator) AuthenticateClaims(claims []byte) (Result, *pgrsterr.Err
 	return a.result(m)
 }
 
-// anonymous is PostgREST's result for a request without a token.
+// anonymous is PostgREST's result for a request without a token: the one
+// New built (its Claims are shared: callers must not modify them), or a
+// fresh error each time.
 func (a *Authenticator) anonymous() (Result, *pgrsterr.Error) {
+	if a.anonOK {
+		return a.anon, nil
+	}
 	return a.result(map[string]any{})
 }
