@@ -3,7 +3,9 @@ package plan
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
@@ -84,7 +86,8 @@ func txSettings(req *apirequest.Request, prefs apirequest.Preferences, env Env) 
 
 // searchPath is the request's schema followed by db-extra-search-path.
 func searchPath(schema string, extra []string) []string {
-	return append([]string{schema}, extra...)
+	out := make([]string, 0, 1+len(extra))
+	return append(append(out, schema), extra...)
 }
 
 // anonClaims is request.jwt.claims of a request without a JWT: PostgREST
@@ -97,15 +100,89 @@ func anonClaims(role string) string {
 // headersJSON is request.headers: the request headers with lower-case
 // names, without the cookie header (request.cookies has the cookies), as
 // PostgREST sets it.
+//
+// It is json.Marshal of that map (keys sorted, strings escaped as
+// encoding/json does), written without the map and reflection.
 func headersJSON(h map[string]string) string {
-	out := make(map[string]string, len(h))
+	var stack [16]string
+	keys := stack[:0]
+	n := 2
 	for k, v := range h {
 		if k != "cookie" {
-			out[k] = v
+			keys = append(keys, k)
+			n += len(k) + len(v) + 6
 		}
 	}
-	b, _ := json.Marshal(out)
+	slices.Sort(keys)
+	b := make([]byte, 0, n+n/8)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, h[k])
+	}
+	b = append(b, '}')
 	return string(b)
+}
+
+// appendJSONString appends s as a JSON string exactly as json.Marshal
+// encodes a string: HTML-safe (<, > and & as \u003c, \u003e, \u0026),
+// control characters as \n, \r, \t or \u00XX (\b and \f too, as
+// encoding/json since Go 1.22), invalid UTF-8 as \ufffd and U+2028 and
+// U+2029 as \u2028 and \u2029.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // cookiesJSON is request.cookies: the cookies of a Cookie header as a
