@@ -254,8 +254,28 @@ func ident(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
+// appendIdent appends ident(s) to dst.
+func appendIdent(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case 0:
+		case '"':
+			dst = append(dst, '"', '"')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
 // qi is a schema-qualified name, both parts quoted.
-func qi(q schemacache.QI) string { return ident(q.Schema) + "." + ident(q.Name) }
+func qi(q schemacache.QI) string {
+	var buf [64]byte
+	b := appendIdent(buf[:0], q.Schema)
+	b = append(b, '.')
+	return string(appendIdent(b, q.Name))
+}
 
 func errUnknownOperator(op string) *pgrsterr.Error {
 	return pgrsterr.ParseError(fmt.Sprintf("\"failed to parse filter (%s)\"", op), fmt.Sprintf("unexpected operator %q", op))

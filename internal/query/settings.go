@@ -13,18 +13,24 @@ import (
 // Begin is the statement that starts the transaction of s: BEGIN with
 // the isolation level and READ ONLY or READ WRITE.
 func Begin(s plan.TxSettings) string {
-	// The level is one of a fixed set: it cannot be a bind parameter.
-	level := "READ COMMITTED"
+	// The level is one of a fixed set: it cannot be a bind parameter. The
+	// six statements are constants, so none is built per request.
 	switch s.IsolationLevel {
 	case "repeatable read":
-		level = "REPEATABLE READ"
+		if s.ReadOnly {
+			return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+		}
+		return "BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE"
 	case "serializable":
-		level = "SERIALIZABLE"
+		if s.ReadOnly {
+			return "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY"
+		}
+		return "BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE"
 	}
 	if s.ReadOnly {
-		return "BEGIN ISOLATION LEVEL " + level + " READ ONLY"
+		return "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
 	}
-	return "BEGIN ISOLATION LEVEL " + level + " READ WRITE"
+	return "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
 }
 
 // End is the statement that ends a successful transaction of s: COMMIT,
@@ -36,10 +42,11 @@ func End(s plan.TxSettings) string {
 	return "COMMIT"
 }
 
-// or is v, or def when v is empty.
-func or(v, def string) string {
-	if v == "" {
-		return def
+// jsonArg is the bind parameter of a JSON object setting: v, or {} when
+// v is empty. {} is the constant, which needs no allocation as an any.
+func jsonArg(v string) any {
+	if v == "" || v == "{}" {
+		return "{}"
 	}
 	return v
 }
@@ -47,11 +54,19 @@ func or(v, def string) string {
 // PreQuery is the transaction-scoped settings statement run after BEGIN
 // (see preQuery), with the search path quoted.
 func PreQuery(s plan.TxSettings) (string, []any) {
-	quoted := make([]string, len(s.SearchPath))
-	for i, p := range s.SearchPath {
-		quoted[i] = ident(p)
+	// ident of each schema, ", "-joined, built in one buffer.
+	n := 0
+	for _, p := range s.SearchPath {
+		n += len(p) + 4
 	}
-	return preQuery(s, strings.Join(quoted, ", "))
+	b := make([]byte, 0, n)
+	for i, p := range s.SearchPath {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendIdent(b, p)
+	}
+	return preQuery(s, string(b))
 }
 
 // preQuery is PostgREST's transaction-scoped settings statement: search
@@ -62,18 +77,22 @@ func preQuery(s plan.TxSettings, searchPath string) (string, []any) {
 	sh := preQueryShape{role: len(s.RoleSettings), fn: len(s.FuncSettings), app: len(s.AppSettings), tz: s.Timezone != ""}
 	args := make([]any, 0, 1+len(requestSettings)+2*(sh.role+sh.fn+sh.app)+1)
 	args = append(args, searchPath)
-	for _, k := range slices.Sorted(maps.Keys(s.RoleSettings)) {
-		args = append(args, k, s.RoleSettings[k])
+	if len(s.RoleSettings) > 0 {
+		for _, k := range slices.Sorted(maps.Keys(s.RoleSettings)) {
+			args = append(args, k, s.RoleSettings[k])
+		}
 	}
-	args = append(args, s.Role, or(s.Claims, "{}"), s.Method, s.Path, or(s.Headers, "{}"), or(s.Cookies, "{}"))
+	args = append(args, s.Role, jsonArg(s.Claims), s.Method, s.Path, jsonArg(s.Headers), jsonArg(s.Cookies))
 	if sh.tz {
 		args = append(args, s.Timezone)
 	}
 	for _, fs := range s.FuncSettings {
 		args = append(args, fs.Name, fs.Value)
 	}
-	for _, k := range slices.Sorted(maps.Keys(s.AppSettings)) {
-		args = append(args, k, s.AppSettings[k])
+	if len(s.AppSettings) > 0 {
+		for _, k := range slices.Sorted(maps.Keys(s.AppSettings)) {
+			args = append(args, k, s.AppSettings[k])
+		}
 	}
 	return sh.text(), args
 }
