@@ -85,8 +85,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	corsHeaders(r, resp.Headers)
 	resp.Write(w)
-	h.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", resp.Status,
-		"cache_version", version, "ms", float64(time.Since(start).Microseconds())/1000)
+	// As Info with the same pairs, without boxing each value.
+	h.logger.LogAttrs(context.Background(), slog.LevelInfo, "request", slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.Int("status", resp.Status), slog.Int64("cache_version", version),
+		slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
 }
 
 // serve runs one request down the pipeline, each stage once, and returns

@@ -89,11 +89,13 @@ func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 	defer conn.Release()
 
 	batch := beginBatch(s)
-	var (
+	// One allocation for what the batch's callbacks fill in.
+	st := &struct {
 		res       Result
 		planned   *int64
 		exactRows *int64
-	)
+	}{}
+	res := &st.res
 	if q.Scan == query.ScanPlan {
 		batch.Queue(q.Main.SQL, q.Main.Args...).Query(func(rows pgx.Rows) error {
 			var sb strings.Builder
@@ -110,7 +112,7 @@ func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 		})
 	} else {
 		batch.Queue(q.Main.SQL, q.Main.Args...).QueryRow(func(row pgx.Row) error {
-			return scanMain(row, &res, &exactRows)
+			return scanMain(row, res, &st.exactRows)
 		})
 	}
 	if q.CountPlan != nil {
@@ -119,7 +121,7 @@ func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 			if err := row.Scan(&plan); err != nil {
 				return err
 			}
-			planned = planRows(plan)
+			st.planned = planRows(plan)
 			return nil
 		})
 	}
@@ -132,7 +134,7 @@ func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 		return nil, dbError(err, s.Authenticated)
 	}
 	if checked {
-		failed := check(checks, &res)
+		failed := check(checks, res)
 		end := query.End(s)
 		if failed != nil {
 			end = "ROLLBACK"
@@ -153,8 +155,8 @@ func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 		body := string(b)
 		res.Body = &body
 	}
-	res.Total = total(q, exactRows, planned)
-	return &res, nil
+	res.Total = total(q, st.exactRows, st.planned)
+	return res, nil
 }
 
 // check is the first of c's conditions res fails, in Checks' order; nil
