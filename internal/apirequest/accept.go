@@ -94,7 +94,14 @@ func (m MediaType) ContentType() string {
 	if m.Kind == MediaOctetStream || m.Kind == MediaOther {
 		return m.Mime()
 	}
-	return m.Mime() + "; charset=utf-8"
+	switch mime := m.Mime(); mime {
+	case "application/json":
+		return "application/json; charset=utf-8"
+	case "text/csv":
+		return "text/csv; charset=utf-8"
+	default:
+		return mime + "; charset=utf-8"
+	}
 }
 
 func (m MediaType) planFor() MediaType {

@@ -169,8 +169,54 @@ func lowerHeaders(h http.Header) map[string]string {
 			// header per cookie; as one header they are "; "-joined.
 			out["cookie"] = strings.Join(v, "; ")
 		default:
-			out[strings.ToLower(k)] = strings.Join(v, ", ")
+			out[lowerName(k)] = strings.Join(v, ", ")
 		}
 	}
 	return out
+}
+
+// lowerName is strings.ToLower(k), a constant for the header names most
+// requests carry (as net/http canonicalises them) so they cost nothing.
+func lowerName(k string) string {
+	switch k {
+	case "Accept":
+		return "accept"
+	case "Accept-Encoding":
+		return "accept-encoding"
+	case "Accept-Language":
+		return "accept-language"
+	case "Accept-Profile":
+		return "accept-profile"
+	case "Authorization":
+		return "authorization"
+	case "Connection":
+		return "connection"
+	case "Content-Length":
+		return "content-length"
+	case "Content-Profile":
+		return "content-profile"
+	case "Content-Type":
+		return "content-type"
+	case "Host":
+		return "host"
+	case "Origin":
+		return "origin"
+	case "Prefer":
+		return "prefer"
+	case "Range":
+		return "range"
+	case "Referer":
+		return "referer"
+	case "User-Agent":
+		return "user-agent"
+	case "X-Forwarded-For":
+		return "x-forwarded-for"
+	case "X-Forwarded-Port":
+		return "x-forwarded-port"
+	case "X-Forwarded-Proto":
+		return "x-forwarded-proto"
+	case "X-Amzn-Trace-Id":
+		return "x-amzn-trace-id"
+	}
+	return strings.ToLower(k)
 }

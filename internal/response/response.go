@@ -82,16 +82,23 @@ func read(o outcome) *Response {
 	}
 	lower := o.Offset
 	upper := lower + res.PageTotal - 1
-	status, rng := http.StatusOK, "*"
+	status := http.StatusOK
+	// first-last/total, built in one buffer.
+	var buf [64]byte
+	rng := buf[:0]
 	if (res.Total == nil || *res.Total != 0) && lower <= upper {
-		rng = strconv.FormatInt(lower, 10) + "-" + strconv.FormatInt(upper, 10)
+		rng = strconv.AppendInt(rng, lower, 10)
+		rng = append(rng, '-')
+		rng = strconv.AppendInt(rng, upper, 10)
+	} else {
+		rng = append(rng, '*')
 	}
-	rng += "/"
+	rng = append(rng, '/')
 	if res.Total == nil {
-		rng += "*"
+		rng = append(rng, '*')
 	} else {
 		t := *res.Total
-		rng += strconv.FormatInt(t, 10)
+		rng = strconv.AppendInt(rng, t, 10)
 		switch {
 		case lower > t:
 			status = http.StatusRequestedRangeNotSatisfiable
@@ -99,7 +106,7 @@ func read(o outcome) *Response {
 			status = http.StatusPartialContent
 		}
 	}
-	h.Set("Content-Range", rng)
+	h.Set("Content-Range", string(rng))
 	if applied := o.Prefs.Applied(o.Call); applied != "" {
 		h.Set("Preference-Applied", applied)
 	}
