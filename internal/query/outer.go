@@ -130,19 +130,22 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 		q.BinaryBody = out.Handler.Binary
 	}
 	b := &sqlBuilder{}
-	var ctes []string
+	// The statement is written into one builder: WITH [p.with's CTE, ]
+	// pgrst_source[, pgrst_source_count] SELECT ...; p.with runs before
+	// p.source so the parameters keep their numbers.
+	var with string
 	if p.with != nil {
-		ctes = append(ctes, p.with(b))
+		with = p.with(b)
 	}
 	src, err := p.source(b)
 	if err != nil {
 		return Query{}, err
 	}
-	ctes = append(ctes, "pgrst_source AS ("+src+")")
 	total := "NULL::bigint"
+	cnt, counted := "", false
 	// PostgREST counts in the statement for exact and estimated counts only.
 	if out.Count == apirequest.CountExact || out.Count == apirequest.CountEstimated {
-		cnt := "SELECT 1 FROM pgrst_source"
+		cnt = "SELECT 1 FROM pgrst_source"
 		if p.unpaged != nil {
 			if cnt, err = p.unpaged(b); err != nil {
 				return Query{}, err
@@ -152,17 +155,37 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 			// One row more than max-rows tells that the planner's estimate is needed.
 			cnt += " LIMIT " + b.param(strconv.Itoa(out.MaxRows+1))
 		}
-		ctes = append(ctes, "pgrst_source_count AS ("+cnt+")")
+		counted = true
 		total = "(SELECT pg_catalog.count(*) FROM pgrst_source_count)"
 	}
 	inserted := "NULL::bigint"
 	if p.inserted {
 		inserted = insertedCount
 	}
-	sql := "WITH " + strings.Join(ctes, ", ") + " SELECT " + total + " AS total_result_set, " +
-		"pg_catalog.count(_postgrest_t)::bigint AS page_total, " + body(p.shape, out) + " AS body, " +
-		gucHeaders + " AS response_headers, " + gucStatus + " AS response_status, " +
-		inserted + " AS response_inserted FROM (SELECT * FROM pgrst_source) AS _postgrest_t"
+	bodyExpr := body(p.shape, out)
+	var sb strings.Builder
+	sb.Grow(len(with) + len(src) + len(cnt) + len(total) + len(bodyExpr) + len(gucHeaders) + len(gucStatus) +
+		len(inserted) + 300)
+	sb.WriteString("WITH ")
+	if p.with != nil {
+		sb.WriteString(with)
+		sb.WriteString(", ")
+	}
+	sb.WriteString("pgrst_source AS (")
+	sb.WriteString(src)
+	sb.WriteString(")")
+	if counted {
+		sb.WriteString(", pgrst_source_count AS (")
+		sb.WriteString(cnt)
+		sb.WriteString(")")
+	}
+	for _, part := range [...]string{" SELECT ", total, " AS total_result_set, ",
+		"pg_catalog.count(_postgrest_t)::bigint AS page_total, ", bodyExpr, " AS body, ",
+		gucHeaders, " AS response_headers, ", gucStatus, " AS response_status, ",
+		inserted, " AS response_inserted FROM (SELECT * FROM pgrst_source) AS _postgrest_t"} {
+		sb.WriteString(part)
+	}
+	sql := sb.String()
 	if isPlan {
 		sql = explain(out.Media) + sql
 	}

@@ -61,7 +61,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 			continue
 		}
 		if f.Name == "*" {
-			cols = append(cols, ident(rp.Alias)+".*")
+			cols = append(cols, identStar(rp.Alias))
 			continue
 		}
 		expr, key := b.field(rp, f)
@@ -73,7 +73,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 		}
 	}
 	if len(cols) == 0 {
-		cols = []string{ident(rp.Alias) + ".*"}
+		cols = []string{identStar(rp.Alias)}
 	}
 	for _, f := range rp.Filters {
 		c, err := b.filter(rp, f)
@@ -96,15 +96,42 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 			conds = append(conds, c)
 		}
 	}
+	tail := b.orderLimit(rp)
+	n := len("SELECT  FROM  WHERE  GROUP BY ") + len(from) + len(tail)
+	for _, ss := range [...][]string{cols, conds, groupBy} {
+		for _, c := range ss {
+			n += len(c) + len(" AND ")
+		}
+	}
 	var sb strings.Builder
-	sb.WriteString("SELECT " + strings.Join(cols, ", ") + " FROM " + from)
-	if len(conds) > 0 {
-		sb.WriteString(" WHERE " + strings.Join(conds, " AND "))
+	sb.Grow(n)
+	sb.WriteString("SELECT ")
+	for i, c := range cols {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(c)
+	}
+	sb.WriteString(" FROM ")
+	sb.WriteString(from)
+	for i, c := range conds {
+		if i == 0 {
+			sb.WriteString(" WHERE ")
+		} else {
+			sb.WriteString(" AND ")
+		}
+		sb.WriteString(c)
 	}
 	if hasAgg && len(groupBy) > 0 {
-		sb.WriteString(" GROUP BY " + strings.Join(groupBy, ", "))
+		sb.WriteString(" GROUP BY ")
+		for i, g := range groupBy {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(g)
+		}
 	}
-	sb.WriteString(b.orderLimit(rp))
+	sb.WriteString(tail)
 	return sb.String(), nil
 }
 
@@ -252,6 +279,12 @@ func (b *sqlBuilder) column(rp *plan.ReadPlan, name string, path []apirequest.JS
 func ident(s string) string {
 	s = strings.ReplaceAll(s, "\x00", "")
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// identStar is ident(alias) + ".*" in one allocation.
+func identStar(alias string) string {
+	var buf [64]byte
+	return string(append(appendIdent(buf[:0], alias), '.', '*'))
 }
 
 // appendIdent appends ident(s) to dst.
