@@ -3,30 +3,15 @@ package apirequest
 import (
 	"fmt"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 )
 
-// Limits bound what one request may ask for, so that no request costs more
-// than its size warrants (PostgREST has no such limits; these guard a
-// Lambda's memory and time). A zero field means no limit.
-type Limits struct {
-	// EmbedDepth is how deep embeddings may nest (`a(b(c()))` is 3).
-	EmbedDepth int
-	// Embeds is how many embeddings the select tree may hold in all.
-	Embeds int
-	// SelectItems is how many select items the whole tree may hold.
-	SelectItems int
-	// LogicTerms is how many conditions (filters and nested trees) the
-	// and/or parameters may hold in all; LogicDepth how deep they nest.
-	LogicTerms, LogicDepth int
-	// JSONPath is how many `->`/`->>` steps one path may take.
-	JSONPath int
-}
-
-// CheckLimits reports the first limit req exceeds as PGRST100 (400) naming
-// the limit, its value and the setting that changes it; nil when req is
-// within l.
-func CheckLimits(req *Request, l Limits) *pgrsterr.Error {
+// CheckLimits reports the first limit of l (PGRST_LIMIT_*, 0 = none)
+// req exceeds as PGRST100 (400) naming the limit, its value and the setting
+// that changes it; nil when req is within l. ResponseBytes is not a
+// request's: the handler checks it on the response.
+func CheckLimits(req *Request, l config.Limits) *pgrsterr.Error {
 	var c limitCounter
 	c.selectTree(req.Select, 1)
 	for _, f := range req.Filters {

@@ -1,6 +1,7 @@
 package apirequest
 
 import (
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"strings"
 	"testing"
 )
@@ -22,26 +23,26 @@ func TestCheckLimits(t *testing.T) {
 	}
 	for _, c := range []struct {
 		query string
-		l     Limits
+		l     config.Limits
 		env   string // "" = within the limits
 	}{
-		{"select=" + nest(3), Limits{EmbedDepth: 3}, ""},
-		{"select=" + nest(4), Limits{EmbedDepth: 3}, "PGRST_LIMIT_EMBED_DEPTH"},
-		{"select=" + nest(40), Limits{}, ""},
-		{"select=" + list(5, "a(id)"), Limits{Embeds: 5}, ""},
-		{"select=" + list(6, "a(id)"), Limits{Embeds: 5}, "PGRST_LIMIT_EMBEDS"},
-		{"select=" + list(10, "id"), Limits{SelectItems: 10}, ""},
-		{"select=" + list(11, "id"), Limits{SelectItems: 10}, "PGRST_LIMIT_SELECT_ITEMS"},
-		{"select=id,a(" + list(9, "id") + ")", Limits{SelectItems: 10}, "PGRST_LIMIT_SELECT_ITEMS"},
-		{"or=(" + list(20, "id.eq.1") + ")", Limits{LogicTerms: 20}, ""},
-		{"or=(" + list(21, "id.eq.1") + ")", Limits{LogicTerms: 20}, "PGRST_LIMIT_LOGIC_TERMS"},
-		{"or=(" + list(15, "id.eq.1") + ")&and=(" + list(6, "id.eq.1") + ")", Limits{LogicTerms: 20}, "PGRST_LIMIT_LOGIC_TERMS"},
-		{"or=" + logic(5), Limits{LogicDepth: 5}, ""},
-		{"or=" + logic(6), Limits{LogicDepth: 5}, "PGRST_LIMIT_LOGIC_DEPTH"},
-		{"select=" + path(4), Limits{JSONPath: 4}, ""},
-		{"select=" + path(5), Limits{JSONPath: 4}, "PGRST_LIMIT_JSON_PATH"},
-		{path(5) + "=eq.1", Limits{JSONPath: 4}, "PGRST_LIMIT_JSON_PATH"},
-		{"order=" + path(5), Limits{JSONPath: 4}, "PGRST_LIMIT_JSON_PATH"},
+		{"select=" + nest(3), config.Limits{EmbedDepth: 3}, ""},
+		{"select=" + nest(4), config.Limits{EmbedDepth: 3}, "PGRST_LIMIT_EMBED_DEPTH"},
+		{"select=" + nest(40), config.Limits{}, ""},
+		{"select=" + list(5, "a(id)"), config.Limits{Embeds: 5}, ""},
+		{"select=" + list(6, "a(id)"), config.Limits{Embeds: 5}, "PGRST_LIMIT_EMBEDS"},
+		{"select=" + list(10, "id"), config.Limits{SelectItems: 10}, ""},
+		{"select=" + list(11, "id"), config.Limits{SelectItems: 10}, "PGRST_LIMIT_SELECT_ITEMS"},
+		{"select=id,a(" + list(9, "id") + ")", config.Limits{SelectItems: 10}, "PGRST_LIMIT_SELECT_ITEMS"},
+		{"or=(" + list(20, "id.eq.1") + ")", config.Limits{LogicTerms: 20}, ""},
+		{"or=(" + list(21, "id.eq.1") + ")", config.Limits{LogicTerms: 20}, "PGRST_LIMIT_LOGIC_TERMS"},
+		{"or=(" + list(15, "id.eq.1") + ")&and=(" + list(6, "id.eq.1") + ")", config.Limits{LogicTerms: 20}, "PGRST_LIMIT_LOGIC_TERMS"},
+		{"or=" + logic(5), config.Limits{LogicDepth: 5}, ""},
+		{"or=" + logic(6), config.Limits{LogicDepth: 5}, "PGRST_LIMIT_LOGIC_DEPTH"},
+		{"select=" + path(4), config.Limits{JSONPath: 4}, ""},
+		{"select=" + path(5), config.Limits{JSONPath: 4}, "PGRST_LIMIT_JSON_PATH"},
+		{path(5) + "=eq.1", config.Limits{JSONPath: 4}, "PGRST_LIMIT_JSON_PATH"},
+		{"order=" + path(5), config.Limits{JSONPath: 4}, "PGRST_LIMIT_JSON_PATH"},
 	} {
 		req, status, code, msg, _ := do(t, "GET", "/items?"+c.query, "", nil)
 		if status != 0 {

@@ -144,9 +144,7 @@ func (h *Handler) prepare(ctx context.Context, r *http.Request, sc *schemacache.
 	}
 	req, perr := apirequest.Parse(r, body, env.Config.DBSchemas)
 	if perr == nil {
-		l := env.Config.Limits
-		perr = apirequest.CheckLimits(req, apirequest.Limits{EmbedDepth: l.EmbedDepth, Embeds: l.Embeds,
-			SelectItems: l.SelectItems, LogicTerms: l.LogicTerms, LogicDepth: l.LogicDepth, JSONPath: l.JSONPath})
+		perr = apirequest.CheckLimits(req, env.Config.Limits)
 	}
 	t.mark("parse")
 	if perr != nil {
