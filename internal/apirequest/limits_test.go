@@ -1,9 +1,10 @@
 package apirequest
 
 import (
-	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"strings"
 	"testing"
+
+	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 )
 
 // TestCheckLimits: every limit holds at its boundary and fails one past it,
