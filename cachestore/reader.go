@@ -117,6 +117,19 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 	return r.settle(ctx, v, blob, err)
 }
 
+// Memo returns the memoised snapshot and its version without asking
+// Redis (nil and 0 before the first successful Current), and whether it is
+// still fresh: checked less than RevalidateEvery ago, so Current would not
+// ask Redis either. A request path overlaps its check (Current) with its
+// own work on a memo that is not fresh, and must redo that work when the
+// check returns another version.
+func (r *Reader) Memo() (*snapshot.Snapshot, int64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fresh := r.snap != nil && r.opts.RevalidateEvery > 0 && time.Since(r.checked) < r.opts.RevalidateEvery
+	return r.snap, r.version, fresh
+}
+
 // probeTimeout bounds a background probe of a Redis that failed.
 const probeTimeout = 2 * time.Second
 

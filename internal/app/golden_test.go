@@ -109,7 +109,7 @@ func runGolden(t *testing.T, g golden, cache *sc.SchemaCache) ([]section, query.
 	r := buildRequest(t, g.get("request"))
 	cfg := parseOptions(t, g.get("options"))
 	h := New(cfg, nil, nil, nil)
-	a, q, perr := h.prepare(r.Context(), r, cache, plan.Env{Config: cfg, Role: cfg.DBAnonRole}, nil)
+	a, q, perr := h.prepare(r.Context(), r, readBody(r), cache, plan.Env{Config: cfg, Role: cfg.DBAnonRole}, nil)
 	if perr != nil {
 		return []section{{"error", strconv.Itoa(perr.Status) + "\n" + string(perr.Body())}}, q, perr
 	}

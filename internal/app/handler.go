@@ -25,7 +25,13 @@ import (
 // CacheSource gives the current snapshot and its version;
 // *cachestore.Reader is one.
 type CacheSource interface {
+	// Current returns the current snapshot and its version, asking Redis
+	// unless the memo is fresh.
 	Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
+	// Memo returns the memoised snapshot and version without a round trip
+	// (nil before the first Current) and whether it is fresh enough that
+	// Current would not ask Redis.
+	Memo() (*snapshot.Snapshot, int64, bool)
 }
 
 // maxBodyBytes bounds the request body read into memory, 10 MiB (API
@@ -94,55 +100,106 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve runs one request down the pipeline, each stage once, and returns
 // its response with the snapshot version it was served from. With
 // server-timing-enabled the response reports each stage's duration.
+//
+// The version check (one Redis round trip with revalidate 0) runs beside
+// the request's own work on the memoised snapshot instead of before it: a
+// read-only action runs its transaction meanwhile, and its response stands
+// only if the check confirms the version; otherwise the request is planned
+// and run again from the new snapshot. An action that may write waits for
+// the check before its transaction starts, so nothing commits under a
+// stale plan.
 func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	ctx := r.Context()
-	snap, version, err := h.cache.Current(ctx)
-	if err != nil {
-		h.logger.Error("no schema cache", "error", err.Error())
-		return response.Error(pgrsterr.SchemaCacheEmpty()), 0
+	in := readBody(r)
+	memo, memoVer, fresh := h.cache.Memo()
+	if memo == nil || fresh {
+		snap, version, err := h.cache.Current(ctx)
+		if err != nil {
+			h.logger.Error("no schema cache", "error", err.Error())
+			return response.Error(pgrsterr.SchemaCacheEmpty()), 0
+		}
+		resp, _ := h.serveFrom(ctx, r, in, snap, version, nil)
+		return resp, version
 	}
+	check := startCheck(ctx, h.cache)
+	resp, stale := h.serveFrom(ctx, r, in, memo, memoVer, check)
+	snap, version, err := check.wait()
+	if !stale && (err != nil || version == memoVer) {
+		// A failed check serves the memo, as Current itself would.
+		return resp, memoVer
+	}
+	resp, _ = h.serveFrom(ctx, r, in, snap, version, nil)
+	return resp, version
+}
+
+// serveFrom runs the request on snap. With a pending check, an action
+// that may write waits for it first and, when it found another version,
+// returns stale without touching the database.
+func (h *Handler) serveFrom(ctx context.Context, r *http.Request, in body, snap *snapshot.Snapshot, version int64,
+	check *cacheCheck) (resp *response.Response, stale bool) {
 	cfg, authn := h.configFor(version, snap)
 	t := newTiming(cfg.ServerTimingEnabled)
 	who, perr := authenticate(ctx, r, cfg, authn)
 	t.mark("jwt")
 	if perr != nil {
-		return t.done(h.errorResponse(r, perr)), version
+		return t.done(h.errorResponse(r, perr)), false
 	}
 	env := plan.Env{Config: cfg, Role: who.Role, Claims: string(who.Claims), Authenticated: who.Authenticated,
 		RoleSettings: snap.RoleSettings[who.Role]}
-	a, q, perr := h.prepare(ctx, r, snap.Cache, env, t)
+	a, q, perr := h.prepare(ctx, r, in, snap.Cache, env, t)
 	if perr != nil {
-		return t.done(h.errorResponse(r, perr)), version
+		return t.done(h.errorResponse(r, perr)), false
+	}
+	if check != nil && !a.Tx.ReadOnly {
+		if _, v, err := check.wait(); err == nil && v != version {
+			return nil, true
+		}
 	}
 	res, perr := maintx.Run(ctx, h.db, a, q)
 	if a.Kind != plan.ActionInfo {
 		t.mark("transaction")
 	}
 	if perr != nil {
-		return t.done(h.errorResponse(r, perr)), version
+		return t.done(h.errorResponse(r, perr)), false
 	}
-	resp := response.New(a, res)
+	resp = response.New(a, res)
 	if limit := cfg.Limits.ResponseBytes; limit > 0 && len(resp.Body) > limit {
 		resp = response.Error(pgrsterr.ResponseTooLarge(len(resp.Body), limit))
 	}
 	t.mark("response")
-	return t.done(resp), version
+	return t.done(resp), false
+}
+
+// body is a request body read whole, or the error reading it gives: it is
+// read once, before the pipeline, so a request planned again from a newer
+// snapshot reads the same bytes.
+type body struct {
+	bytes []byte
+	err   *pgrsterr.Error
+}
+
+// readBody reads r's body up to maxBodyBytes; a longer one is an error
+// (413), never truncated.
+func readBody(r *http.Request) body {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	switch {
+	case err != nil:
+		return body{err: pgrsterr.InvalidBody("Could not read the request body")}
+	case len(b) > maxBodyBytes:
+		return body{err: pgrsterr.BodyTooLarge(maxBodyBytes)}
+	}
+	return body{bytes: b}
 }
 
 // prepare runs the stages that need no database: parse (apirequest), plan
 // and query. The zone names are read only for a request that names a zone.
-func (h *Handler) prepare(ctx context.Context, r *http.Request, sc *schemacache.SchemaCache, env plan.Env,
+func (h *Handler) prepare(ctx context.Context, r *http.Request, in body, sc *schemacache.SchemaCache, env plan.Env,
 	t *timing) (*plan.Action, query.Query, *pgrsterr.Error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	switch {
-	case err != nil:
+	if in.err != nil {
 		t.mark("parse")
-		return nil, query.Query{}, pgrsterr.InvalidBody("Could not read the request body")
-	case len(body) > maxBodyBytes:
-		t.mark("parse")
-		return nil, query.Query{}, pgrsterr.BodyTooLarge(maxBodyBytes)
+		return nil, query.Query{}, in.err
 	}
-	req, perr := apirequest.Parse(r, body, env.Config.DBSchemas)
+	req, perr := apirequest.Parse(r, in.bytes, env.Config.DBSchemas)
 	if perr == nil {
 		perr = apirequest.CheckLimits(req, env.Config.Limits)
 	}
@@ -151,6 +208,7 @@ func (h *Handler) prepare(ctx context.Context, r *http.Request, sc *schemacache.
 		return nil, query.Query{}, perr
 	}
 	if req.Preferences.Timezone != "" {
+		var err error
 		if env.Zones, err = h.zones.Names(ctx, h.db); err != nil {
 			// The preference is then dropped, so the request still runs.
 			h.logger.Error("reading pg_timezone_names", "error", err.Error())

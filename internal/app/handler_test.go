@@ -21,6 +21,8 @@ func (panickingCache) Current(context.Context) (*snapshot.Snapshot, int64, error
 	panic("boom")
 }
 
+func (panickingCache) Memo() (*snapshot.Snapshot, int64, bool) { return nil, 0, false }
+
 // TestPanicIsRecovered: a panic becomes a PostgREST-style 500 naming the
 // request id, with no Go panic text in the body, and is logged with its
 // stack under the same id.
@@ -51,6 +53,8 @@ type staticCache struct{ snap *snapshot.Snapshot }
 func (c staticCache) Current(context.Context) (*snapshot.Snapshot, int64, error) {
 	return c.snap, 1, nil
 }
+
+func (c staticCache) Memo() (*snapshot.Snapshot, int64, bool) { return c.snap, 1, true }
 
 // TestBodyLimit: a body of exactly the limit is read (and parsed), one byte
 // more is refused whole with 413, before planning.
