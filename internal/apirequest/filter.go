@@ -69,17 +69,38 @@ func plainOpExpr(raw string) (opExpr, bool) {
 // parseOpExprFull is parseOpExpr without the fast path.
 func parseOpExprFull(raw string) (e opExpr, err *pgrsterr.Error, committed bool) {
 	in := []rune(raw)
-	what := "failed to parse filter (" + raw + ")"
-	var f failure
-	s := 0
-	if ok, t := matchPrefix(in, 0, "not"); !ok {
-		f.add(0, t, quote("not"))
-	} else if len(in) > 3 && in[3] == '.' {
-		e.negate, s = true, 4
+	e, _, f, ok, committed := opExprAt(in, 0, false)
+	if !ok {
+		return e, f.toError("failed to parse filter ("+raw+")", in), committed
+	}
+	return e, nil, committed
+}
+
+// opExprAt parses PostgREST's pOpExpr at s. In a logic tree (logic true)
+// the value is pLogicSingleVal, which ends at a ',' or ')', and the input
+// may go on after the expression; otherwise the value runs to the end of
+// the input (pSingleVal) and `in.(…)` and `is.x` must end it (PostgREST
+// ignores what follows them; it is rejected here). It returns
+// the expression and the index after it; f is the failure when ok is
+// false, and otherwise what the parser expected where it stopped. On
+// failure, committed tells whether `not.`, `in.` or `is.` was recognised.
+func opExprAt(in []rune, s0 int, logic bool) (e opExpr, end int, f failure, ok, committed bool) {
+	s := s0
+	if ok, t := matchPrefix(in, s0, "not"); !ok {
+		f.add(s0, t, quote("not"))
+	} else if s0+3 < len(in) && in[s0+3] == '.' {
+		e.negate, s = true, s0+4
 	} else {
-		f.add(3, tok(in, 3), "delimiter (.)")
+		f.add(s0+3, tok(in, s0+3), "delimiter (.)")
 	}
 	committed = e.negate
+	// value reads the operand starting at k.
+	value := func(k int) (string, int, failure) {
+		if logic {
+			return logicSingleVal(in, k)
+		}
+		return string(in[k:]), len(in), failure{}
+	}
 
 	var of failure
 	// keyword matches kw at pos and then a delimiter; it returns the index
@@ -98,27 +119,35 @@ func parseOpExprFull(raw string) (e opExpr, err *pgrsterr.Error, committed bool)
 		return -1
 	}
 	if k := keyword(s, "in"); k >= 0 {
-		e.op, e.val = "in", string(in[k:])
 		var lf failure
-		vals, ok := listVal(in, k, &lf)
-		if !ok {
-			return e, lf.toError(what, in), true
+		vals, end, ok := listVal(in, k, &lf)
+		if ok && !logic && end < len(in) {
+			lf.addEOF(in, end)
+			ok = false
 		}
-		e.vals = vals
-		return e, nil, true
+		if !ok {
+			return e, 0, lf, false, true
+		}
+		e.op, e.val, e.vals = "in", string(in[k:end]), vals
+		return e, end, failure{}, true, true
 	}
 	if k := keyword(s, "is"); k >= 0 {
 		var vf failure
-		v, ok := isVal(in, k, &vf)
+		v, end, ok := isVal(in, k, &vf)
+		if ok && !logic && end < len(in) {
+			vf.addEOF(in, end)
+			ok = false
+		}
 		if !ok {
-			return e, vf.toError(what, in), true
+			return e, 0, vf, false, true
 		}
 		e.op, e.val = "is", v
-		return e, nil, true
+		return e, end, failure{}, true, true
 	}
 	if k := keyword(s, "isdistinct"); k >= 0 {
-		e.op, e.val = "isdistinct", string(in[k:])
-		return e, nil, false
+		e.op = "isdistinct"
+		e.val, end, f = value(k)
+		return e, end, f, true, false
 	}
 	for _, op := range ftsOps {
 		ok, t := matchPrefix(in, s, op)
@@ -140,15 +169,17 @@ func parseOpExprFull(raw string) (e opExpr, err *pgrsterr.Error, committed bool)
 			of.add(k, tok(in, k), `"("`)
 		}
 		if k < len(in) && in[k] == '.' {
-			e.op, e.lang, e.val = op, lang, string(in[k+1:])
-			return e, nil, false
+			e.op, e.lang = op, lang
+			e.val, end, f = value(k + 1)
+			return e, end, f, true, false
 		}
 		of.add(k, tok(in, k), "delimiter (.)")
 	}
 	for _, op := range simpleOps {
 		if k := keyword(s, op); k >= 0 {
-			e.op, e.val = op, string(in[k:])
-			return e, nil, false
+			e.op = op
+			e.val, end, f = value(k)
+			return e, end, f, true, false
 		}
 	}
 	for _, op := range quantOps {
@@ -180,19 +211,47 @@ func parseOpExprFull(raw string) (e opExpr, err *pgrsterr.Error, committed bool)
 			of.add(k, tok(in, k), `"("`)
 		}
 		if k < len(in) && in[k] == '.' {
-			e.op, e.quant, e.val = op, quant, string(in[k+1:])
-			return e, nil, false
+			e.op, e.quant = op, quant
+			e.val, end, f = value(k + 1)
+			return e, end, f, true, false
 		}
 		of.add(k, tok(in, k), "delimiter (.)")
 	}
 	of.relabel(operatorLabel)
 	f.merge(of)
-	return e, f.toError(what, in), committed
+	return e, 0, f, false, committed
 }
 
-// isVal parses the operand of `is.`, case-insensitively, as lower case.
-// PostgREST ignores input after the keyword; it is rejected here.
-func isVal(in []rune, pos int, f *failure) (string, bool) {
+// logicSingleVal reads a value in a logic tree (PostgREST's
+// pLogicSingleVal): a double-quoted value followed by ',' or ')', a `{…}`
+// array literal, or everything up to the next ',' or ')'. A range literal
+// such as `[1,2)` therefore has to be quoted, as in PostgREST. h is what
+// the parser expected after the value.
+func logicSingleVal(in []rune, k int) (v string, end int, h failure) {
+	if k < len(in) && in[k] == '"' {
+		var qf failure
+		if v, j, ok := quotedValue(in, k, &qf); ok && (j == len(in) || in[j] == ',' || in[j] == ')') {
+			return v, j, failure{}
+		}
+	}
+	if k < len(in) && in[k] == '{' {
+		if end := closingBrace(in, k); end > 0 {
+			return string(in[k : end+1]), end + 1, failure{}
+		}
+	}
+	j := k
+	for j < len(in) && in[j] != ',' && in[j] != ')' {
+		j++
+	}
+	if j == k {
+		h.add(k, tok(in, k), quote(`"`), quote("{"))
+	}
+	return string(in[k:j]), j, h
+}
+
+// isVal parses the operand of `is.` at pos, case-insensitively, as lower
+// case, and returns the index after it.
+func isVal(in []rune, pos int, f *failure) (string, int, bool) {
 	var mf failure
 	for _, w := range isVals {
 		n := 0
@@ -203,26 +262,22 @@ func isVal(in []rune, pos int, f *failure) (string, bool) {
 			mf.add(pos+n, tok(in, pos+n))
 			continue
 		}
-		if pos+n == len(in) {
-			return w, true
-		}
-		f.addEOF(in, pos+n)
-		return "", false
+		return w, pos + n, true
 	}
 	mf.relabel(isValLabel)
 	f.merge(mf)
-	return "", false
+	return "", 0, false
 }
 
 // listVal parses the operand of `in.`: `(a,b,"c,d")`, where a double-quoted
 // element may hold commas and parentheses and backslash-escapes any
-// character. PostgREST ignores input after the closing parenthesis; it is
-// rejected here.
-func listVal(in []rune, pos int, f *failure) ([]string, bool) {
+// character. It returns the items and the index after the closing
+// parenthesis and the blanks after it.
+func listVal(in []rune, pos int, f *failure) ([]string, int, bool) {
 	i := skipWS(in, pos)
 	if i >= len(in) || in[i] != '(' {
 		f.add(i, tok(in, i), `"("`)
-		return nil, false
+		return nil, 0, false
 	}
 	i = skipWS(in, i+1)
 	vals := []string{}
@@ -250,13 +305,8 @@ func listVal(in []rune, pos int, f *failure) ([]string, bool) {
 		}
 		if i >= len(in) {
 			f.add(i, "", `","`, `")"`)
-			return nil, false
+			return nil, 0, false
 		}
-		i = skipWS(in, i+1) // past ')'
-		if i < len(in) {
-			f.addEOF(in, i)
-			return nil, false
-		}
-		return vals, true
+		return vals, skipWS(in, i+1), true
 	}
 }

@@ -1,9 +1,6 @@
 package apirequest
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 )
 
@@ -26,178 +23,186 @@ type LogicNode struct {
 	Tree   *LogicTree
 }
 
+// negationLabel and logicOpLabel are PostgREST's names for the parts of a
+// nested tree.
+const (
+	negationLabel = "negation operator (not)"
+	logicOpLabel  = "logic operator (and, or)"
+)
+
 // parseLogic parses one `[rel.][not.](and|or)=(...)` parameter as
-// PostgREST's pLogicTree: a parenthesised, comma-separated list of
-// `field.[not.]op.value` conditions and nested `[not.](and|or)(...)` trees.
-// Values may be double-quoted to hold commas and parentheses.
+// PostgREST's pLogicTree does: over the operator and the value joined
+// (`or(a.eq.1,b.gt.2)`), so that error columns count as PostgREST's. A
+// tree is a parenthesised, comma-separated list of conditions
+// `field[->json path].[not.]op.value` and nested `[not.](and|or)(...)`
+// trees; values end at a ',' or ')' unless double-quoted or a `{…}` array
+// literal. PostgREST ignores input after the tree; it is rejected here.
 func parseLogic(key, value string) (*LogicTree, *pgrsterr.Error) {
 	path, last, perr := parseTreePath(key)
 	if perr != nil {
 		return nil, perr
 	}
-	t := &LogicTree{EmbedPath: path, Op: last}
+	negate := false
 	if n := len(path); n > 0 && path[n-1] == "not" {
-		t.EmbedPath, t.Negate = path[:n-1], true
+		path, negate = path[:n-1], true
 	}
-	if len(t.EmbedPath) == 0 {
-		t.EmbedPath = nil
+	if len(path) == 0 {
+		path = nil
 	}
-	in := []rune(value)
-	p := &logicParser{in: in, raw: value}
-	if !p.list(t) {
-		return nil, p.err()
+	op := last
+	if negate {
+		op = "not." + last
 	}
-	if p.pos != len(in) {
-		p.fail("end of input")
-		return nil, p.err()
+	in := []rune(op + value)
+	what := "failed to parse logic tree (" + value + ")"
+	p := logicParser{in: in}
+	node, r := p.tree(0)
+	if !r.ok {
+		return nil, r.err.toError(what, in)
 	}
-	return t, nil
+	if r.end < len(in) {
+		var f failure
+		f.addEOF(in, r.end)
+		return nil, f.toError(what, in)
+	}
+	if node.Tree != nil {
+		node.Tree.EmbedPath = path
+		return node.Tree, nil
+	}
+	// `or=.eq.1` is, for PostgREST, a condition on a column named "or".
+	return &LogicTree{EmbedPath: path, Op: "and", Children: []LogicNode{node}}, nil
 }
 
-// logicParser is a recursive-descent parser over a logic tree value.
+// logicParser is a recursive-descent parser over a logic tree, following
+// Parsec's rules for PostgREST's messages: an alternative that consumed
+// input before failing decides the error alone; otherwise the failures of
+// all alternatives merge and the one furthest into the input wins.
 type logicParser struct {
-	in     []rune
-	raw    string
-	pos    int
-	errPos int
-	expect string
-	// details, when set, is the error of a condition's operator.
-	details string
+	in []rune
 }
 
-func (p *logicParser) fail(expect string) {
-	p.errPos, p.expect = p.pos, expect
+// logicResult is the outcome of one parser: where it ended, whether it
+// succeeded and whether it consumed input, and its failure (on success,
+// what it expected where it stopped).
+type logicResult struct {
+	end      int
+	ok       bool
+	consumed bool
+	err      failure
 }
 
-func (p *logicParser) err() *pgrsterr.Error {
-	found := "end of input"
-	if p.errPos < len(p.in) {
-		found = hsShow(string(p.in[p.errPos]))
+// tree parses PostgREST's pLogicTree at i: a condition, tried first, or a
+// `[not.](and|or)(…)` list of trees.
+func (p *logicParser) tree(i int) (LogicNode, logicResult) {
+	in := p.in
+	flt, r := p.condition(i)
+	if r.ok {
+		return LogicNode{Filter: flt}, r
 	}
-	details := p.details
-	if details == "" {
-		details = fmt.Sprintf("unexpected %s expecting %s", found, p.expect)
-	}
-	return pgrsterr.ParseError(
-		fmt.Sprintf("%s (line 1, column %d)", hsShow("failed to parse logic tree ("+p.raw+")"), p.errPos+1), details)
-}
-
-// list parses `(cond,cond,...)` into t.Children.
-func (p *logicParser) list(t *LogicTree) bool {
-	if p.pos >= len(p.in) || p.in[p.pos] != '(' {
-		p.fail(`"("`)
-		return false
-	}
-	p.pos++
-	for {
-		node, ok := p.node()
-		if !ok {
-			return false
+	failed := r.err
+	var f failure
+	j, consumed, negate := i, false, false
+	if hasPrefixAt(in, i, "not.") {
+		j, consumed, negate = i+4, true, true
+	} else {
+		if ok, t := matchPrefix(in, i, "not"); ok {
+			f.add(i+3, tok(in, i+3), "delimiter (.)")
+		} else {
+			f.add(i, t, quote("not"))
 		}
-		t.Children = append(t.Children, node)
-		if p.pos < len(p.in) && p.in[p.pos] == ',' {
-			p.pos++
+		f.relabel(negationLabel)
+	}
+	op := ""
+	switch {
+	case hasPrefixAt(in, j, "and"):
+		op = "and"
+	case hasPrefixAt(in, j, "or"):
+		op = "or"
+	case j < len(in) && in[j] == 'o':
+		// `string "or"` failing after its first letter has consumed it.
+		_, t := matchPrefix(in, j, "or")
+		var cf failure
+		cf.add(j, t, quote("or"))
+		return LogicNode{}, logicResult{err: cf, consumed: true}
+	default:
+		var of failure
+		_, t := matchPrefix(in, j, "and")
+		of.add(j, t, quote("and"))
+		of.add(j, tok(in, j), quote("or"))
+		of.relabel(logicOpLabel)
+		f.merge(of)
+		if consumed {
+			return LogicNode{}, logicResult{err: f, consumed: true}
+		}
+		failed.merge(f)
+		return LogicNode{}, logicResult{err: failed}
+	}
+	k := skipWS(in, j+len(op))
+	if k >= len(in) || in[k] != '(' {
+		var pf failure
+		pf.add(k, tok(in, k), quote("("))
+		return LogicNode{}, logicResult{err: pf, consumed: true}
+	}
+	t := &LogicTree{Negate: negate, Op: op}
+	k = skipWS(in, k+1)
+	for {
+		child, r := p.tree(k)
+		if !r.ok {
+			return LogicNode{}, logicResult{err: r.err, consumed: true}
+		}
+		t.Children = append(t.Children, child)
+		e := r.end
+		s := skipWS(in, e)
+		if s < len(in) && in[s] == ',' {
+			k = skipWS(in, s+1)
 			continue
 		}
-		if p.pos < len(p.in) && p.in[p.pos] == ')' {
-			p.pos++
-			return true
+		var sf failure
+		if s > e {
+			// The separator's blanks were consumed: only "," fits.
+			sf.add(s, tok(in, s), quote(","))
+			return LogicNode{}, logicResult{err: sf, consumed: true}
 		}
-		p.fail(`"," or ")"`)
-		return false
+		if e < len(in) && in[e] == ')' {
+			return LogicNode{Tree: t}, logicResult{end: skipWS(in, e+1), ok: true, consumed: true}
+		}
+		sf = r.err
+		sf.add(e, tok(in, e), quote(","), quote(")"))
+		return LogicNode{}, logicResult{err: sf, consumed: true}
 	}
 }
 
-// node parses a nested tree or a single condition.
-func (p *logicParser) node() (LogicNode, bool) {
-	for _, prefix := range []string{"not.and(", "not.or(", "and(", "or("} {
-		if hasPrefixAt(p.in, p.pos, prefix) {
-			sub := &LogicTree{Negate: strings.HasPrefix(prefix, "not."), Op: strings.TrimSuffix(strings.TrimPrefix(prefix, "not."), "(")}
-			p.pos += len([]rune(prefix)) - 1
-			if !p.list(sub) {
-				return LogicNode{}, false
-			}
-			return LogicNode{Tree: sub}, true
-		}
-	}
-	start := p.pos
-	field, ok := p.field()
+// condition parses PostgREST's pLogicFilter at i:
+// `field[->json path].[not.]op.value`, with blanks around the field.
+func (p *logicParser) condition(i int) (*Filter, logicResult) {
+	in := p.in
+	var f failure
+	j := skipWS(in, i)
+	name, k, quoted, ok := fieldName(in, j, &f)
 	if !ok {
-		return LogicNode{}, false
+		return nil, logicResult{err: f}
 	}
-	if p.pos >= len(p.in) || p.in[p.pos] != '.' {
-		p.fail("delimiter (.)")
-		return LogicNode{}, false
+	steps, k, ok := jsonPath(in, k, &f)
+	if !ok {
+		return nil, logicResult{err: f}
 	}
-	p.pos++
-	opStart := p.pos
-	p.skipValue()
-	e, perr, _ := parseOpExpr(string(p.in[opStart:p.pos]))
-	if perr != nil {
-		p.errPos, p.details = start, fmt.Sprint(perr.Details)
-		return LogicNode{}, false
+	d := skipWS(in, k)
+	if d >= len(in) || in[d] != '.' {
+		if n := len(steps); (n == 0 && !quoted) || (n > 0 && !steps[n-1].Index) {
+			f.add(k, tok(in, k), identCont...)
+		}
+		f.add(k, tok(in, k), quote("->>"), quote("->"))
+		f.add(d, tok(in, d), "delimiter (.)")
+		return nil, logicResult{err: f}
 	}
-	if e.op != "in" && e.op != "is" {
-		e.val = unquoteValue(e.val)
+	e, end, h, ok, _ := opExprAt(in, d+1, true)
+	if !ok {
+		return nil, logicResult{err: h}
 	}
-	return LogicNode{Filter: &Filter{
-		Field: field, Negate: e.negate, Op: e.op, Value: e.val, Values: e.vals,
+	return &Filter{
+		Field: name, JSONPath: steps, Negate: e.negate, Op: e.op, Value: e.val, Values: e.vals,
 		Quantifier: e.quant, Language: e.lang,
-	}}, true
-}
-
-// field reads a column name: a double-quoted identifier or a run of
-// identifier characters.
-func (p *logicParser) field() (string, bool) {
-	if p.pos < len(p.in) && p.in[p.pos] == '"' {
-		v, end, ok := quotedRun(p.in, p.pos)
-		if !ok {
-			p.fail(`closing quote`)
-			return "", false
-		}
-		p.pos = end
-		return v, true
-	}
-	start := p.pos
-	for p.pos < len(p.in) && isIdentChar(p.in[p.pos]) {
-		p.pos++
-	}
-	if p.pos == start {
-		p.fail("field name (* or [a..z0..9_$])")
-		return "", false
-	}
-	return string(p.in[start:p.pos]), true
-}
-
-// skipValue advances over an operator and its value up to the next
-// top-level ',' or ')', honouring double quotes, parenthesised lists and,
-// as PostgREST's pPgArray, `{…}` array literals (`tags.cs.{a,b}`).
-func (p *logicParser) skipValue() {
-	depth := 0
-	for p.pos < len(p.in) {
-		switch r := p.in[p.pos]; {
-		case r == '"':
-			if _, end, ok := quotedRun(p.in, p.pos); ok {
-				p.pos = end
-				continue
-			}
-		case r == '{':
-			if end := closingBrace(p.in, p.pos); end > 0 {
-				p.pos = end + 1
-				continue
-			}
-		case r == '(':
-			depth++
-		case r == ')':
-			if depth == 0 {
-				return
-			}
-			depth--
-		case r == ',' && depth == 0:
-			return
-		}
-		p.pos++
-	}
+	}, logicResult{end: end, ok: true, consumed: true, err: h}
 }
 
 // closingBrace is the index of the '}' closing the '{' at in[pos], with
@@ -212,36 +217,4 @@ func closingBrace(in []rune, pos int) int {
 		}
 	}
 	return 0
-}
-
-// quotedRun reads a double-quoted run starting at in[pos] with backslash
-// escapes, returning its content and the index after the closing quote.
-func quotedRun(in []rune, pos int) (string, int, bool) {
-	var b strings.Builder
-	for i := pos + 1; i < len(in); i++ {
-		switch in[i] {
-		case '\\':
-			if i+1 < len(in) {
-				i++
-				b.WriteRune(in[i])
-			}
-		case '"':
-			return b.String(), i + 1, true
-		default:
-			b.WriteRune(in[i])
-		}
-	}
-	return "", len(in), false
-}
-
-// unquoteValue strips PostgREST's optional double quotes around a value in
-// a logic tree (`a.eq."x,y"`).
-func unquoteValue(v string) string {
-	in := []rune(v)
-	if len(in) >= 2 && in[0] == '"' {
-		if s, end, ok := quotedRun(in, 0); ok && end == len(in) {
-			return s
-		}
-	}
-	return v
 }

@@ -2,7 +2,6 @@ package apirequest
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -31,6 +30,22 @@ func TestParseLogic(t *testing.T) {
 			f("tags", "cs", "{a,b}"), f("arr", "ov", "{1,2}")}}},
 		{"books.not.and", "(pages.gte.100)", LogicTree{EmbedPath: []string{"books"}, Negate: true, Op: "and",
 			Children: []LogicNode{f("pages", "gte", "100")}}},
+		// A field may follow a JSON path, as in PostgREST's pField.
+		{"or", "(data->>a.eq.1,data->b->>c.not.gt.2,d->0.is.null)", LogicTree{Op: "or", Children: []LogicNode{
+			{Filter: &Filter{Field: "data", JSONPath: []JSONStep{{Text: true, Key: "a"}}, Op: "eq", Value: "1"}},
+			{Filter: &Filter{Field: "data", JSONPath: []JSONStep{{Key: "b"}, {Text: true, Key: "c"}}, Negate: true, Op: "gt", Value: "2"}},
+			{Filter: &Filter{Field: "d", JSONPath: []JSONStep{{Key: "0", Index: true}}, Op: "is", Value: "null"}},
+		}}},
+		// A quoted range literal is one value; blanks around the parts are allowed.
+		{"and", `( rng.adj."[1,2)", and ( id.in.( 1, 2 ) , id.eq.3 ) )`, LogicTree{Op: "and", Children: []LogicNode{
+			f("rng", "adj", "[1,2)"),
+			{Tree: &LogicTree{Op: "and", Children: []LogicNode{
+				{Filter: &Filter{Field: "id", Op: "in", Value: "( 1, 2 ) ", Values: []string{"1", " 2 "}}},
+				f("id", "eq", "3 "), // the value keeps its blank, as in PostgREST
+			}}},
+		}}},
+		// As for PostgREST, `or=.eq.1` is a condition on a column named "or".
+		{"or", ".eq.1", LogicTree{Op: "and", Children: []LogicNode{f("or", "eq", "1")}}},
 	}
 	for _, tt := range tests {
 		got, err := parseLogic(tt.key, tt.value)
@@ -43,15 +58,41 @@ func TestParseLogic(t *testing.T) {
 	}
 }
 
+// TestParseLogicErrors pins PGRST100 messages, most of them PostgREST's
+// own doctests of pLogicTree and spec expectations. Columns count over the
+// operator and the value joined, as PostgREST's do.
 func TestParseLogicErrors(t *testing.T) {
-	for _, v := range []string{"a.eq.1", "(a.eq.1", "(a.eq.1))", "(a.equals.1)", "()", "(and(a.eq.1)", "(.eq.1)"} {
-		_, err := parseLogic("or", v)
+	tests := []struct{ key, value, column, details string }{
+		{"or", "()", "4", `unexpected ")" expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)`},
+		{"or", "(id.in.1,2,id.eq.3)", "10", `unexpected "1" expecting "("`},
+		{"or", ")(", "3", `unexpected ")" expecting "("`},
+		{"and", "(ord(id.eq.1,id.eq.1),id.eq.2)", "7", `unexpected "d" expecting "("`},
+		{"or", "(id.eq.1,not.xor(id.eq.2,id.eq.3))", "16", `unexpected "x" expecting logic operator (and, or)`},
+		// Range literals hold a comma or a parenthesis, which end a value:
+		// PostgREST rejects them unquoted too.
+		{"or", "(rng.adj.[1,2),rng.cs.[3,4])", "16", `unexpected ")" expecting letter, digit, "-", "->>", "->" or delimiter (.)`},
+		{"and", "(x.ov.(1,2])", "14", `unexpected "]" expecting letter, digit, "-", "->>", "->" or delimiter (.)`},
+		{"not.or", "(a.eq.1", "14", `unexpected end of input expecting "," or ")"`},
+		{"or", "(a.eq.", "9", `unexpected end of input expecting "\"", "{", "," or ")"`},
+		{"or", "(a.equals.1)", "8", `unexpected "u" expecting operator (eq, gt, ...)`},
+		{"or", "(a.is.nul)", "12", `unexpected ")" expecting isVal: (null, not_null, true, false, unknown)`},
+		{"or", "(a.in.(1,2)x)", "14", `unexpected "x" expecting "," or ")"`},
+		{"or", "(a.cs.{1} )", "13", `unexpected ")" expecting ","`},
+		{"or", "(.eq.1)", "4", `unexpected "." expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)`},
+		{"or", "(ox(a.eq.1))", "4", `unexpected "x" expecting "or"`},
+		{"or", "x(a.eq.1)", "3", `unexpected "x" expecting "("`},
+		// PostgREST ignores what follows the tree; it is refused here.
+		{"and", "(id.eq.1,id.neq.2))", "22", `unexpected ')' expecting end of input`},
+	}
+	for _, tt := range tests {
+		_, err := parseLogic(tt.key, tt.value)
 		if err == nil {
-			t.Errorf("or=%s parsed", v)
+			t.Errorf("%s=%s parsed", tt.key, tt.value)
 			continue
 		}
-		if err.Status != 400 || err.Code != "PGRST100" || !strings.Contains(err.Message, "failed to parse logic tree") {
-			t.Errorf("or=%s: %d %s %s", v, err.Status, err.Code, err.Message)
+		msg := `"failed to parse logic tree (` + tt.value + `)" (line 1, column ` + tt.column + `)`
+		if err.Status != 400 || err.Code != "PGRST100" || err.Message != msg || err.Details != tt.details {
+			t.Errorf("%s=%s:\n got %d %s %s | %v\nwant 400 PGRST100 %s | %s", tt.key, tt.value, err.Status, err.Code, err.Message, err.Details, msg, tt.details)
 		}
 	}
 }
