@@ -157,7 +157,7 @@ func (b *sqlBuilder) affectedRows(mp *plan.MutatePlan) (with, match string, err 
 		return "", "", err
 	}
 	with = "WITH pgrst_affected_rows AS (SELECT " + strings.Join(cols, ", ") + " FROM " +
-		qi(mp.Table.QI()) + " AS " + alias + where + b.orderLimit(w) + ") "
+		qi(mp.Table.QI()) + " AS " + alias + where + b.orderLimit(w, nil) + ") "
 	return with, strings.Join(conds, " AND "), nil
 }
 

@@ -35,19 +35,36 @@ func (b *sqlBuilder) param(v string) string {
 // the grouping keys, as PostgREST's implicit GROUP BY.
 func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) (string, *pgrsterr.Error) {
 	var cols, groupBy []string
-	hasAgg := false
+	hasAgg := groupsRows(rp)
+	// spreadOrds are the select-list positions of to-one spread columns,
+	// by embedding key and column key, for related orders on them.
+	var spreadOrds map[[2]string]int
 	for _, f := range rp.Fields {
 		if i, ok := f.IsEmbed(); ok {
 			e := rp.Embeds[i]
 			if e.Spread {
-				spread, err := b.spread(rp, e)
+				spread, err := b.spread(rp, e, hasAgg)
 				if err != nil {
 					return "", err
 				}
-				cols = append(cols, spread...)
-				// As for embeddings: the spread's correlated subqueries
-				// stand in a grouped select through the join columns.
-				groupBy = append(groupBy, parentJoinColumns(rp.Alias, e)...)
+				toOne := e.Rel.IsToOne()
+				for _, c := range spread {
+					cols = append(cols, c.sql)
+					if c.group {
+						groupBy = append(groupBy, strconv.Itoa(len(cols)))
+					}
+					if toOne {
+						if spreadOrds == nil {
+							spreadOrds = map[[2]string]int{}
+						}
+						spreadOrds[[2]string{e.Key, c.key}] = len(cols)
+					}
+				}
+				if !toOne {
+					// As for embeddings: the spread's correlated subqueries
+					// stand in a grouped select through the join columns.
+					groupBy = append(groupBy, parentJoinColumns(rp.Alias, e)...)
+				}
 				continue
 			}
 			sub, err := b.embed(rp, e)
@@ -66,9 +83,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 		}
 		expr, key := b.field(rp, f)
 		cols = append(cols, expr+" AS "+ident(key))
-		if f.Aggregate != "" {
-			hasAgg = true
-		} else {
+		if f.Aggregate == "" {
 			groupBy = append(groupBy, strconv.Itoa(len(cols)))
 		}
 	}
@@ -96,7 +111,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 			conds = append(conds, c)
 		}
 	}
-	tail := b.orderLimit(rp)
+	tail := b.orderLimit(rp, spreadOrds)
 	n := len("SELECT  FROM  WHERE  GROUP BY ") + len(from) + len(tail)
 	for _, ss := range [...][]string{cols, conds, groupBy} {
 		for _, c := range ss {
@@ -135,14 +150,34 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 	return sb.String(), nil
 }
 
+// groupsRows reports whether rp's select groups its rows: it has an
+// aggregate, or a to-one spread has one for it to apply.
+func groupsRows(rp *plan.ReadPlan) bool {
+	for _, f := range rp.Fields {
+		i, ok := f.IsEmbed()
+		switch {
+		case !ok:
+			if f.Aggregate != "" {
+				return true
+			}
+		case rp.Embeds[i].Spread && rp.Embeds[i].Rel.IsToOne():
+			if hoistsAggregate(rp.Embeds[i].Plan) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // orderLimit renders ` ORDER BY ... LIMIT ... OFFSET ...` of rp, each part
-// only when rp has it.
-func (b *sqlBuilder) orderLimit(rp *plan.ReadPlan) string {
+// only when rp has it. spreadOrds are the positions of rp's to-one spread
+// columns in its select list, which a related order on them uses.
+func (b *sqlBuilder) orderLimit(rp *plan.ReadPlan, spreadOrds map[[2]string]int) string {
 	var sb strings.Builder
 	if len(rp.Order) > 0 {
 		terms := make([]string, len(rp.Order))
 		for i, o := range rp.Order {
-			terms[i] = b.orderTerm(rp, o)
+			terms[i] = b.orderTerm(rp, o, spreadOrds)
 		}
 		sb.WriteString(" ORDER BY " + strings.Join(terms, ", "))
 	}
@@ -197,10 +232,18 @@ func (b *sqlBuilder) embed(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrst
 	return "(SELECT coalesce(pg_catalog.json_agg(" + row + "), '[]') FROM (" + inner + ") AS " + row + ")", nil
 }
 
-func (b *sqlBuilder) orderTerm(rp *plan.ReadPlan, o apirequest.OrderTerm) string {
-	s := b.column(rp, o.Column, o.JSONPath)
-	if o.Relation != "" {
+// orderTerm renders one ORDER BY term. A related order on a to-one
+// spread's column is its position in the select list, so that it names
+// the column's key (an alias, as in PostgREST) and stands in a grouped
+// select.
+func (b *sqlBuilder) orderTerm(rp *plan.ReadPlan, o apirequest.OrderTerm, spreadOrds map[[2]string]int) string {
+	var s string
+	if n, ok := spreadOrds[[2]string{o.Relation, o.Column}]; ok && o.Relation != "" && len(o.JSONPath) == 0 {
+		s = strconv.Itoa(n)
+	} else if o.Relation != "" {
 		s = b.relatedColumn(rp, o)
+	} else {
+		s = b.column(rp, o.Column, o.JSONPath)
 	}
 	if o.Desc {
 		s += " DESC"
@@ -217,11 +260,16 @@ func (b *sqlBuilder) orderTerm(rp *plan.ReadPlan, o apirequest.OrderTerm) string
 }
 
 // field renders a selected column (JSON path, cast, aggregate and the
-// aggregate's cast) and its output key.
+// aggregate's cast) and its output key. A field without a column, what
+// count() leaves when its aggregate is hoisted out of a spread, is true.
 func (b *sqlBuilder) field(rp *plan.ReadPlan, f plan.Field) (expr, key string) {
-	if f.Aggregate == "count" && f.Name == "" {
+	switch {
+	case f.Aggregate == "count" && f.Name == "":
 		expr = "pg_catalog.count(*)"
-	} else {
+	case f.Name == "":
+		// count() hoisted out of a spread: true for each related row.
+		expr = "true"
+	default:
 		expr = b.column(rp, f.Name, f.JSONPath)
 		if f.ToJSON != (schemacache.QI{}) {
 			expr = qi(f.ToJSON) + "(" + expr + ")"

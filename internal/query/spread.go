@@ -6,6 +6,14 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 )
 
+// spreadCol is one output column of a spread: its SQL (`expr AS key`),
+// its output key, whether it applies an aggregate hoisted to the parent
+// and whether a grouped parent groups by it.
+type spreadCol struct {
+	sql, key   string
+	agg, group bool
+}
+
 // spread renders the columns of a `...rel(cols)` embedding as columns of
 // its parent: each is a correlated subquery over the embedded relation. On
 // a to-one relationship a column is the related row's value (NULL without
@@ -15,35 +23,142 @@ import (
 // the spread is one more column (its JSON), and a spread inside the spread
 // adds its own columns the same way, so nested spreads flatten into the
 // parent.
-func (b *sqlBuilder) spread(parent *plan.ReadPlan, e *plan.Embed) ([]string, *pgrsterr.Error) {
+//
+// An aggregate reached through to-one spreads only is applied by the
+// parent, over the related values of its rows (PostgREST's
+// hoistSpreadAggFunctions): `/books?select=format,...authors(count())`
+// counts the books of each format having an author. The parent then groups
+// by its other columns, the spread's values included; grouped is true when
+// it does, and a JSON column is then compared as jsonb.
+func (b *sqlBuilder) spread(parent *plan.ReadPlan, e *plan.Embed, grouped bool) ([]spreadCol, *pgrsterr.Error) {
 	child := e.Plan
-	allAgg := len(child.Fields) > 0
-	for _, f := range child.Fields {
-		if f.Aggregate == "" {
-			allAgg = false
-		}
-	}
+	toOne := e.Rel.IsToOne()
+	allAgg := allAggregates(child)
 	leaves, err := spreadLeaves(child)
 	if err != nil {
 		return nil, err
 	}
-	var cols []string
+	cols := make([]spreadCol, 0, len(leaves))
 	for _, l := range leaves {
 		from, conds := join(parent.Alias, e)
-		sub, err := b.selectNode(l.plan, from, conds)
+		lp, agg := l.plan, (*plan.Field)(nil)
+		if toOne {
+			lp, agg = hoist(l.plan)
+		}
+		sub, err := b.selectNode(lp, from, conds)
 		if err != nil {
 			return nil, err
 		}
 		key := l.key
 		switch {
-		case e.Rel.IsToOne() || allAgg:
-			cols = append(cols, "("+sub+") AS "+ident(key))
+		case agg != nil:
+			expr := "pg_catalog." + agg.Aggregate + "((" + sub + "))"
+			if agg.AggregateCast != "" {
+				expr = "CAST(" + expr + " AS " + agg.AggregateCast + ")"
+			}
+			cols = append(cols, spreadCol{sql: expr + " AS " + ident(key), key: key, agg: true})
+		case toOne:
+			expr := "(" + sub + ")"
+			if grouped && leafIsJSON(l.plan) {
+				expr += "::jsonb"
+			}
+			cols = append(cols, spreadCol{sql: expr + " AS " + ident(key), key: key, group: true})
+		case allAgg:
+			cols = append(cols, spreadCol{sql: "(" + sub + ") AS " + ident(key), key: key})
 		default:
 			row := ident(child.Alias + "_spread")
-			cols = append(cols, "(SELECT coalesce(pg_catalog.json_agg("+row+"."+ident(key)+"), '[]') FROM ("+sub+") AS "+row+") AS "+ident(key))
+			cols = append(cols, spreadCol{key: key,
+				sql: "(SELECT coalesce(pg_catalog.json_agg(" + row + "." + ident(key) + "), '[]') FROM (" + sub + ") AS " + row + ") AS " + ident(key)})
 		}
 	}
 	return cols, nil
+}
+
+// hoist takes the aggregate out of a spread leaf whose field is reached
+// through to-one spreads only: it returns the leaf selecting the
+// aggregate's input instead, and the field with the aggregate to apply;
+// nil when there is none to hoist. count() becomes a value true for each
+// related row.
+func hoist(rp *plan.ReadPlan) (*plan.ReadPlan, *plan.Field) {
+	if len(rp.Fields) != 1 {
+		return rp, nil
+	}
+	f := rp.Fields[0]
+	if i, ok := f.IsEmbed(); ok {
+		e := rp.Embeds[i]
+		if !e.Spread || !e.Rel.IsToOne() {
+			return rp, nil
+		}
+		inner, agg := hoist(e.Plan)
+		if agg == nil {
+			return rp, nil
+		}
+		ce := *e
+		ce.Plan = inner
+		cp := *rp
+		cp.Embeds = append([]*plan.Embed(nil), rp.Embeds...)
+		cp.Embeds[i] = &ce
+		return &cp, agg
+	}
+	if f.Aggregate == "" {
+		return rp, nil
+	}
+	agg := f
+	f.Aggregate, f.AggregateCast = "", ""
+	cp := *rp
+	cp.Fields = []plan.Field{f}
+	return &cp, &agg
+}
+
+// hoistsAggregate reports whether rp, a to-one spread's plan, has an
+// aggregate its parent applies: on one of its columns or inside a to-one
+// spread of its own.
+func hoistsAggregate(rp *plan.ReadPlan) bool {
+	for _, f := range rp.Fields {
+		i, ok := f.IsEmbed()
+		switch {
+		case !ok:
+			if f.Aggregate != "" {
+				return true
+			}
+		case rp.Embeds[i].Spread && rp.Embeds[i].Rel.IsToOne():
+			if hoistsAggregate(rp.Embeds[i].Plan) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// allAggregates reports whether rp selects aggregates only: a to-many
+// spread of it gives one value per column rather than arrays.
+func allAggregates(rp *plan.ReadPlan) bool {
+	for _, f := range rp.Fields {
+		if f.Aggregate == "" {
+			return false
+		}
+	}
+	return len(rp.Fields) > 0
+}
+
+// leafIsJSON reports whether a spread leaf's value is JSON: an
+// embedding's, or the array of a to-many spread.
+func leafIsJSON(rp *plan.ReadPlan) bool {
+	if len(rp.Fields) != 1 {
+		return false
+	}
+	i, ok := rp.Fields[0].IsEmbed()
+	if !ok {
+		return false
+	}
+	e := rp.Embeds[i]
+	switch {
+	case !e.Spread:
+		return true
+	case !e.Rel.IsToOne() && !allAggregates(e.Plan):
+		return true
+	}
+	return leafIsJSON(e.Plan)
 }
 
 // relatedColumn renders `order=rel(col)`: the column of the to-one
