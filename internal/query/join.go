@@ -12,6 +12,13 @@ import (
 // as "parent".* so that a parent column named like the alias cannot be
 // taken for it.
 func join(parentAlias string, e *plan.Embed) (string, []string) {
+	return joinWith(parentAlias, e, ", ")
+}
+
+// joinWith is join with sep between an M2M target and its junction table:
+// " CROSS JOIN " when lateral joins follow, which may only reference the
+// FROM items of a join tree, not of a comma-separated list.
+func joinWith(parentAlias string, e *plan.Embed, sep string) (string, []string) {
 	child := e.Plan.Alias
 	if e.Rel.Cardinality == schemacache.Computed {
 		return qi(e.Rel.Function) + "(" + ident(parentAlias) + ".*) AS " + ident(child), nil
@@ -19,7 +26,7 @@ func join(parentAlias string, e *plan.Embed) (string, []string) {
 	from := qi(e.Plan.Table) + " AS " + ident(child)
 	var conds []string
 	if j := e.Rel.Junction; j != nil {
-		from += ", " + qi(j.Table) + " AS " + ident(e.JunctionAlias)
+		from += sep + qi(j.Table) + " AS " + ident(e.JunctionAlias)
 		for _, p := range j.ColsTarget {
 			conds = append(conds, ident(e.JunctionAlias)+"."+ident(p.Col)+" = "+ident(child)+"."+ident(p.FCol))
 		}

@@ -32,8 +32,9 @@ func (b *sqlBuilder) param(v string) string {
 // selectNode renders `SELECT <fields> FROM <from> WHERE <conds and filters>
 // [GROUP BY ...] ORDER BY ... LIMIT ... OFFSET ...` for one node of the
 // plan. With aggregates in the select list, the other output columns are
-// the grouping keys, as PostgREST's implicit GROUP BY.
-func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) (string, *pgrsterr.Error) {
+// the grouping keys, as PostgREST's implicit GROUP BY. extra are more
+// output columns, after rp's.
+func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, extra ...string) (string, *pgrsterr.Error) {
 	var cols, groupBy []string
 	hasAgg := groupsRows(rp)
 	// spreadOrds are the select-list positions of to-one spread columns,
@@ -87,6 +88,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string) 
 			groupBy = append(groupBy, strconv.Itoa(len(cols)))
 		}
 	}
+	cols = append(cols, extra...)
 	if len(cols) == 0 {
 		cols = []string{identStar(rp.Alias)}
 	}

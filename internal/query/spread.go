@@ -39,6 +39,21 @@ func (b *sqlBuilder) spread(parent *plan.ReadPlan, e *plan.Embed, grouped bool) 
 		return nil, err
 	}
 	cols := make([]spreadCol, 0, len(leaves))
+	if !toOne && !anyAggregate(child) && hasToManySpread(child) {
+		// The rows of the to-many spreads inside join the spread's rows,
+		// and each column is an array over those joined rows.
+		from, conds := joinWith(parent.Alias, e, " CROSS JOIN ")
+		flat, err := b.flatRows(child, from, conds)
+		if err != nil {
+			return nil, err
+		}
+		row := ident(child.Alias + "_spread")
+		for _, l := range leaves {
+			cols = append(cols, spreadCol{key: l.key,
+				sql: "(SELECT coalesce(pg_catalog.json_agg(" + row + "." + ident(l.key) + "), '[]') FROM (" + flat + ") AS " + row + ") AS " + ident(l.key)})
+		}
+		return cols, nil
+	}
 	for _, l := range leaves {
 		from, conds := join(parent.Alias, e)
 		lp, agg := l.plan, (*plan.Field)(nil)
@@ -125,6 +140,59 @@ func hoistsAggregate(rp *plan.ReadPlan) bool {
 			if hoistsAggregate(rp.Embeds[i].Plan) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// flatRows renders the rows of a to-many spread's plan rp, each joined
+// with the rows of the to-many spreads inside it (LEFT JOIN LATERAL, or
+// JOIN LATERAL for `!inner`), whose columns it adds: PostgREST spreads a
+// to-many embedding inside a to-many spread into the same arrays, one
+// element per joined row, rather than into nested arrays.
+func (b *sqlBuilder) flatRows(rp *plan.ReadPlan, from string, conds []string) (string, *pgrsterr.Error) {
+	cp := *rp
+	cp.Fields = make([]plan.Field, 0, len(rp.Fields))
+	var extra []string
+	for _, f := range rp.Fields {
+		if i, ok := f.IsEmbed(); ok {
+			if n := rp.Embeds[i]; n.Spread && !n.Rel.IsToOne() && !anyAggregate(n.Plan) {
+				nfrom, nconds := joinWith(rp.Alias, n, " CROSS JOIN ")
+				sub, err := b.flatRows(n.Plan, nfrom, nconds)
+				if err != nil {
+					return "", err
+				}
+				lat := ident(n.Plan.Alias + "_flat")
+				kw := " LEFT JOIN LATERAL ("
+				if n.Inner {
+					kw = " JOIN LATERAL ("
+				}
+				from += kw + sub + ") AS " + lat + " ON true"
+				extra = append(extra, lat+".*")
+				continue
+			}
+		}
+		cp.Fields = append(cp.Fields, f)
+	}
+	return b.selectNode(&cp, from, conds, extra...)
+}
+
+// hasToManySpread reports whether rp spreads a to-many embedding without
+// aggregates.
+func hasToManySpread(rp *plan.ReadPlan) bool {
+	for _, e := range rp.Embeds {
+		if e.Spread && !e.Rel.IsToOne() && !anyAggregate(e.Plan) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyAggregate reports whether rp selects an aggregate.
+func anyAggregate(rp *plan.ReadPlan) bool {
+	for _, f := range rp.Fields {
+		if f.Aggregate != "" {
+			return true
 		}
 	}
 	return false
