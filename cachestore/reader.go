@@ -38,6 +38,7 @@ type Reader struct {
 	store   *Store
 	opts    ReaderOptions
 	breaker *breaker
+	rounds  checkRounds
 
 	mu      sync.Mutex
 	version int64
@@ -90,7 +91,9 @@ func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
 //
 // The common check, an unchanged version, runs without holding the
 // Reader's lock, so concurrent requests (a local server, not a Lambda
-// container) do not queue behind each other's Redis round trips.
+// container) do not queue behind each other's Redis round trips, and
+// concurrent checks share Redis reads (checkRounds) when each read still
+// starts after its caller asked.
 func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error) {
 	r.mu.Lock()
 	snap, version, bad := r.snap, r.version, r.bad
@@ -99,7 +102,7 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 		return snap, version, nil
 	}
 	r.mu.Unlock()
-	v, blob, err := r.fetch(ctx, version, bad)
+	v, blob, err := r.rounds.do(ctx, version, bad, r.fetch)
 	if err == nil && blob == nil && v == version && snap != nil {
 		r.mu.Lock()
 		if r.version == version {

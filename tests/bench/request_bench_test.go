@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -29,6 +30,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
 
@@ -38,6 +40,8 @@ var (
 	reqDuration    = flag.Duration("reqpath.duration", 5*time.Second, "BenchmarkRequestPath: measured time")     //nolint:gochecknoglobals
 	reqWarmup      = flag.Duration("reqpath.warmup", time.Second, "BenchmarkRequestPath: unmeasured time first") //nolint:gochecknoglobals
 	reqRounds      = flag.Int("reqpath.rounds", 3, "BenchmarkRequestPath: rounds over all servers, alternating") //nolint:gochecknoglobals
+	reqRTT         = flag.Duration("reqpath.rtt", 300*time.Microsecond,                                          //nolint:gochecknoglobals
+		"BenchmarkRequestPath: round trip added to PostgreSQL and Redis by a loopback delay proxy (0: none)")
 )
 
 // reqPoolSize is the API pool of the local stack (localdev.New); the
@@ -58,15 +62,17 @@ var reqPaths = []struct{ name, path string }{ //nolint:gochecknoglobals
 const (
 	srvBaseline   = "baseline"
 	srvDirect     = "direct"
+	srvSerial     = "serial"
 	srvRevalidate = "revalidate"
 	srvLambda     = "lambda"
 )
 
-var reqServers = []string{srvBaseline, srvDirect, srvRevalidate, srvLambda} //nolint:gochecknoglobals
+var reqServers = []string{srvBaseline, srvDirect, srvSerial, srvRevalidate, srvLambda} //nolint:gochecknoglobals
 
 var reqServerDesc = map[string]string{ //nolint:gochecknoglobals
 	srvBaseline:   "baseline: net/http + pgxpool, fixed SQL",
-	srvDirect:     "app.Handler, revalidate 0 (Redis per request)",
+	srvDirect:     "app.Handler, revalidate 0 (Redis per request, beside the request's own work)",
+	srvSerial:     "as direct, the Redis check before the request (the request path before the overlap)",
 	srvRevalidate: "app.Handler, revalidate 1000 ms",
 	srvLambda:     "GatewayHandler -> Invoker -> app.Handler, revalidate 0",
 }
@@ -89,8 +95,9 @@ func newReqStack(b *testing.B) *reqStack {
 	b.Helper()
 	ctx := context.Background()
 	db := sampleDatabase(b, "req_sample")
-	cfg := sampleConfig(b, db, "PGRST_CACHE_REVALIDATE_MS", "0")
-	cfgRevalidate := sampleConfig(b, db, "PGRST_CACHE_REVALIDATE_MS", "1000")
+	network := networkVars(b, db, *reqRTT)
+	cfg := sampleConfig(b, db, append(network, "PGRST_CACHE_REVALIDATE_MS", "0")...)
+	cfgRevalidate := sampleConfig(b, db, append(network, "PGRST_CACHE_REVALIDATE_MS", "1000")...)
 
 	pool, err := pgpool.Connect(ctx, cfg.DBURI, reqPoolSize)
 	if err != nil {
@@ -109,18 +116,23 @@ func newReqStack(b *testing.B) *reqStack {
 	}
 	// As functions/api: a JSON logger at the configured level (default
 	// error, so no line per request), here writing nowhere.
-	handler := func(cfg *config.Config) *app.Handler {
+	handler := func(cfg *config.Config, serial bool) *app.Handler {
 		logger := logging.New(io.Discard, cfg.LogLevel)
 		builder := &cachestore.Builder{Config: cfg, DB: pool, Store: store, WorkerID: "bench", Logger: logger}
-		return app.New(cfg, builder.NewReader(), pool, logger)
+		var src app.CacheSource = builder.NewReader()
+		if serial {
+			src = serialCheck{src}
+		}
+		return app.New(cfg, src, pool, logger)
 	}
-	direct := handler(cfg)
+	direct := handler(cfg, false)
 	s := &reqStack{
 		store: store,
 		handlers: map[string]http.Handler{
 			srvDirect:     direct,
-			srvRevalidate: handler(cfgRevalidate),
-			srvLambda:     localdev.GatewayHandler(app.NewInvoker(handler(cfg)).Invoke),
+			srvSerial:     handler(cfg, true),
+			srvRevalidate: handler(cfgRevalidate, false),
+			srvLambda:     localdev.GatewayHandler(app.NewInvoker(handler(cfg, false)).Invoke),
 		},
 		baselines: map[string]http.Handler{},
 	}
@@ -140,6 +152,35 @@ func newReqStack(b *testing.B) *reqStack {
 		}
 	}
 	return s
+}
+
+// serialCheck hides the memo of a CacheSource, so the handler asks Redis
+// before anything else on every request, as it did before the check ran
+// beside the request.
+type serialCheck struct{ app.CacheSource }
+
+func (serialCheck) Memo() (*snapshot.Snapshot, int64, bool) { return nil, 0, false }
+
+// networkVars returns PGRST_DB_URI and REDIS_URL overrides (name, value
+// pairs for sampleConfig) that reach db's server and Redis through delay
+// proxies adding rtt; none when rtt is 0.
+func networkVars(b *testing.B, db string, rtt time.Duration) []string {
+	b.Helper()
+	if rtt <= 0 {
+		return nil
+	}
+	through := func(raw string) string {
+		u, err := url.Parse(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		u.Host = startDelayProxy(b, u.Host, rtt).Addr()
+		return u.String()
+	}
+	return []string{
+		"PGRST_DB_URI", through(strings.Replace(pg.URI(db), "//postgres@", "//authenticator@", 1)),
+		"REDIS_URL", through(rds.URL()),
+	}
 }
 
 // sampleDatabase loads localdev/sample_schema.sql into a new database
@@ -477,9 +518,10 @@ func printRequestSummary(out io.Writer, runs map[reqKey][]loadResult, serial map
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	defer w.Flush()
 	fmt.Fprintf(w, "\nRequest path over loopback HTTP, sample schema: %d connections, %v measured after %v warm-up, per server and round;\n"+
+		"PostgreSQL and Redis behind loopback delay proxies adding a %v round trip (all servers, the baseline too);\n"+
 		"servers alternate within each round; all runs share one in-process load generator and the 2 cores.\n"+
 		"ratio = ours / baseline (req/s: higher is better; p50, p99: lower is better); target req/s ratio >= %.2f.\n",
-		*reqConcurrency, *reqDuration, *reqWarmup, targetThroughput)
+		*reqConcurrency, *reqDuration, *reqWarmup, *reqRTT, targetThroughput)
 	fmt.Fprintln(w, "request\tserver\truns\treq/s\tp50 ms\tp99 ms\treq/s ratio\tp50 ratio\tp99 ratio\t>= 90%\t")
 	for _, rp := range reqPaths {
 		base, ok := pooled(runs[reqKey{rp.name, srvBaseline}])
