@@ -49,9 +49,12 @@ func (b *sqlBuilder) callExpr(cp *plan.CallPlan) (call, fromArgs string) {
 		}
 	}
 	fromArgs = "pg_catalog.json_to_record(" + b.param(string(obj)) + "::json) AS _pgrst_args(" +
-		strings.Join(defs, ", ") + "), LATERAL "
+		strings.Join(defs, ", ") + ")" + lateralArgs
 	return fn + "(" + strings.Join(named, ", ") + ")", fromArgs
 }
+
+// lateralArgs ends the arguments' FROM item, before the call reading them.
+const lateralArgs = ", LATERAL "
 
 // argType is the type an argument is read as from the JSON object. A
 // parameter's type carries no length (format_type of proargtypes), and

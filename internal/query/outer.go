@@ -85,7 +85,19 @@ func callQuery(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
 		}
 		return assemble(parts{
 			source: func(b *sqlBuilder) (string, *pgrsterr.Error) {
-				sql := "SELECT _pgrst_call AS pgrst_scalar FROM " + callFrom(b, "_pgrst_call")
+				var sql string
+				if r.Return.IsRecord() {
+					// A record is called in the select list, as PostgREST
+					// calls every scalar: each row is the JSON object of
+					// its fields.
+					call, fromArgs := b.callExpr(cp)
+					sql = "SELECT " + call + " AS pgrst_scalar"
+					if fromArgs != "" {
+						sql += " FROM " + strings.TrimSuffix(fromArgs, lateralArgs)
+					}
+				} else {
+					sql = "SELECT _pgrst_call AS pgrst_scalar FROM " + callFrom(b, "_pgrst_call")
+				}
 				// A set of scalars is paged like rows, as PostgREST does.
 				if cp.Limit != nil {
 					sql += " LIMIT " + b.param(strconv.FormatInt(*cp.Limit, 10))

@@ -216,6 +216,13 @@ type ReturnType struct {
 	Composite bool
 }
 
+// IsRecord reports whether the routine returns the pseudo-type record
+// without OUT parameters: an anonymous row, which PostgreSQL returns from
+// a call in a select list but, in FROM, only with a column definition list.
+func (r ReturnType) IsRecord() bool {
+	return !r.Composite && r.Type.Schema == "pg_catalog" && r.Type.Name == "record"
+}
+
 // IsVoid reports whether the routine returns void.
 func (r ReturnType) IsVoid() bool {
 	return r.Type.Schema == "pg_catalog" && r.Type.Name == "void"
