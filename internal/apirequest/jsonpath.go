@@ -36,8 +36,28 @@ func jsonPath(in []rune, i int, f *failure) ([]JSONStep, int, bool) {
 			steps = append(steps, st)
 			continue
 		}
-		name, k, _, ok := fieldName(in, i, f)
+		if j > i {
+			// A sign starts an index only (PostgREST's pJIdx); the key
+			// alternative fails earlier, at the sign.
+			if k == j {
+				f.add(j, tok(in, j), "digit")
+			} else {
+				f.add(k, tok(in, k), "digit", quote("->"), quote("::"), quote("."), quote(","))
+				f.addEOF(in, k)
+			}
+			return nil, 0, false
+		}
+		var kf failure
+		name, k, _, ok := fieldName(in, i, &kf)
 		if !ok {
+			if kf.pos == i {
+				// Neither an index (a sign or a digit) nor a key.
+				var nf failure
+				nf.add(i, tok(in, i), quote("-"), "digit")
+				nf.merge(kf)
+				kf = nf
+			}
+			f.merge(kf)
 			return nil, 0, false
 		}
 		st.Key, i = name, k
