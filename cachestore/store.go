@@ -22,6 +22,8 @@ var ErrNoCache = errors.New("no schema cache published")
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	// current is Key("current"), read on every version check.
+	current string
 	// Keep is how many versions Publish keeps (older ones are deleted); 0 means DefaultKeep.
 	Keep int
 	// Keys sign what Builder publishes and verify what Reader decodes
@@ -31,7 +33,9 @@ type Store struct {
 
 // New returns a Store over rdb for the namespace prefix (PGRST_CACHE_KEY_PREFIX).
 func New(rdb redis.UniversalClient, prefix string) *Store {
-	return &Store{rdb: rdb, prefix: prefix}
+	s := &Store{rdb: rdb, prefix: prefix}
+	s.current = s.Key("current")
+	return s
 }
 
 // Key returns the full Redis key for a key name of the layout ("current",
@@ -210,7 +214,7 @@ func (s *Store) Fetch(ctx context.Context, have, skip int64) (version int64, blo
 	// less than a script call. Only a change runs the script, which reads
 	// the pointer and its blob atomically.
 	if have != 0 || skip != 0 {
-		cur, err := s.rdb.Get(ctx, s.Key("current")).Int64()
+		cur, err := s.rdb.Get(ctx, s.current).Int64()
 		switch {
 		case errors.Is(err, redis.Nil):
 			return 0, nil, ErrNoCache
@@ -220,7 +224,7 @@ func (s *Store) Fetch(ctx context.Context, have, skip int64) (version int64, blo
 			return cur, nil, nil
 		}
 	}
-	res, err := fetchScript.Run(ctx, s.rdb, []string{s.Key("current")}, s.Key(""),
+	res, err := fetchScript.Run(ctx, s.rdb, []string{s.current}, s.Key(""),
 		strconv.FormatInt(have, 10), strconv.FormatInt(skip, 10)).Slice()
 	if err != nil {
 		return 0, nil, fmt.Errorf("fetch schema cache: %w", err)

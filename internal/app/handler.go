@@ -181,6 +181,9 @@ type body struct {
 // readBody reads r's body up to maxBodyBytes; a longer one is an error
 // (413), never truncated.
 func readBody(r *http.Request) body {
+	if r.Body == nil || r.Body == http.NoBody {
+		return body{}
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	switch {
 	case err != nil:

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,7 +27,8 @@ type Result struct {
 	PageTotal int64
 	// Body is the body text, nil when the statement produced none (void
 	// routine). For a plan it is the EXPLAIN output, one line per row.
-	Body *string
+	// It is scanned straight into bytes: the response writes it as is.
+	Body []byte
 	// GucHeaders is the response.headers setting left by the statement
 	// (a JSON array of one-key objects, unchecked); nil when unset.
 	GucHeaders *string
@@ -98,16 +98,15 @@ func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 	res := &st.res
 	if q.Scan == query.ScanPlan {
 		batch.Queue(q.Main.SQL, q.Main.Args...).Query(func(rows pgx.Rows) error {
-			var sb strings.Builder
+			text := []byte{}
 			for rows.Next() {
 				var line string
 				if err := rows.Scan(&line); err != nil {
 					return err
 				}
-				sb.WriteString(line + "\n")
+				text = append(append(text, line...), '\n')
 			}
-			text := sb.String()
-			res.Body = &text
+			res.Body = text
 			return rows.Err()
 		})
 	} else {
@@ -148,12 +147,12 @@ func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 		}
 	}
 	if q.BinaryBody && res.Body != nil {
-		b, err := base64.StdEncoding.DecodeString(*res.Body)
+		b := make([]byte, base64.StdEncoding.DecodedLen(len(res.Body)))
+		n, err := base64.StdEncoding.Decode(b, res.Body)
 		if err != nil {
 			return nil, pgrsterr.Internal("the media type handler's body is not valid base64")
 		}
-		body := string(b)
-		res.Body = &body
+		res.Body = b[:n]
 	}
 	res.Total = total(q, st.exactRows, st.planned)
 	return res, nil

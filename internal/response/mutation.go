@@ -59,7 +59,7 @@ func mutation(o mutationOutcome) *Response {
 		}
 		h.Set("Content-Range", "*/"+total)
 		if o.Prefs.Return == "headers-only" && res.PageTotal == 1 && res.Body != nil {
-			if loc := location(o.Table, *res.Body); loc != "" {
+			if loc := location(o.Table, string(res.Body)); loc != "" {
 				h.Set("Location", loc)
 			}
 		}

@@ -117,16 +117,15 @@ func read(o outcome) *Response {
 	r := &Response{Status: status, Headers: h}
 	if status == http.StatusRequestedRangeNotSatisfiable {
 		// PostgREST answers with its error body but otherwise a normal response.
-		b := string(pgrsterr.RangeOutOfBounds(lower, *res.Total).Body())
-		return withBody(o.Method, r, &b)
+		return withBody(o.Method, r, pgrsterr.RangeOutOfBounds(lower, *res.Total).Body())
 	}
 	return withBody(o.Method, r, res.Body)
 }
 
 // withBody sets the body of r, none for HEAD.
-func withBody(method string, r *Response, body *string) *Response {
+func withBody(method string, r *Response, body []byte) *Response {
 	if method != http.MethodHead && body != nil {
-		r.Body = []byte(*body)
+		r.Body = body
 	}
 	return r
 }

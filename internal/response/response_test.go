@@ -9,7 +9,7 @@ import (
 
 func TestReadRanges(t *testing.T) {
 	n := func(v int64) *int64 { return &v }
-	body := "[]"
+	body := []byte("[]")
 	cases := []struct {
 		offset, page int64
 		total        *int64
@@ -26,7 +26,7 @@ func TestReadRanges(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := readResponse(outcome{Method: "GET", Media: apirequest.MediaType{Kind: apirequest.MediaJSON}, Offset: c.offset,
-			Result: &maintx.Result{Total: c.total, PageTotal: c.page, Body: &body}})
+			Result: &maintx.Result{Total: c.total, PageTotal: c.page, Body: body}})
 		if r.Status != c.status || r.Headers.Get("Content-Range") != c.rng {
 			t.Errorf("%+v: %d %q", c, r.Status, r.Headers.Get("Content-Range"))
 		}
