@@ -72,3 +72,28 @@ func Open(blob []byte, keys *Keys, fetch SectionFetcher, prev *Snapshot) (*Snaps
 
 // errNoSections is returned when a head alone is decoded without a fetcher.
 var errNoSections = errors.New("decode schema cache: the blob carries no sections and none can be fetched")
+
+// SplitBlob splits a whole blob (EncodeWith's output) into its head (what
+// Open reads, signed) and its sections in the order of the head's section
+// table, as cachestore stores them; joined back in that order they are
+// the blob again. The sections alias blob. It checks the framing and the
+// section table, not the MAC or the digests (Open and DecodeWith do), and
+// fails on a blob that does not carry its sections.
+func SplitBlob(blob []byte) (headBytes []byte, sections [][]byte, err error) {
+	p, err := split(blob)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := &head{Cache: &schemacache.SchemaCache{}}
+	if err := decode(p.body, h, (*codec).head); err != nil {
+		return nil, nil, fmt.Errorf("decode schema cache: %w", err)
+	}
+	if len(p.rest) == 0 {
+		return nil, nil, errNoSections
+	}
+	src, err := newSource(h.Sections, p.rest, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return blob[:p.headEnd:p.headEnd], src.local, nil
+}
