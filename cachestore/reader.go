@@ -216,15 +216,16 @@ func (r *Reader) sectionsOf(v int64) snapshot.SectionFetcher {
 // (snapshot.ErrNotAuthentic) the version is rejected as a tampered blob
 // is: counted in Rejected, logged, not used again while it stays current,
 // and the snapshot served before it is served again. Other errors (Redis)
-// change nothing: the next request tries again.
-func (r *Reader) RejectSections(err error) {
+// change nothing: the next request tries again. It reports whether the
+// Reader went back to an earlier snapshot.
+func (r *Reader) RejectSections(err error) bool {
 	if !errors.Is(err, snapshot.ErrNotAuthentic) {
-		return
+		return false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.snap == nil || r.bad == r.version {
-		return
+	if r.snap == nil || r.bad == r.version || r.prevSnap == nil {
+		return false
 	}
 	r.Rejected.Add(1)
 	r.opts.Logger.Error("schema cache blob rejected: section not authentic", "version", r.version,
@@ -232,6 +233,7 @@ func (r *Reader) RejectSections(err error) {
 	r.bad, r.badErr, r.logged = r.version, err, err.Error()
 	r.version, r.snap = r.prevVersion, r.prevSnap
 	r.prevVersion, r.prevSnap = 0, nil
+	return true
 }
 
 // buildOrWait makes sure a first cache exists: the BuildLease holder builds

@@ -231,13 +231,18 @@ func (h *Handler) prepare(ctx context.Context, r *http.Request, in body, sc *sch
 func (h *Handler) buildLazy(ctx context.Context, req *apirequest.Request, sc *schemacache.SchemaCache, env plan.Env,
 	t *timing) (*plan.Action, query.Query, *pgrsterr.Error) {
 	fail := func(err error) (*plan.Action, query.Query, *pgrsterr.Error) {
-		t.mark("plan")
-		if h.cache != nil {
-			if rj, ok := h.cache.(sectionRejecter); ok {
-				rj.RejectSections(err)
+		h.logger.Error("loading schema cache sections", "error", err.Error())
+		// A section that is not authentic makes the source go back to its
+		// last good snapshot: the request is planned once more from it.
+		if rj, ok := h.cache.(sectionRejecter); ok && rj.RejectSections(err) {
+			if snap, _, cerr := h.cache.Current(ctx); cerr == nil && snap.Cache != sc {
+				if !snap.Cache.Lazy() {
+					return build(req, snap.Cache, env, t)
+				}
+				return h.buildLazy(ctx, req, snap.Cache, env, t)
 			}
 		}
-		h.logger.Error("loading schema cache sections", "error", err.Error())
+		t.mark("plan")
 		return nil, query.Query{}, pgrsterr.SchemaCacheEmpty()
 	}
 	if req.Kind == apirequest.TargetRoot {
@@ -265,9 +270,10 @@ func (h *Handler) buildLazy(ctx context.Context, req *apirequest.Request, sc *sc
 
 // sectionRejecter is a CacheSource that can be told a section of its
 // current snapshot failed to load (*cachestore.Reader): a section that is
-// not authentic makes it serve its last good snapshot again.
+// not authentic makes it serve its last good snapshot again, and it
+// reports whether it did.
 type sectionRejecter interface {
-	RejectSections(err error)
+	RejectSections(err error) bool
 }
 
 // requestNames returns the qualified names a request mentions: its target
