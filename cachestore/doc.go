@@ -12,10 +12,11 @@
 //
 //	{pgrst}:seq          string  last version number handed out (Reserve)
 //	{pgrst}:current      string  the current version number
-//	{pgrst}:cache:V      string  the snapshot of version V (snapshot.Snapshot.Encode)
+//	{pgrst}:cache:V      string  the head of the snapshot of version V (snapshot.SplitBlob)
+//	{pgrst}:sec:V:I      string  section I of version V; a reader fetches the ones it needs (Store.Sections)
 //	{pgrst}:meta:V       hash    built_at, build_ms, query_ms.<query>, tables, relationships,
 //	                             routines, bytes, content_hash, worker_id, trigger, format,
-//	                             pg_version, schemas, config_fingerprint
+//	                             pg_version, schemas, config_fingerprint, sections, head_bytes
 //	{pgrst}:versions     zset    kept versions, scored by version number
 //	{pgrst}:pinned       string  the version pinned by `pgrst-cache pin`, until the next publish
 //	{pgrst}:leader       string  the leading worker's id (leader lease, with a TTL)
@@ -43,9 +44,11 @@
 //
 // Publish is one Lua script: compare-and-set of the current pointer (a
 // version reserved before the current one is dropped, and so is content
-// equal to the current version's), storing the blob and its metadata, and
-// deleting versions beyond the last Keep, so a reader never sees a pointer
-// to a missing blob. Fetch is one script returning the current version and,
+// equal to the current version's), storing the head, its sections and the
+// metadata, and deleting versions (head, sections, metadata) beyond the
+// last Keep, so a reader never sees a pointer to a missing head; a section
+// of a version dropped while a reader still serves it is an error the
+// request reports as 503 PGRST002. Fetch is one script returning the current version and,
 // only when it differs from the version the caller holds, its blob: one
 // round trip per request whether or not the cache changed.
 package cachestore

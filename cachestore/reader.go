@@ -44,6 +44,10 @@ type Reader struct {
 	version int64
 	snap    *snapshot.Snapshot
 	checked time.Time
+	// prevVersion and prevSnap are what was served before version, for
+	// RejectSections (nil when none).
+	prevVersion int64
+	prevSnap    *snapshot.Snapshot
 	// bad is the last version whose blob could not be decoded; it is not
 	// downloaded again while it stays current.
 	bad    int64
@@ -179,7 +183,9 @@ func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*
 	case blob == nil && v == r.bad:
 		return r.fallback(r.badErr)
 	}
-	snap, err := snapshot.DecodeWith(blob, r.store.Keys)
+	// Only the head is decoded here; sections are fetched and decoded as
+	// requests need them, and those unchanged since r.snap are reused.
+	snap, err := snapshot.Open(blob, r.store.Keys, r.sectionsOf(v), r.snap)
 	if err != nil {
 		r.Rejected.Add(1)
 		msg := "schema cache blob rejected: unreadable"
@@ -193,8 +199,41 @@ func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*
 		r.bad, r.badErr, r.logged = v, err, err.Error()
 		return r.fallback(err)
 	}
+	r.prevVersion, r.prevSnap = r.version, r.snap
 	r.version, r.snap, r.bad, r.badErr, r.checked, r.logged = v, snap, 0, nil, time.Now(), ""
 	return snap, v, nil
+}
+
+// sectionsOf returns the fetcher of version v's sections.
+func (r *Reader) sectionsOf(v int64) snapshot.SectionFetcher {
+	return func(ctx context.Context, idx []int) ([][]byte, error) {
+		return r.store.Sections(ctx, v, idx)
+	}
+}
+
+// RejectSections is told by a request that a section of the current
+// snapshot failed to load with err. When the section was not authentic
+// (snapshot.ErrNotAuthentic) the version is rejected as a tampered blob
+// is: counted in Rejected, logged, not used again while it stays current,
+// and the snapshot served before it is served again. Other errors (Redis)
+// change nothing: the next request tries again. It reports whether the
+// Reader went back to an earlier snapshot.
+func (r *Reader) RejectSections(err error) bool {
+	if !errors.Is(err, snapshot.ErrNotAuthentic) {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.snap == nil || r.bad == r.version || r.prevSnap == nil {
+		return false
+	}
+	r.Rejected.Add(1)
+	r.opts.Logger.Error("schema cache blob rejected: section not authentic", "version", r.version,
+		"serving_version", r.prevVersion, "error", err.Error())
+	r.bad, r.badErr, r.logged = r.version, err, err.Error()
+	r.version, r.snap = r.prevVersion, r.prevSnap
+	r.prevVersion, r.prevSnap = 0, nil
+	return true
 }
 
 // buildOrWait makes sure a first cache exists: the BuildLease holder builds

@@ -49,8 +49,9 @@ func (s *Store) Channel() string { return s.Key("published") }
 func (s *Store) Redis() redis.UniversalClient { return s.rdb }
 
 // Meta describes a published version; it is stored in the {PREFIX}:meta:V
-// hash, one field per entry plus "bytes", "blob_sha1" (the digest of the
-// stored blob, checked before skipping unchanged content) and
+// hash, one field per entry plus "bytes" (the whole blob), "head_bytes",
+// "sections" (how many sec:V:I keys), "blob_sha1" (the digest of the
+// whole stored blob, checked before skipping unchanged content) and
 // "query_ms.<label>" fields.
 type Meta struct {
 	// Trigger is what caused the build: startup, notify, manual, reconnect,
@@ -123,43 +124,66 @@ func (s *Store) Reserve(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-// publishScript stores a reserved version and moves the current pointer to
-// it, compare-and-set: a version not above the current one (a build that
-// started before the one already published) is dropped, and so is one whose
-// content hash equals the current version's. A publish clears a pin.
+// publishScript stores a reserved version — its head under cache:V and
+// its sections under sec:V:0..n-1 (ARGV[6] is n) — and moves the current
+// pointer to it, compare-and-set: a version not above the current one (a
+// build that started before the one already published) is dropped, and so
+// is one whose content hash equals the current version's. The sections
+// are written before the pointer moves, and deleted with their version. A
+// publish clears a pin.
 var publishScript = redis.NewScript(`
 local ns = ARGV[1]
 local v = tonumber(ARGV[2])
 local keep = tonumber(ARGV[4])
 local hash = ARGV[5]
+local nsec = tonumber(ARGV[6])
 local cur = tonumber(redis.call('GET', ns .. 'current') or '0')
 if v <= cur then return {cur, 'stale'} end
 local pinned = redis.call('GET', ns .. 'pinned')
 redis.call('DEL', ns .. 'pinned')
+local function stored(ver)
+  local parts = {redis.call('GET', ns .. 'cache:' .. ver) or ''}
+  local n = tonumber(redis.call('HGET', ns .. 'meta:' .. ver, 'sections') or '0')
+  for i = 0, n - 1 do
+    parts[#parts + 1] = redis.call('GET', ns .. 'sec:' .. ver .. ':' .. i) or ''
+  end
+  return table.concat(parts)
+end
 -- Unchanged content is not republished, unless the current blob no longer
 -- matches the digest stored with it (damaged or replaced): then the rebuild
 -- repairs it under the new version.
 local intact = false
 if hash ~= '' and cur > 0 and redis.call('HGET', ns .. 'meta:' .. cur, 'content_hash') == hash then
-  local blob = redis.call('GET', ns .. 'cache:' .. cur)
-  intact = blob and redis.sha1hex(blob) == redis.call('HGET', ns .. 'meta:' .. cur, 'blob_sha1')
+  intact = redis.sha1hex(stored(cur)) == redis.call('HGET', ns .. 'meta:' .. cur, 'blob_sha1')
 end
 if intact then
   if pinned then return {cur, 'unchanged, unpinned'} end
   return {cur, 'unchanged'}
 end
+local whole = {ARGV[3]}
+for i = 0, nsec - 1 do
+  redis.call('SET', ns .. 'sec:' .. v .. ':' .. i, ARGV[7 + i])
+  whole[#whole + 1] = ARGV[7 + i]
+end
+whole = table.concat(whole)
 redis.call('SET', ns .. 'cache:' .. v, ARGV[3])
 local meta = {}
-for i = 6, #ARGV do meta[#meta + 1] = ARGV[i] end
+for i = 7 + nsec, #ARGV do meta[#meta + 1] = ARGV[i] end
 meta[#meta + 1] = 'bytes'
+meta[#meta + 1] = string.len(whole)
+meta[#meta + 1] = 'head_bytes'
 meta[#meta + 1] = string.len(ARGV[3])
+meta[#meta + 1] = 'sections'
+meta[#meta + 1] = nsec
 meta[#meta + 1] = 'blob_sha1'
-meta[#meta + 1] = redis.sha1hex(ARGV[3])
+meta[#meta + 1] = redis.sha1hex(whole)
 redis.call('HSET', ns .. 'meta:' .. v, unpack(meta))
 redis.call('ZADD', ns .. 'versions', v, v)
 redis.call('SET', ns .. 'current', v)
 local old = redis.call('ZRANGE', ns .. 'versions', 0, -(keep + 1))
 for _, o in ipairs(old) do
+  local n = tonumber(redis.call('HGET', ns .. 'meta:' .. o, 'sections') or '0')
+  for i = 0, n - 1 do redis.call('DEL', ns .. 'sec:' .. o .. ':' .. i) end
   redis.call('DEL', ns .. 'cache:' .. o, ns .. 'meta:' .. o)
   redis.call('ZREM', ns .. 'versions', o)
 end
@@ -180,14 +204,26 @@ type PublishResult struct {
 
 // Publish stores blob as version (from Reserve) and makes it current,
 // unless a later version is already current or the current version has the
-// same content hash. It keeps the last Keep versions and announces the new
-// one on Channel. Errors are Redis errors, wrapped.
+// same content hash. A snapshot blob (snapshot.SplitBlob) is stored as its
+// head under {PREFIX}:cache:V and each section under {PREFIX}:sec:V:I, so
+// a reader fetches only the sections it needs; any other blob is stored
+// whole. It keeps the last Keep versions and announces the new one on
+// Channel. Errors are Redis errors, wrapped.
 func (s *Store) Publish(ctx context.Context, version int64, blob []byte, meta Meta) (PublishResult, error) {
 	keep := s.Keep
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
-	args := append([]any{s.Key(""), version, blob, keep, meta.ContentHash}, meta.fields()...)
+	head, sections, err := snapshot.SplitBlob(blob)
+	if err != nil {
+		head, sections = blob, nil
+	}
+	args := make([]any, 0, 6+len(sections)+24)
+	args = append(args, s.Key(""), version, head, keep, meta.ContentHash, len(sections))
+	for _, sec := range sections {
+		args = append(args, sec)
+	}
+	args = append(args, meta.fields()...)
 	res, err := publishScript.Run(ctx, s.rdb, []string{s.Key("current"), s.Key("seq")}, args...).Slice()
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("publish schema cache v%d: %w", version, err)
@@ -207,7 +243,8 @@ return {cur, redis.call('GET', ns .. 'cache:' .. cur)}
 
 // Fetch returns the current version and, when it differs from have (the
 // version the caller holds; 0 for none) and from skip (a version the caller
-// already found unreadable; 0 for none), its blob; otherwise blob is nil.
+// already found unreadable; 0 for none), its blob — the head alone for a
+// snapshot stored in sections (see Sections) — otherwise blob is nil.
 // It returns ErrNoCache when nothing was published.
 func (s *Store) Fetch(ctx context.Context, have, skip int64) (version int64, blob []byte, err error) {
 	// The common case is an unchanged version: a plain GET costs Redis far
@@ -247,14 +284,61 @@ func (s *Store) Fetch(ctx context.Context, have, skip int64) (version int64, blo
 	return version, blob, nil
 }
 
-// Blob returns the blob of a kept version; ErrNoCache when it is not kept.
+// Sections returns sections idx of a kept version (see Publish), in the
+// order of idx, with one MGET. A section that is missing (the version was
+// dropped meanwhile) is an error wrapping ErrNoCache.
+func (s *Store) Sections(ctx context.Context, version int64, idx []int) ([][]byte, error) {
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	v := strconv.FormatInt(version, 10)
+	keys := make([]string, len(idx))
+	for j, i := range idx {
+		keys[j] = s.Key("sec:" + v + ":" + strconv.Itoa(i))
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read schema cache v%d sections: %w", version, err)
+	}
+	out := make([][]byte, len(idx))
+	for j, val := range vals {
+		str, ok := val.(string)
+		if !ok {
+			return nil, fmt.Errorf("schema cache v%d section %d: %w", version, idx[j], ErrNoCache)
+		}
+		out[j] = []byte(str)
+	}
+	return out, nil
+}
+
+// Blob returns the whole blob of a kept version, its head and sections
+// joined (what Publish was given); ErrNoCache when it is not kept.
 func (s *Store) Blob(ctx context.Context, version int64) ([]byte, error) {
-	b, err := s.rdb.Get(ctx, s.Key("cache:"+strconv.FormatInt(version, 10))).Bytes()
+	v := strconv.FormatInt(version, 10)
+	b, err := s.rdb.Get(ctx, s.Key("cache:"+v)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("version %d: %w", version, ErrNoCache)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read schema cache v%d: %w", version, err)
+	}
+	n, err := s.rdb.HGet(ctx, s.Key("meta:"+v), "sections").Int()
+	if errors.Is(err, redis.Nil) || n <= 0 {
+		return b, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read schema cache v%d: %w", version, err)
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	secs, err := s.Sections(ctx, version, idx)
+	if err != nil {
+		return nil, err
+	}
+	for _, sec := range secs {
+		b = append(b, sec...)
 	}
 	return b, nil
 }

@@ -186,7 +186,7 @@ func TestPublishMeta(t *testing.T) {
 		"trigger": "notify", "build_ms": "12.346", "built_at": "2024-05-06T07:08:09Z",
 		"tables": "3", "relationships": "5", "routines": "7", "bytes": strconv.Itoa(len(blob)),
 		"worker_id": "w1", "content_hash": "abc", "query_ms.tables": "1.250", "pg_version": "150018",
-		"blob_sha1": fmt.Sprintf("%x", sha1.Sum(blob)),
+		"blob_sha1": fmt.Sprintf("%x", sha1.Sum(blob)), "head_bytes": strconv.Itoa(len(blob)), "sections": "0",
 	}
 	for k, w := range want {
 		if got[k] != w {

@@ -72,7 +72,7 @@ func plant(t *testing.T, s *cachestore.Store, blob []byte) int64 {
 	return v
 }
 
-// bomb is a well-framed blob whose body claims 2^32-1 tables in 8 MiB.
+// bomb is a well-framed blob whose head claims 2^32-1 schemas in 8 MiB.
 func bomb() []byte {
 	hdr := []byte{0x80} // empty msgpack map
 	b := append([]byte("PGSC"), 0, 0)
@@ -80,8 +80,59 @@ func bomb() []byte {
 	b = append(b, 0) // unsigned
 	b = binary.BigEndian.AppendUint32(b, uint32(len(hdr)))
 	b = append(b, hdr...)
-	b = append(b, 0x94, 0x97, 0x90, 0x00, 0xdd, 0xff, 0xff, 0xff, 0xff) // body, cache, schemas, pgver, tables
-	return append(b, bytes.Repeat([]byte{0x99}, 8<<20)...)
+	body := append([]byte{0x98, 0xdd, 0xff, 0xff, 0xff, 0xff}, bytes.Repeat([]byte{0xa0}, 8<<20)...) // head, schemas
+	b = binary.BigEndian.AppendUint32(b, uint32(len(body)))
+	return append(b, body...)
+}
+
+// A genuine, signed head whose section was changed in Redis: the head is
+// accepted, the section is not (its digest is not the head's), and the
+// request that needed it, and every one after, is served from the last
+// good version.
+func TestTamperedSectionIsRejected(t *testing.T) {
+	var logs logBuffer
+	e := newLoggedEnv(t, trustSQL, &logs, "PGRST_CACHE_SIGNING_KEY", trustSigningKey)
+	store, reader := e.stack.Store, e.stack.Reader
+	ctx := context.Background()
+	items := e.get("/items?order=id")
+	if items.Status != 200 {
+		t.Fatalf("GET /items = %d %s", items.Status, items.Body)
+	}
+	// The worker publishes a genuine new version, whose section differs
+	// from the one the reader holds; before any request reads it, its
+	// sections are changed in Redis.
+	mustExec(t, e.db, "CREATE TABLE api.other (id int); NOTIFY pgrst")
+	e.waitBuild("notify")
+	v, err := store.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := store.Redis()
+	n, err := rdb.HGet(ctx, store.Key(fmt.Sprintf("meta:%d", v)), "sections").Int()
+	if err != nil || n < 2 {
+		t.Fatalf("v%d has %d sections (%v)", v, n, err)
+	}
+	for i := range n - 1 {
+		key := store.Key(fmt.Sprintf("sec:%d:%d", v, i))
+		sec, err := rdb.Get(ctx, key).Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.Set(ctx, key, bytes.ReplaceAll(sec, []byte("name"), []byte("nome")), 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		if r := e.get("/items?order=id"); r.Status != 200 || r.Body != items.Body {
+			t.Fatalf("GET /items after tampering with a section = %d %s, want %s", r.Status, r.Body, items.Body)
+		}
+	}
+	if got := reader.Rejected.Load(); got != 1 {
+		t.Errorf("Rejected = %d, want 1", got)
+	}
+	if got := logs.count(fmt.Sprintf(`"msg":"schema cache blob rejected: section not authentic","version":%d`, v)); got != 1 {
+		t.Errorf("%d rejection log lines for v%d, want 1", got, v)
+	}
 }
 
 // Crafted snapshots planted in a real Redis leave the API serving the
@@ -125,11 +176,15 @@ func TestCraftedSnapshotsAreRejected(t *testing.T) {
 		return b
 	}
 	guessedKey, _ := snapshot.NewKeys([]byte(strings.Repeat("guessed-", 8)), nil)
-	tamperedType := bytes.Clone(genuine)
-	if i := bytes.LastIndex(tamperedType, []byte("integer")); i < 0 {
-		t.Fatal("no type string in the blob")
+	// A changed byte in the signed head (the schema name); a changed
+	// section is TestTamperedSectionIsRejected's.
+	tamperedHead := bytes.Clone(genuine)
+	if head, _, err := snapshot.SplitBlob(genuine); err != nil {
+		t.Fatal(err)
+	} else if i := bytes.LastIndex(tamperedHead[:len(head)], []byte("api")); i < 0 {
+		t.Fatal("no schema name in the head")
 	} else {
-		copy(tamperedType[i:], "int4);-")
+		copy(tamperedHead[i:], "apj")
 	}
 	attacks := []struct {
 		name  string
@@ -145,7 +200,7 @@ func TestCraftedSnapshotsAreRejected(t *testing.T) {
 			b, _ := s.EncodeWith(guessedKey)
 			return b
 		}(), nil},
-		{"tampered type string", tamperedType, nil},
+		{"tampered head", tamperedHead, nil},
 		{"planted config overlay", edited(func(s *snapshot.Snapshot) {
 			if s.DBSettings == nil {
 				s.DBSettings = map[string]string{}

@@ -217,7 +217,88 @@ func (h *Handler) prepare(ctx context.Context, r *http.Request, in body, sc *sch
 			h.logger.Error("reading pg_timezone_names", "error", err.Error())
 		}
 	}
-	return build(req, sc, env, t)
+	if !sc.Lazy() {
+		return build(req, sc, env, t)
+	}
+	return h.buildLazy(ctx, req, sc, env, t)
+}
+
+// buildLazy plans req against a lazily backed cache (a snapshot opened
+// from Redis): it loads the sections of the names the request mentions,
+// plans, and while planning found a section it needed not loaded, loads
+// what it missed and plans again (each round loads at least one section;
+// at most schemacache.MaxPrefetchRounds). The root (OpenAPI) loads the
+// whole cache. A section that cannot be loaded (Redis down, the version
+// dropped, a section not authentic) is a 503 PGRST002, never a planning
+// error drawn from a partial cache.
+func (h *Handler) buildLazy(ctx context.Context, req *apirequest.Request, sc *schemacache.SchemaCache, env plan.Env,
+	t *timing) (*plan.Action, query.Query, *pgrsterr.Error) {
+	fail := func(err error) (*plan.Action, query.Query, *pgrsterr.Error) {
+		h.logger.Error("loading schema cache sections", "error", err.Error())
+		// A section that is not authentic makes the source go back to its
+		// last good snapshot: the request is planned once more from it.
+		if rj, ok := h.cache.(sectionRejecter); ok && rj.RejectSections(err) {
+			if snap, _, cerr := h.cache.Current(ctx); cerr == nil && snap.Cache != sc {
+				if !snap.Cache.Lazy() {
+					return build(req, snap.Cache, env, t)
+				}
+				return h.buildLazy(ctx, req, snap.Cache, env, t)
+			}
+		}
+		t.mark("plan")
+		return nil, query.Query{}, pgrsterr.SchemaCacheEmpty()
+	}
+	if req.Kind == apirequest.TargetRoot {
+		whole, err := sc.Complete(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		return build(req, whole, env, t)
+	}
+	view := sc.View()
+	if err := view.Prefetch(ctx, requestNames(req)...); err != nil {
+		return fail(err)
+	}
+	for range schemacache.MaxPrefetchRounds {
+		a, q, perr := build(req, view, env, t)
+		if !view.Missed() {
+			return a, q, perr
+		}
+		if err := view.Prefetch(ctx); err != nil {
+			return fail(err)
+		}
+	}
+	return fail(schemacache.ErrTooManyRounds)
+}
+
+// sectionRejecter is a CacheSource that can be told a section of its
+// current snapshot failed to load (*cachestore.Reader): a section that is
+// not authentic makes it serve its last good snapshot again, and it
+// reports whether it did.
+type sectionRejecter interface {
+	RejectSections(err error) bool
+}
+
+// requestNames returns the qualified names a request mentions: its target
+// and every embedded resource's target and hint, in the request's schema.
+// They are guesses (an embedding may name a constraint or a column), so
+// planning still records what it misses.
+func requestNames(req *apirequest.Request) []schemacache.QI {
+	out := []schemacache.QI{{Schema: req.Schema, Name: req.Name}}
+	var walk func(items []apirequest.SelectItem)
+	walk = func(items []apirequest.SelectItem) {
+		for i := range items {
+			if e := items[i].Embed; e != nil {
+				out = append(out, schemacache.QI{Schema: req.Schema, Name: e.Target})
+				if e.Hint != "" {
+					out = append(out, schemacache.QI{Schema: req.Schema, Name: e.Hint})
+				}
+				walk(e.Select)
+			}
+		}
+	}
+	walk(req.Select)
+	return out
 }
 
 // build plans req and builds its query.

@@ -32,7 +32,9 @@ func findRel(sc *schemacache.SchemaCache, schema string, origin schemacache.QI, 
 		}
 		if hint == "" {
 			// Constraint and column targets only reach tables (PostgREST #2277).
-			byKey := !isView(sc, r.ForeignTable) && (matchConstraint(r, target) || matchOriginCol(r, target))
+			// The view check comes last: it reads the target's table,
+			// which a lazily loaded cache may have to load.
+			byKey := (matchConstraint(r, target) || matchOriginCol(r, target)) && !isView(sc, r.ForeignTable)
 			if r.ForeignTable.Name == target || byKey {
 				found = append(found, r)
 			}

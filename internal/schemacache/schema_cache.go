@@ -40,6 +40,13 @@ type SchemaCache struct {
 	routines map[QI][]*Routine
 	media    map[mediaKey]*MediaHandler
 	reprs    map[reprKey]*Representation
+
+	// lazy is set on a cache whose sections are loaded on demand
+	// (NewLazy); Tables, Relationships and Routines are then empty.
+	lazy *lazy
+	// miss records what the accessors of a lazy cache asked for and found
+	// not loaded (see View).
+	miss *misses
 }
 
 // Table is a relation: table, view, materialized view or foreign table.
@@ -230,51 +237,88 @@ func (r ReturnType) IsVoid() bool {
 
 // Index builds the lookup indexes; call it after decoding or building.
 func (sc *SchemaCache) Index() {
-	sc.tables = make(map[QI]*Table, len(sc.Tables))
-	for i := range sc.Tables {
-		t := &sc.Tables[i]
-		sc.tables[t.QI()] = t
-	}
-	sc.rels = make(map[QI][]*Relationship)
-	for i := range sc.Relationships {
-		r := &sc.Relationships[i]
-		sc.rels[r.Table] = append(sc.rels[r.Table], r)
-	}
-	sc.routines = make(map[QI][]*Routine)
-	for i := range sc.Routines {
-		r := &sc.Routines[i]
-		sc.routines[r.QI()] = append(sc.routines[r.QI()], r)
-	}
+	sc.tables, sc.rels, sc.routines = index(sc.Tables, sc.Relationships, sc.Routines)
 	sc.indexMediaHandlers()
 	sc.indexRepresentations()
 }
 
-// Table returns the relation named qi, or nil.
+// index builds the lookup indexes of tables, relationships (by origin) and
+// routines (by name), pointing into the slices.
+func index(ts []Table, rs []Relationship, ros []Routine) (map[QI]*Table, map[QI][]*Relationship, map[QI][]*Routine) {
+	tables := make(map[QI]*Table, len(ts))
+	for i := range ts {
+		t := &ts[i]
+		tables[t.QI()] = t
+	}
+	rels := make(map[QI][]*Relationship)
+	for i := range rs {
+		r := &rs[i]
+		rels[r.Table] = append(rels[r.Table], r)
+	}
+	routines := make(map[QI][]*Routine)
+	for i := range ros {
+		r := &ros[i]
+		routines[r.QI()] = append(routines[r.QI()], r)
+	}
+	return tables, rels, routines
+}
+
+// Table returns the relation named qi, or nil. On a lazy cache whose
+// section of qi is not loaded it returns nil and records the miss (see
+// View).
 func (sc *SchemaCache) Table(qi QI) *Table {
+	if sc.lazy != nil {
+		if s := sc.section(qi); s != nil {
+			return s.tables[qi]
+		}
+		return nil
+	}
 	if sc.tables == nil {
 		sc.Index()
 	}
 	return sc.tables[qi]
 }
 
-// RelationshipsFrom returns the relationships whose origin is qi, in cache order.
+// RelationshipsFrom returns the relationships whose origin is qi, in cache
+// order. On a lazy cache it records a miss as Table does.
 func (sc *SchemaCache) RelationshipsFrom(qi QI) []*Relationship {
+	if sc.lazy != nil {
+		if s := sc.section(qi); s != nil {
+			return s.rels[qi]
+		}
+		return nil
+	}
 	if sc.rels == nil {
 		sc.Index()
 	}
 	return sc.rels[qi]
 }
 
-// Overloads returns the routines named qi, fewer parameters first.
+// Overloads returns the routines named qi, fewer parameters first. On a
+// lazy cache it records a miss as Table does.
 func (sc *SchemaCache) Overloads(qi QI) []*Routine {
+	if sc.lazy != nil {
+		if s := sc.section(qi); s != nil {
+			return s.routines[qi]
+		}
+		return nil
+	}
 	if sc.routines == nil {
 		sc.Index()
 	}
 	return sc.routines[qi]
 }
 
-// TableNames returns the names of the relations in schema, sorted.
+// TableNames returns the names of the relations in schema, sorted. On a
+// lazy cache whose names section is not loaded it returns nil and records
+// the miss.
 func (sc *SchemaCache) TableNames(schema string) []string {
+	if sc.lazy != nil {
+		if n := sc.names(); n != nil {
+			return sortedNames(n.Tables, schema)
+		}
+		return nil
+	}
 	var out []string
 	for i := range sc.Tables {
 		if sc.Tables[i].Schema == schema {
@@ -285,8 +329,15 @@ func (sc *SchemaCache) TableNames(schema string) []string {
 	return out
 }
 
-// RoutineNames returns the names of the routines in schema, sorted, without duplicates.
+// RoutineNames returns the names of the routines in schema, sorted,
+// without duplicates. On a lazy cache it records a miss as TableNames does.
 func (sc *SchemaCache) RoutineNames(schema string) []string {
+	if sc.lazy != nil {
+		if n := sc.names(); n != nil {
+			return sortedNames(n.Routines, schema)
+		}
+		return nil
+	}
 	seen := map[string]bool{}
 	var out []string
 	for i := range sc.Routines {

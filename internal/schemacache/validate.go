@@ -31,8 +31,16 @@ func ValidTypeName(s string) bool { return len(s) <= 512 && typeNameRe.MatchStri
 // quoted and values always bound, so they need no check. It returns the
 // first offending string.
 func (sc *SchemaCache) Validate() error {
-	for i := range sc.Tables {
-		t := &sc.Tables[i]
+	if err := validateTables(sc.Tables); err != nil {
+		return err
+	}
+	return validateRoutines(sc.Routines)
+}
+
+// validateTables checks the column types and defaults of ts (see Validate).
+func validateTables(ts []Table) error {
+	for i := range ts {
+		t := &ts[i]
 		for _, c := range t.Columns {
 			for _, typ := range []string{c.Type, c.NominalType} {
 				if typ != "" && !ValidTypeName(typ) {
@@ -44,8 +52,13 @@ func (sc *SchemaCache) Validate() error {
 			}
 		}
 	}
-	for i := range sc.Routines {
-		r := &sc.Routines[i]
+	return nil
+}
+
+// validateRoutines checks the parameter types of rs (see Validate).
+func validateRoutines(rs []Routine) error {
+	for i := range rs {
+		r := &rs[i]
 		for _, p := range r.Params {
 			if !ValidTypeName(p.Type) {
 				return fmt.Errorf("routine %s.%s parameter %q: invalid type %q", r.Schema, r.Name, p.Name, p.Type)

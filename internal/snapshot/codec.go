@@ -21,24 +21,28 @@ type codec struct {
 	r *reader
 }
 
-// encodeBody writes b to w; errors stay in w.err.
-func encodeBody(w *writer, b *body) {
-	(&codec{w: w}).body(b)
-}
-
-// decodeBody parses a body; it returns errCorrupt (wrapped) for anything
-// but exactly one well-formed body.
-func decodeBody(b []byte) (*body, error) {
+// decode parses b as exactly one value coded by each into v; it returns
+// errCorrupt (wrapped) for anything else.
+func decode[T any](b []byte, v *T, each func(*codec, *T)) error {
 	r := &reader{b: b, s: string(b)}
-	out := &body{Cache: &schemacache.SchemaCache{}}
-	(&codec{r: r}).body(out)
+	each(&codec{r: r}, v)
 	if r.err == nil && r.i != len(b) {
 		r.fail("trailing data")
 	}
-	if r.err != nil {
-		return nil, r.err
+	return r.err
+}
+
+// encode writes v coded by each as msgpack.
+func encode[T any](v *T, each func(*codec, *T)) ([]byte, error) {
+	var bb bytes.Buffer
+	enc := msgpack.NewEncoder(&bb)
+	enc.UseCompactInts(true)
+	w := &writer{enc: enc}
+	each(&codec{w: w}, v)
+	if w.err != nil {
+		return nil, w.err
 	}
-	return out, nil
+	return bb.Bytes(), nil
 }
 
 // fields starts a struct: an array of n fields. When decoding, it checks

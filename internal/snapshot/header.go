@@ -10,7 +10,7 @@ import (
 
 // FormatVersion is the version of the blob format Encode writes. Bump it
 // whenever a change to the model would make older readers misread a blob.
-const FormatVersion uint16 = 8
+const FormatVersion uint16 = 9
 
 // magic starts every blob, so a stray value under a cache key is recognised.
 var magic = []byte("PGSC")
@@ -47,16 +47,21 @@ type Header struct {
 	KeyID string `msgpack:"kid,omitempty"`
 }
 
+// maxHeadBytes bounds the head body a reader accepts before decoding it.
+const maxHeadBytes = 64 << 20
+
 // parts are the fields of a blob (see the package doc).
 type parts struct {
-	mac   []byte // empty when unsigned
-	macAt int    // offset of the MAC field
-	hdr   []byte
-	bdy   []byte
+	mac     []byte // empty when unsigned
+	macAt   int    // offset of the MAC field
+	headEnd int    // length of the head: what the MAC covers, with the MAC
+	hdr     []byte
+	body    []byte // the head body
+	rest    []byte // the sections, when the blob carries them
 }
 
-// split checks the magic and format and returns the MAC, header and body
-// bytes, without decoding anything.
+// split checks the magic and format and returns the MAC, header, head body
+// and trailing sections, without decoding anything.
 func split(blob []byte) (parts, error) {
 	var p parts
 	if len(blob) < len(magic)+2 || !bytes.Equal(blob[:len(magic)], magic) {
@@ -83,7 +88,16 @@ func split(blob []byte) (parts, error) {
 	if n > maxHeaderBytes || uint64(n) > uint64(len(rest)-4) {
 		return p, errors.New("decode schema cache: bad header length")
 	}
-	p.hdr, p.bdy = rest[4:4+n], rest[4+n:]
+	p.hdr, rest = rest[4:4+n], rest[4+n:]
+	if len(rest) < 4 {
+		return p, errors.New("decode schema cache: truncated head")
+	}
+	n = binary.BigEndian.Uint32(rest)
+	if n > maxHeadBytes || uint64(n) > uint64(len(rest)-4) {
+		return p, errors.New("decode schema cache: bad head length")
+	}
+	p.body, p.rest = rest[4:4+n], rest[4+n:]
+	p.headEnd = len(blob) - len(p.rest)
 	return p, nil
 }
 

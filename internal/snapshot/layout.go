@@ -5,7 +5,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
-// The body of a blob is standard msgpack written positionally: every
+// The head and the sections of a blob are standard msgpack written positionally: every
 // struct is an array of its fields in a fixed order, so decoding needs no
 // field names and no reflection. The methods in this file are that layout,
 // and the only place it is written: each walks one type's fields in order,
@@ -13,14 +13,48 @@ import (
 // lists are arrays, maps have string keys. Any change here bumps
 // FormatVersion.
 
-// body is [cache, dbSettings map|nil, roleSettings map|nil, sealed
-// map|nil].
-func (c *codec) body(b *body) {
-	if c.fields(4, "body") {
-		c.cache(b.Cache)
-		dict(c, &b.DBSettings, (*codec).str)
-		dict(c, &b.RoleSettings, (*codec).roleSettings)
-		dict(c, &b.Sealed, (*codec).str)
+// head is [schemas, pgVersion, mediaHandlers, representations,
+// dbSettings map|nil, roleSettings map|nil, sealed map|nil, sections]: the
+// cache's fields other than tables, relationships and routines, the
+// in-database configuration, and the section table (the bucket sections
+// in bucket order, then the names section).
+func (c *codec) head(h *head) {
+	if c.fields(8, "head") {
+		c.strs(&h.Cache.Schemas)
+		c.int(&h.Cache.PgVersion)
+		list(c, &h.Cache.MediaHandlers, (*codec).mediaHandler)
+		list(c, &h.Cache.Representations, (*codec).representation)
+		dict(c, &h.DBSettings, (*codec).str)
+		dict(c, &h.RoleSettings, (*codec).roleSettings)
+		dict(c, &h.Sealed, (*codec).str)
+		list(c, &h.Sections, (*codec).sectionRef)
+	}
+}
+
+// sectionRef is [digest, length]: the SHA-256 of a section's bytes (a
+// 32-byte string) and their count.
+func (c *codec) sectionRef(r *sectionRef) {
+	if c.fields(2, "section reference") {
+		c.str(&r.Digest)
+		c.int(&r.Len)
+	}
+}
+
+// section is [tables, relationships, routines].
+func (c *codec) section(s *schemacache.Section) {
+	if c.fields(3, "section") {
+		list(c, &s.Tables, (*codec).table)
+		list(c, &s.Relationships, (*codec).relationship)
+		list(c, &s.Routines, (*codec).routine)
+	}
+}
+
+// names is [tables, routines, origins], lists of qualified names.
+func (c *codec) names(n *schemacache.Names) {
+	if c.fields(3, "names") {
+		list(c, &n.Tables, (*codec).qi)
+		list(c, &n.Routines, (*codec).qi)
+		list(c, &n.Origins, (*codec).qi)
 	}
 }
 
@@ -29,20 +63,6 @@ func (c *codec) roleSettings(rs *config.RoleSettings) {
 	if c.fields(2, "role settings") {
 		dict(c, &rs.Settings, (*codec).str)
 		c.str(&rs.IsolationLevel)
-	}
-}
-
-// cache is [schemas, pgVersion, tables, relationships, routines,
-// mediaHandlers, representations]; the timings travel in the header.
-func (c *codec) cache(sc *schemacache.SchemaCache) {
-	if c.fields(7, "cache") {
-		c.strs(&sc.Schemas)
-		c.int(&sc.PgVersion)
-		list(c, &sc.Tables, (*codec).table)
-		list(c, &sc.Relationships, (*codec).relationship)
-		list(c, &sc.Routines, (*codec).routine)
-		list(c, &sc.MediaHandlers, (*codec).mediaHandler)
-		list(c, &sc.Representations, (*codec).representation)
 	}
 }
 

@@ -337,8 +337,8 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	for _, body := range bombs(4 << 10) {
-		f.Add(unsignedBody(body))
+	for _, blob := range bombs(4 << 10) {
+		f.Add(blob)
 	}
 	f.Fuzz(func(t *testing.T, blob []byte) {
 		// Memory: whatever the bytes claim, decoding allocates at most
@@ -395,12 +395,25 @@ func TestBodyIsOneMsgpackValue(t *testing.T) {
 				t.Fatal(err)
 			}
 			body := bodyOf(blob)
-			rd := bytes.NewReader(body)
+			n := int(binary.BigEndian.Uint32(body))
+			rd := bytes.NewReader(body[4 : 4+n])
 			if err := msgpack.NewDecoder(rd).Skip(); err != nil {
-				t.Fatalf("body is not msgpack: %v", err)
+				t.Fatalf("head is not msgpack: %v", err)
 			}
 			if rd.Len() != 0 {
-				t.Errorf("%d of %d body bytes left after one msgpack value", rd.Len(), len(body))
+				t.Errorf("%d of %d head bytes left after one msgpack value", rd.Len(), n)
+			}
+			// The sections follow: a sequence of msgpack values, at least
+			// one bucket and the names.
+			rd = bytes.NewReader(body[4+n:])
+			sections := 0
+			for ; rd.Len() > 0; sections++ {
+				if err := msgpack.NewDecoder(rd).Skip(); err != nil {
+					t.Fatalf("section %d is not msgpack: %v", sections, err)
+				}
+			}
+			if sections < 2 {
+				t.Errorf("%d sections, want at least 2", sections)
 			}
 		})
 	}
@@ -431,8 +444,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 }
 
-// bodyOf returns the body of a blob: after the magic, version, MAC length,
-// MAC, header length and header.
+// bodyOf returns what follows the header of a blob (the head's length, the
+// head and the sections): after the magic, version, MAC length, MAC,
+// header length and header.
 func bodyOf(blob []byte) []byte {
 	at := 7 + int(blob[6])
 	return blob[at+4+int(binary.BigEndian.Uint32(blob[at:])):]

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
@@ -150,7 +151,14 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // BenchmarkColdRead is what a request function with no cache (or an old
-// version) does: fetch the current blob from Redis and decode it.
+// version) does before its first request to one table, in two ways on
+// the same published version: "whole" fetches every key of the version
+// (Store.Blob: head and all sections) and decodes it all
+// (snapshot.DecodeWith), what the format before sections did with one
+// blob; "first" (what the Reader and the handler do now) fetches the head
+// (Store.Fetch), opens it (snapshot.Open) and loads the one section of
+// the table the request names (SchemaCache.Prefetch, one MGET). It
+// reports both, the bytes each reads from Redis and their zstd sizes.
 func BenchmarkColdRead(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range sizes {
@@ -176,10 +184,12 @@ func BenchmarkColdRead(b *testing.B) {
 			if _, _, err := store.Fetch(ctx, 0, 0); err != nil {
 				b.Fatal(err)
 			}
-			var fetch, decode, total dist
+			qi := schemacache.QI{Schema: "api", Name: "t00001"}
+			var fetch, decode, total, first dist
+			var firstBytes int
 			for b.Loop() {
 				start := time.Now()
-				_, got, err := store.Fetch(ctx, 0, 0)
+				got, err := store.Blob(ctx, version)
 				if err != nil || len(got) != len(blob) {
 					b.Fatalf("fetch: %d bytes, %v", len(got), err)
 				}
@@ -189,13 +199,58 @@ func BenchmarkColdRead(b *testing.B) {
 				}
 				end := time.Now()
 				fetch, decode, total = append(fetch, mid.Sub(start)), append(decode, end.Sub(mid)), append(total, end.Sub(start))
+
+				start = time.Now()
+				v, head, err := store.Fetch(ctx, 0, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var secBytes int
+				snap, err := snapshot.Open(head, nil, func(ctx context.Context, idx []int) ([][]byte, error) {
+					secs, err := store.Sections(ctx, v, idx)
+					for _, s := range secs {
+						secBytes += len(s)
+					}
+					return secs, err
+				}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				view := snap.Cache.View()
+				if err := view.Prefetch(ctx, qi); err != nil || view.Table(qi) == nil {
+					b.Fatalf("first request's table: %v", err)
+				}
+				first = append(first, time.Since(start))
+				firstBytes = len(head) + secBytes
 			}
 			reportDist(b, "", total)
 			b.ReportMetric(fetch.ms(0.5), "fetch-ms-median")
 			b.ReportMetric(decode.ms(0.5), "decode-ms-median")
-			record(func(r *summary) { r.cold[n] = coldResult{fetch, decode, total} })
+			b.ReportMetric(first.ms(0.5), "first-ms-median")
+			b.ReportMetric(first.ms(0), "first-ms-min")
+			b.ReportMetric(float64(firstBytes), "first-bytes")
+			b.ReportMetric(float64(len(blob)), "whole-bytes")
+			head, secs, _ := snapshot.SplitBlob(blob)
+			sec := secs[schemacache.SectionOf(qi, len(secs)-1)]
+			zw, zh, zs := zstdSize(blob), zstdSize(head), zstdSize(sec)
+			b.ReportMetric(float64(zw), "whole-zstd-bytes")
+			b.ReportMetric(float64(zh+zs), "first-zstd-bytes")
+			record(func(r *summary) {
+				r.cold[n] = coldResult{fetch, decode, total}
+				r.first[n] = firstResult{first, firstBytes, len(blob), zh + zs, zw, len(head), len(secs) - 1}
+			})
 		})
 	}
+}
+
+// zstdSize is the length of b compressed by zstd at the default level.
+func zstdSize(b []byte) int {
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		panic(err)
+	}
+	defer enc.Close()
+	return len(enc.EncodeAll(b, nil))
 }
 
 // reloadPause is longer than the worker's pause after each rebuild (100 ms,

@@ -68,6 +68,20 @@ type blobResult struct {
 
 type coldResult struct{ fetch, decode, total dist }
 
+// firstResult is the sectioned cold read of BenchmarkColdRead: head and
+// one section fetched and decoded, with the bytes read and their zstd
+// sizes against the whole blob's.
+type firstResult struct {
+	d                        dist
+	bytes, wholeBytes        int
+	zstdBytes, wholeZstd     int
+	headBytes, sectionsCount int
+}
+
+// netMs is the time, in ms, to move n bytes in rtts round trips on the
+// network the estimates assume (1 Gbit/s, 0.3 ms RTT to ElastiCache).
+func netMs(n, rtts int) float64 { return float64(n)*8/1e6 + 0.3*float64(rtts) }
+
 type notifyResult struct {
 	visible, rebuild, overhead dist
 	// delivery is NOTIFY sent → worker notified; toVisible is version
@@ -79,13 +93,14 @@ type summary struct {
 	intro  map[int]introResult
 	blob   map[int]blobResult
 	cold   map[int]coldResult
+	first  map[int]firstResult
 	notify *notifyResult
 }
 
 var (
 	resultsMu sync.Mutex //nolint:gochecknoglobals
 	results   = summary{ //nolint:gochecknoglobals // filled by the benchmarks, printed by TestMain
-		intro: map[int]introResult{}, blob: map[int]blobResult{}, cold: map[int]coldResult{},
+		intro: map[int]introResult{}, blob: map[int]blobResult{}, cold: map[int]coldResult{}, first: map[int]firstResult{},
 	}
 )
 
@@ -174,6 +189,18 @@ func printSummary(out io.Writer) {
 		if c, ok := r.cold[targetColdReadN]; ok {
 			fmt.Fprintf(w, "cold read N=%d median under %v: %s\n", targetColdReadN, targetColdRead,
 				verdict(c.total.ms(0.5) < float64(targetColdRead.Milliseconds())))
+		}
+	}
+	if len(r.first) > 0 {
+		section("First request to one table: Redis GET of the head + MGET of its section + decode (ms, measured on loopback),\n" +
+			"against the whole version (all keys, all decoded); bytes read, their zstd sizes, and the network time computed\n" +
+			"for 1 Gbit/s and 0.3 ms RTT (2 round trips for the head and one section, 2 for the whole).")
+		fmt.Fprintln(w, "N	sections	head bytes	first ms	whole ms	first bytes	whole bytes	first zstd	whole zstd	net first / zstd ms	net whole / zstd ms	")
+		for _, n := range sortedKeys(r.first) {
+			f, c := r.first[n], r.cold[n]
+			fmt.Fprintf(w, "%d\t%d\t%d\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%.2f / %.2f\t%.2f / %.2f\t\n", n, f.sectionsCount, f.headBytes,
+				f.d.ms(0.5), c.total.ms(0.5), f.bytes, f.wholeBytes, f.zstdBytes, f.wholeZstd,
+				netMs(f.bytes, 2), netMs(f.zstdBytes, 2), netMs(f.wholeBytes, 2), netMs(f.wholeZstd, 2))
 		}
 	}
 	if nr := r.notify; nr != nil && len(nr.visible) > 0 {
