@@ -22,8 +22,8 @@ type options struct {
 // planTarget plans the relation read or routine call of req against sc. It returns a PostgREST error for an unknown
 // relation (PGRST205), relationship (PGRST200, PGRST201) or routine
 // (PGRST202, PGRST203), a related order on a to-many embedding (PGRST118),
-// aggregates when disabled (PGRST123), and PGRST100 for a cast that is not
-// a type name.
+// aggregates or to-many spreads when aggregates are disabled (PGRST123),
+// and PGRST100 for a cast that is not a type name.
 func planTarget(req *apirequest.Request, sc *schemacache.SchemaCache, opts options) (*target, *pgrsterr.Error) {
 	if !opts.AggregatesEnabled && usesAggregates(req.Select) {
 		return nil, pgrsterr.AggregatesDisabled()
@@ -47,8 +47,26 @@ func planTarget(req *apirequest.Request, sc *schemacache.SchemaCache, opts optio
 		}
 		p.Read = read
 	}
+	if !opts.AggregatesEnabled && (spreadsToMany(p.Read) || (p.Call != nil && spreadsToMany(p.Call.Result))) {
+		// PostgREST aggregates a to-many spread's rows into arrays.
+		return nil, pgrsterr.AggregatesDisabled()
+	}
 	p.capRows(opts.MaxRows)
 	return p, nil
+}
+
+// spreadsToMany reports whether rp, or an embedding inside it, spreads a
+// one-to-many or many-to-many relationship; false for nil.
+func spreadsToMany(rp *ReadPlan) bool {
+	if rp == nil {
+		return false
+	}
+	for _, e := range rp.Embeds {
+		if (e.Spread && !e.Rel.IsToOne()) || spreadsToMany(e.Plan) {
+			return true
+		}
+	}
+	return false
 }
 
 // capRows applies db-max-rows to the top-level rows of a complete plan:
@@ -220,6 +238,9 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 		if err != nil {
 			return nil, err
 		}
+		if it.Embed.Spread {
+			expandStar(child, b.sc.Table(rel.ForeignTable))
+		}
 		key := it.Alias
 		if key == "" {
 			key = it.Embed.Target
@@ -286,4 +307,25 @@ func checkRelatedOrders(rp *ReadPlan) *pgrsterr.Error {
 		}
 	}
 	return nil
+}
+
+// expandStar replaces `*` in a spread's plan rp with the columns of its
+// relation t, in table order, as PostgREST expands it: each column of a
+// to-one spread becomes a column of the parent, each of a to-many spread
+// an array. Nothing changes when t is unknown.
+func expandStar(rp *ReadPlan, t *schemacache.Table) {
+	if t == nil {
+		return
+	}
+	fields := make([]Field, 0, len(rp.Fields)+len(t.Columns))
+	for _, f := range rp.Fields {
+		if f.Name == "*" && f.embedIndex == 0 && f.Aggregate == "" {
+			for _, c := range t.Columns {
+				fields = append(fields, Field{Name: c.Name})
+			}
+			continue
+		}
+		fields = append(fields, f)
+	}
+	rp.Fields = fields
 }
