@@ -33,33 +33,17 @@ type spreadCol struct {
 func (b *sqlBuilder) spread(parent *plan.ReadPlan, e *plan.Embed, grouped bool) ([]spreadCol, *pgrsterr.Error) {
 	child := e.Plan
 	toOne := e.Rel.IsToOne()
-	allAgg := allAggregates(child)
 	leaves, err := spreadLeaves(child)
 	if err != nil {
 		return nil, err
 	}
 	cols := make([]spreadCol, 0, len(leaves))
-	if !toOne && !anyAggregate(child) && hasToManySpread(child) {
-		// The rows of the to-many spreads inside join the spread's rows,
-		// and each column is an array over those joined rows.
-		from, conds := joinWith(parent.Alias, e, " CROSS JOIN ")
-		flat, err := b.flatRows(child, from, conds)
-		if err != nil {
-			return nil, err
-		}
-		row := ident(child.Alias + "_spread")
-		for _, l := range leaves {
-			cols = append(cols, spreadCol{key: l.key,
-				sql: "(SELECT coalesce(pg_catalog.json_agg(" + row + "." + ident(l.key) + "), '[]') FROM (" + flat + ") AS " + row + ") AS " + ident(l.key)})
-		}
-		return cols, nil
+	if !toOne {
+		return b.toManySpread(parent, e, leaves)
 	}
 	for _, l := range leaves {
 		from, conds := join(parent.Alias, e)
-		lp, agg := l.plan, (*plan.Field)(nil)
-		if toOne {
-			lp, agg = hoist(l.plan)
-		}
+		lp, agg := hoist(l.plan)
 		sub, err := b.selectNode(lp, from, conds)
 		if err != nil {
 			return nil, err
@@ -72,18 +56,12 @@ func (b *sqlBuilder) spread(parent *plan.ReadPlan, e *plan.Embed, grouped bool) 
 				expr = "CAST(" + expr + " AS " + agg.AggregateCast + ")"
 			}
 			cols = append(cols, spreadCol{sql: expr + " AS " + ident(key), key: key, agg: true})
-		case toOne:
+		default:
 			expr := "(" + sub + ")"
 			if grouped && leafIsJSON(l.plan) {
 				expr += "::jsonb"
 			}
 			cols = append(cols, spreadCol{sql: expr + " AS " + ident(key), key: key, group: true})
-		case allAgg:
-			cols = append(cols, spreadCol{sql: "(" + sub + ") AS " + ident(key), key: key})
-		default:
-			row := ident(child.Alias + "_spread")
-			cols = append(cols, spreadCol{key: key,
-				sql: "(SELECT coalesce(pg_catalog.json_agg(" + row + "." + ident(key) + "), '[]') FROM (" + sub + ") AS " + row + ") AS " + ident(key)})
 		}
 	}
 	return cols, nil
@@ -140,59 +118,6 @@ func hoistsAggregate(rp *plan.ReadPlan) bool {
 			if hoistsAggregate(rp.Embeds[i].Plan) {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-// flatRows renders the rows of a to-many spread's plan rp, each joined
-// with the rows of the to-many spreads inside it (LEFT JOIN LATERAL, or
-// JOIN LATERAL for `!inner`), whose columns it adds: PostgREST spreads a
-// to-many embedding inside a to-many spread into the same arrays, one
-// element per joined row, rather than into nested arrays.
-func (b *sqlBuilder) flatRows(rp *plan.ReadPlan, from string, conds []string) (string, *pgrsterr.Error) {
-	cp := *rp
-	cp.Fields = make([]plan.Field, 0, len(rp.Fields))
-	var extra []string
-	for _, f := range rp.Fields {
-		if i, ok := f.IsEmbed(); ok {
-			if n := rp.Embeds[i]; n.Spread && !n.Rel.IsToOne() && !anyAggregate(n.Plan) {
-				nfrom, nconds := joinWith(rp.Alias, n, " CROSS JOIN ")
-				sub, err := b.flatRows(n.Plan, nfrom, nconds)
-				if err != nil {
-					return "", err
-				}
-				lat := ident(n.Plan.Alias + "_flat")
-				kw := " LEFT JOIN LATERAL ("
-				if n.Inner {
-					kw = " JOIN LATERAL ("
-				}
-				from += kw + sub + ") AS " + lat + " ON true"
-				extra = append(extra, lat+".*")
-				continue
-			}
-		}
-		cp.Fields = append(cp.Fields, f)
-	}
-	return b.selectNode(&cp, from, conds, extra...)
-}
-
-// hasToManySpread reports whether rp spreads a to-many embedding without
-// aggregates.
-func hasToManySpread(rp *plan.ReadPlan) bool {
-	for _, e := range rp.Embeds {
-		if e.Spread && !e.Rel.IsToOne() && !anyAggregate(e.Plan) {
-			return true
-		}
-	}
-	return false
-}
-
-// anyAggregate reports whether rp selects an aggregate.
-func anyAggregate(rp *plan.ReadPlan) bool {
-	for _, f := range rp.Fields {
-		if f.Aggregate != "" {
-			return true
 		}
 	}
 	return false
