@@ -62,7 +62,8 @@ func (s *AdminState) Observe(w *Worker) {
 		if err != nil {
 			return nil, err
 		}
-		return snap.Cache, nil
+		// The snapshot opens lazily; the endpoint shows all of it.
+		return snap.Cache.Complete(ctx)
 	}
 	s.mu.Unlock()
 }
