@@ -198,5 +198,14 @@ func TestToManySpreadNestedEmbeddings(t *testing.T) {
 			"&id=lte.2&order=id&process_supervisor.order=process_id&process_supervisor.processes.operators.order=id",
 			`[{"name":"Mary","processes":[{"name":"Process A1","operators":["Anne","Louis"]},{"name":"Process B2","operators":["Anne","Jeff"]}]},` +
 				`{"name":"John","processes":[{"name":"Process A2","operators":["Anne","Louis","Jeff"]},{"name":"Process B2","operators":["Anne","Jeff"]}]}]`},
+		{"* in the top resource beside a to-many spread", "/processes?select=*,...operators(operator_ids:id,operator_names:name)&id=lte.2&order=id&operators.order=id",
+			`[{"id":1,"name":"Process A1","factory_id":1,"category_id":1,"operator_ids":[1,2],"operator_names":["Anne","Louis"]},` +
+				`{"id":2,"name":"Process A2","factory_id":1,"category_id":2,"operator_ids":[1,2,3],"operator_names":["Anne","Louis","Jeff"]}]`},
+		{"* in an embedding beside a to-many spread", "/supervisors?select=name,processes(*,...operators(operator_ids:id,operator_names:name))" +
+			"&id=lte.2&order=id&processes.order=id&processes.operators.order=id",
+			`[{"name":"Mary","processes":[{"id":1,"name":"Process A1","factory_id":1,"category_id":1,"operator_ids":[1,2],"operator_names":["Anne","Louis"]},` +
+				`{"id":4,"name":"Process B2","factory_id":2,"category_id":1,"operator_ids":[1,3],"operator_names":["Anne","Jeff"]}]},` +
+				`{"name":"John","processes":[{"id":2,"name":"Process A2","factory_id":1,"category_id":2,"operator_ids":[1,2,3],"operator_names":["Anne","Louis","Jeff"]},` +
+				`{"id":4,"name":"Process B2","factory_id":2,"category_id":1,"operator_ids":[1,3],"operator_names":["Anne","Jeff"]}]}]`},
 	})
 }
