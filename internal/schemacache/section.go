@@ -172,9 +172,9 @@ func Merge(head *SchemaCache, secs []*Section, names *Names) *SchemaCache {
 		names = &Names{}
 	}
 	tpos, opos, rpos := positions(names.Tables), positions(names.Origins), positions(names.Routines)
-	slices.SortStableFunc(out.Tables, func(a, b Table) int { return byPosition(tpos, a.QI(), b.QI()) })
-	slices.SortStableFunc(out.Relationships, func(a, b Relationship) int { return byPosition(opos, a.Table, b.Table) })
-	slices.SortStableFunc(out.Routines, func(a, b Routine) int { return byPosition(rpos, a.QI(), b.QI()) })
+	out.Tables = inOrder(out.Tables, tpos, (*Table).QI)
+	out.Relationships = inOrder(out.Relationships, opos, func(r *Relationship) QI { return r.Table })
+	out.Routines = inOrder(out.Routines, rpos, (*Routine).QI)
 	out.Index()
 	return out
 }
@@ -190,22 +190,35 @@ func positions(qis []QI) map[QI]int {
 	return m
 }
 
-// byPosition orders names by pos, unlisted names last by qualified name.
-func byPosition(pos map[QI]int, a, b QI) int {
-	if a == b {
-		return 0
+// inOrder returns xs stably ordered by the position of their name in pos,
+// unlisted names last by qualified name. Each name is looked up once and
+// the sort moves indexes, not the (large) values: a whole cache of
+// thousands of relations is put back in order in linear-logarithmic time
+// over integers.
+func inOrder[T any](xs []T, pos map[QI]int, name func(*T) QI) []T {
+	if len(xs) < 2 {
+		return xs
 	}
-	pa, oka := pos[a]
-	pb, okb := pos[b]
-	switch {
-	case oka && okb:
-		return cmp.Compare(pa, pb)
-	case oka:
-		return -1
-	case okb:
-		return 1
+	keys := make([]int, len(xs))
+	idx := make([]int, len(xs))
+	for i := range xs {
+		p, ok := pos[name(&xs[i])]
+		if !ok {
+			p = len(pos)
+		}
+		keys[i], idx[i] = p, i
 	}
-	return compareQI(a, b)
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if c := cmp.Compare(keys[a], keys[b]); c != 0 || keys[a] < len(pos) {
+			return c
+		}
+		return compareQI(name(&xs[a]), name(&xs[b]))
+	})
+	out := make([]T, len(xs))
+	for i, j := range idx {
+		out[i] = xs[j]
+	}
+	return out
 }
 
 // sortedNames returns the names of a schema, sorted, without duplicates.
