@@ -151,15 +151,19 @@ clean: ## Remove build output (not .localdev/; use dev-stop first if running)
 # loads its catalogs only when -bench is given. The NOTIFY benchmark runs
 # separately with a fixed count, because one of its iterations is a whole
 # rebuild; the other run ends with the table of ratios to the baseline.
-# The request path benchmark runs last, once (-benchtime=1x): each of its
+# PostgREST's own schema cache queries, the same-run baseline of
+# introspection, run once (-benchtime=1x): it alternates rounds itself.
+# The request path benchmark runs once too (-benchtime=1x): each of its
 # runs is a fixed-duration load test, and it prints its own table.
-bench: ## Schema cache, request path, JWT and dev-lambda benchmarks vs their baselines (~9 min)
+bench: ## Schema cache, request path, JWT and dev-lambda benchmarks vs their baselines (~11 min)
 	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir)"; \
 	export PATH="$$pg_bindir:$$PATH"; \
 	echo "go test -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/"; \
 	$(GO) test -count=1 -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/; \
 	echo "go test -run '^$$' -bench 'Introspection|Encode|Decode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/"; \
 	$(GO) test -count=1 -run '^$$' -bench 'Introspection|Encode|Decode|ColdRead' -benchtime=5s -timeout 20m ./tests/bench/; \
+	echo "go test -run '^$$' -bench VersusPostgREST -benchtime=1x -timeout 20m ./tests/bench/"; \
+	$(GO) test -count=1 -run '^$$' -bench VersusPostgREST -benchtime=1x -timeout 20m ./tests/bench/; \
 	echo "go test -run '^$$' -bench RequestPath -benchtime=1x -timeout 20m ./tests/bench/"; \
 	$(GO) test -count=1 -run '^$$' -bench RequestPath -benchtime=1x -timeout 20m ./tests/bench/; \
 	echo "go test -run '^$$' -bench DevLambda -benchtime=1x ./tests/bench/"; \

@@ -137,7 +137,8 @@ func printSummary(out io.Writer) {
 	}
 	if len(r.intro) > 0 {
 		section("Introspection, full load on a warm connection (ms). The reference columns are PostgREST's SchemaCache.hs\n" +
-			"queries on the same catalog, measured once on another (busy) day (README.md): NOT measured in this run, so no ratio.")
+			"queries on the same catalog, measured once on another (busy) day (README.md): NOT measured in this run, so no ratio;\n" +
+			"BenchmarkVersusPostgREST runs those queries beside Load in the same run and prints the ratios.")
 		fmt.Fprintln(w, "N\truns\tours median\tours min\treference median (dated)\treference min (dated)\t")
 		for _, n := range sortedKeys(r.intro) {
 			d, up := r.intro[n].d, upstream[n]
