@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,61 +32,94 @@ type LoadOptions struct {
 	Logger *slog.Logger
 }
 
-// Load introspects the catalog in one READ ONLY transaction and returns the
-// schema cache of the exposed schemas, indexed. Each query's duration is
-// recorded in SchemaCache.Timings (ms) under PostgREST-like labels (tables,
-// columns, rels, keydeps, funcs, comprels, dreps, mhandlers) and logged at
-// debug level. Errors are the driver's, wrapped with the label of the failing query.
+// Load introspects the catalog in one snapshot of it and returns the
+// schema cache of the exposed schemas, indexed. When db is a pool with a
+// connection to spare, the columns query, the largest, runs on a second
+// connection beside the others, both transactions READ ONLY and
+// REPEATABLE READ on one exported snapshot (pg_export_snapshot), so the
+// load takes about the longer of the two lanes rather than their sum; it
+// falls back to one transaction when no second connection comes within
+// secondLaneWait or the snapshot cannot be exported (a hot standby before
+// PostgreSQL 10, a pooler). Each query's duration is recorded in
+// SchemaCache.Timings (ms) under PostgREST-like labels (tables, columns,
+// rels, keydeps, funcs, comprels, dreps, mhandlers; "lanes" is 2 when the
+// second lane ran) and logged at debug level. Errors are the driver's,
+// wrapped with the label of the failing query.
 func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, error) {
-	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadOnly})
+	begin := func() (pgx.Tx, error) {
+		tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err == nil {
+			if _, err = tx.Exec(ctx, "SET LOCAL search_path = ''"); err != nil {
+				_ = tx.Rollback(ctx)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("begin schema cache transaction: %w", err)
+		}
+		return tx, nil
+	}
+	tx, err := begin()
 	if err != nil {
-		return nil, fmt.Errorf("begin schema cache transaction: %w", err)
+		return nil, err
+	}
+	lane, tx, err := openSecondLane(ctx, db, tx, begin)
+	if err != nil {
+		return nil, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // read-only; rollback after commit is a no-op
 
 	sc := &SchemaCache{Schemas: append([]string(nil), opts.Schemas...), Timings: map[string]float64{}}
+	var mu sync.Mutex // Timings, written by both lanes
 	step := func(label string, f func() error) error {
 		start := time.Now()
 		if err := f(); err != nil {
 			return fmt.Errorf("schema cache query %s: %w", label, err)
 		}
 		ms := float64(time.Since(start).Microseconds()) / 1000
-		sc.Timings[label] = ms
+		mu.Lock()
+		sc.Timings[label] += ms
+		mu.Unlock()
 		if opts.Logger != nil {
 			opts.Logger.Debug("schema cache query", "query", label, "ms", ms)
 		}
 		return nil
 	}
 	schemas := opts.Schemas
+	var cols map[uint32]*relColumns
+	columns := func(tx pgx.Tx) error {
+		return step("columns", func() (err error) { cols, err = loadColumns(ctx, tx, schemas); return err })
+	}
+	colsDone := make(chan error, 1)
+	if lane != nil {
+		sc.Timings["lanes"] = 2
+		go func() {
+			err := columns(lane)
+			lane.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read-only
+			colsDone <- err
+		}()
+	} else {
+		colsDone <- columns(tx)
+	}
 	var oids []uint32
+	var pks [][]int16
 	var fks []foreignKey
-	var names attnames
+	var targets map[uint32][]target
 	var views *viewKeys
 	var computed []Relationship
 	err = firstErr(
-		func() error {
-			_, err := tx.Exec(ctx, "SET LOCAL search_path = ''")
-			return err
-		},
 		func() error {
 			return step("version", func() error {
 				return tx.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&sc.PgVersion)
 			})
 		},
 		func() error {
-			return step("tables", func() (err error) { oids, err = loadTables(ctx, tx, schemas, sc); return err })
+			return step("tables", func() (err error) { oids, pks, err = loadTables(ctx, tx, schemas, sc); return err })
 		},
 		func() error {
-			return step("columns", func() (err error) { names, err = loadColumns(ctx, tx, schemas, sc, oids); return err })
+			return step("rels", func() (err error) { fks, err = loadForeignKeys(ctx, tx, schemas); return err })
 		},
 		func() error {
-			return step("rels", func() (err error) { fks, err = loadForeignKeys(ctx, tx, schemas, names); return err })
-		},
-		func() error {
-			return step("keydeps", func() (err error) {
-				views, err = loadViewKeys(ctx, tx, schemas, relationOIDs(sc, oids), names)
-				return err
-			})
+			return step("keydeps", func() (err error) { targets, err = loadViewTargets(ctx, tx, schemas); return err })
 		},
 		func() error {
 			return step("funcs", func() error { return loadRoutines(ctx, tx, schemas, hoistedNames(opts.HoistedTxSettings), sc) })
@@ -98,6 +132,26 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 		},
 		func() error {
 			return step("mhandlers", func() error { return loadMediaHandlers(ctx, tx, schemas, sc) })
+		},
+	)
+	// The second lane is always waited for: it uses ctx and its connection.
+	if cerr := <-colsDone; err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	names := attachColumns(sc, oids, cols)
+	addPrimaryKeys(sc, oids, pks, names)
+	err = firstErr(
+		func() error {
+			return step("rels", func() error { return checkForeignKeys(fks, names) })
+		},
+		func() error {
+			return step("keydeps", func() (err error) {
+				views, err = loadViewKeys(ctx, tx, targets, relationOIDs(sc, oids), names)
+				return err
+			})
 		},
 		func() error {
 			if opts.SleepMs <= 0 {
@@ -172,49 +226,73 @@ func firstErr(fs ...func() error) error {
 	return nil
 }
 
-func loadTables(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache) ([]uint32, error) {
+func loadTables(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache) ([]uint32, [][]int16, error) {
 	rows, err := tx.Query(ctx, tablesQuery, schemas)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var oids []uint32
+	var pks [][]int16
 	for rows.Next() {
 		var t Table
 		var oid uint32
 		var mask int32
-		if err := rows.Scan(&oid, &t.Schema, &t.Name, &t.Description, &t.IsView, &mask, &t.PKCols); err != nil {
+		var pk []int16
+		if err := rows.Scan(&oid, &t.Schema, &t.Name, &t.Description, &t.IsView, &mask, &pk); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		// pg_relation_is_updatable bits: 8 insert, 4 update, 16 delete.
 		t.Insertable, t.Updatable, t.Deletable = mask&8 != 0, mask&4 != 0, mask&16 != 0
-		if len(t.PKCols) == 0 {
-			t.PKCols = nil
-		}
 		sc.Tables = append(sc.Tables, t)
 		oids = append(oids, oid)
+		pks = append(pks, pk)
 	}
-	return oids, rows.Err()
+	return oids, pks, rows.Err()
+}
+
+// addPrimaryKeys names the primary key columns of each relation (pks[i]
+// are the attnums of the key of oids[i], nil without one), sorted by name
+// as PostgREST sorts them.
+func addPrimaryKeys(sc *SchemaCache, oids []uint32, pks [][]int16, names attnames) {
+	for i, pk := range pks {
+		if len(pk) == 0 {
+			continue
+		}
+		cols := make([]string, 0, len(pk))
+		for _, n := range pk {
+			if name, ok := names[oids[i]][n]; ok {
+				cols = append(cols, name)
+			}
+		}
+		slices.Sort(cols)
+		sc.Tables[i].PKCols = cols
+	}
 }
 
 // attnames maps a relation's oid to its column names by attnum, so the
 // foreign-key query can return attnums and leave name lookups to Go.
 type attnames map[uint32]map[int16]string
 
-func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCache, oids []uint32) (attnames, error) {
-	byOID := make(map[uint32]*Table, len(oids))
-	for i, oid := range oids {
-		byOID[oid] = &sc.Tables[i]
-	}
+// relColumns are the columns of one relation as the columns query
+// returned them, and their attnums (parallel).
+type relColumns struct {
+	cols []Column
+	nums []int16
+}
+
+// loadColumns reads the columns of the exposed relations, by relation oid.
+// It needs nothing from the other queries, so it may run on a connection
+// of its own (Load's second lane).
+func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string) (map[uint32]*relColumns, error) {
 	rows, err := tx.Query(ctx, columnsQuery, schemas)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	names := make(attnames, len(oids))
-	// The query returns rows in no particular order: each relation's
-	// attnums, parallel to its Columns, put them in attnum order after.
-	attnums := make(map[*Table][]int16, len(oids))
+	out := map[uint32]*relColumns{}
+	var last uint32
+	var rc *relColumns
 	for rows.Next() {
 		var oid uint32
 		var attnum int16
@@ -222,22 +300,41 @@ func loadColumns(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCac
 		if err := rows.Scan(&oid, &attnum, &c.Name, &c.Description, &c.Nullable, &c.Type, &c.NominalType, &c.MaxLen, &c.Default, &c.Enum); err != nil {
 			return nil, err
 		}
-		if t := byOID[oid]; t != nil {
-			t.Columns = append(t.Columns, c)
-			attnums[t] = append(attnums[t], attnum)
+		if rc == nil || oid != last {
+			if rc = out[oid]; rc == nil {
+				rc = &relColumns{}
+				out[oid] = rc
+			}
+			last = oid
 		}
-		if names[oid] == nil {
-			names[oid] = map[int16]string{}
+		rc.cols = append(rc.cols, c)
+		rc.nums = append(rc.nums, attnum)
+	}
+	return out, rows.Err()
+}
+
+// attachColumns gives each relation of sc (loaded in oids order) its
+// columns in attnum order (the query returns rows in no particular order)
+// and returns the column names of every relation by oid and attnum, so
+// the foreign-key and view queries can return attnums and leave name
+// lookups to Go.
+func attachColumns(sc *SchemaCache, oids []uint32, cols map[uint32]*relColumns) attnames {
+	names := make(attnames, len(cols))
+	for oid, rc := range cols {
+		sortByAttnum(rc.cols, rc.nums)
+		slices.Sort(rc.nums)
+		m := make(map[int16]string, len(rc.nums))
+		for i, n := range rc.nums {
+			m[n] = rc.cols[i].Name
 		}
-		names[oid][attnum] = c.Name
+		names[oid] = m
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	for i, oid := range oids {
+		if rc := cols[oid]; rc != nil {
+			sc.Tables[i].Columns = rc.cols
+		}
 	}
-	for t, nums := range attnums {
-		sortByAttnum(t.Columns, nums)
-	}
-	return names, nil
+	return names
 }
 
 // sortByAttnum sorts cols, whose attnums are nums (parallel, distinct), by

@@ -22,7 +22,7 @@ type foreignKey struct {
 	oneToOne  bool
 }
 
-func loadForeignKeys(ctx context.Context, tx pgx.Tx, schemas []string, names attnames) ([]foreignKey, error) {
+func loadForeignKeys(ctx context.Context, tx pgx.Tx, schemas []string) ([]foreignKey, error) {
 	rows, err := tx.Query(ctx, foreignKeysQuery, schemas)
 	if err != nil {
 		return nil, err
@@ -35,14 +35,23 @@ func loadForeignKeys(ctx context.Context, tx pgx.Tx, schemas []string, names att
 			&fk.key, &fk.fkey, &fk.oneToOne); err != nil {
 			return nil, err
 		}
-		_, ok1 := lookupNames(names[fk.rel], fk.key)
-		_, ok2 := lookupNames(names[fk.frel], fk.fkey)
-		if !ok1 || !ok2 || len(fk.key) != len(fk.fkey) {
-			return nil, fmt.Errorf("foreign key %q references columns missing from the catalog snapshot", fk.name)
-		}
 		out = append(out, fk)
 	}
 	return out, rows.Err()
+}
+
+// checkForeignKeys fails unless every column of fks is a column the
+// columns query returned: both read one snapshot, so a miss is a bug, not
+// a race.
+func checkForeignKeys(fks []foreignKey, names attnames) error {
+	for _, fk := range fks {
+		_, ok1 := lookupNames(names[fk.rel], fk.key)
+		_, ok2 := lookupNames(names[fk.frel], fk.fkey)
+		if !ok1 || !ok2 || len(fk.key) != len(fk.fkey) {
+			return fmt.Errorf("foreign key %q references columns missing from the catalog snapshot", fk.name)
+		}
+	}
+	return nil
 }
 
 func lookupNames(byNum map[int16]string, nums []int16) ([]string, bool) {

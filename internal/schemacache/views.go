@@ -42,29 +42,31 @@ type viewDeps struct {
 	bases []uint32
 }
 
-// loadViewKeys reads the views of the exposed schemas, resolves which base
-// columns their columns expose (through chains of exposed views), and
-// reads the keys of the relations behind them. byOID maps the oids of the
-// exposed relations to their QIs; names holds their column names.
-func loadViewKeys(ctx context.Context, tx pgx.Tx, schemas []string, byOID map[uint32]QI, names attnames) (*viewKeys, error) {
+// loadViewTargets reads the target lists of the views of the exposed
+// schemas: which base column each view column exposes, one level down.
+func loadViewTargets(ctx context.Context, tx pgx.Tx, schemas []string) (map[uint32][]target, error) {
 	rows, err := tx.Query(ctx, viewsQuery, schemas)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	targets := map[uint32][]target{}
 	for rows.Next() {
 		var oid uint32
 		var tree string
 		if err := rows.Scan(&oid, &tree); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		targets[oid] = parseTargetList(tree)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	return targets, rows.Err()
+}
+
+// loadViewKeys resolves which base columns the views' columns expose
+// (through chains of exposed views; targets from loadViewTargets) and
+// reads the keys of the relations behind them. byOID maps the oids of the
+// exposed relations to their QIs; names holds their column names.
+func loadViewKeys(ctx context.Context, tx pgx.Tx, targets map[uint32][]target, byOID map[uint32]QI, names attnames) (*viewKeys, error) {
 	vk := resolveViews(targets, byOID, names)
 	if len(vk.byBase) == 0 {
 		return vk, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
 
@@ -173,6 +174,9 @@ var oursFor = map[string][]string{ //nolint:gochecknoglobals
 // PostgREST's side is its SQL only: the Haskell decoding and building of
 // the cache are not included, so its figures are a lower bound for
 // PostgREST, while ours include building the relationships in memory.
+// Ours runs twice per round: on the one connection (per-query figures,
+// sequential) and on the listener worker's pool of two connections, where
+// Load runs its columns query on the second one (the production mode).
 // Before timing, it checks that the queries return plausible rows.
 func BenchmarkVersusPostgREST(b *testing.B) {
 	var sizes []int
@@ -186,7 +190,18 @@ func BenchmarkVersusPostgREST(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
-			conn := connectExec(b, catalog(b, n))
+			db := catalog(b, n)
+			conn := connectExec(b, db)
+			// The listener worker's own pool (listenerworker.Open): two
+			// connections, so Load runs its columns query on the second.
+			pool, err := pgpool.Connect(ctx, pg.URI(db), 2)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(pool.Close)
+			if sc, err := schemacache.Load(ctx, pool, loadOpts); err != nil || sc.Timings["lanes"] != 2 {
+				b.Fatalf("Load on the worker's pool: lanes %v, %v", sc.Timings["lanes"], err)
+			}
 			sc, err := schemacache.Load(ctx, conn, loadOpts) // also warms the backend's caches
 			if err != nil {
 				b.Fatal(err)
@@ -205,7 +220,7 @@ func BenchmarkVersusPostgREST(b *testing.B) {
 			}
 			checkPostgRESTRows(b, n, rows, sc)
 
-			var pgWhole, ourWhole, ourSQL dist
+			var pgWhole, ourWhole, ourSQL, poolWhole, poolSQL dist
 			pgEach := make([]dist, len(qs))
 			ours := map[string]dist{}
 			runPG := func() {
@@ -238,12 +253,24 @@ func BenchmarkVersusPostgREST(b *testing.B) {
 					ours["="+label] = append(ours["="+label], msDuration(sum))
 				}
 			}
+			runPool := func() {
+				start := time.Now()
+				sc, err := schemacache.Load(ctx, pool, loadOpts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				d := time.Since(start)
+				poolWhole = append(poolWhole, d)
+				poolSQL = append(poolSQL, d-msDuration(sc.Timings["relationships"]))
+			}
 			for b.Loop() {
 				for r := 0; r < *versusRounds; r++ {
 					if r%2 == 0 {
 						runPG()
 						runOurs()
+						runPool()
 					} else {
+						runPool()
 						runOurs()
 						runPG()
 					}
@@ -282,8 +309,10 @@ func BenchmarkVersusPostgREST(b *testing.B) {
 			}
 			row("version (ours only)", "", "", nil, ours["version"])
 			row("relationships in memory (ours only)", "", "", nil, ours["relationships"])
-			row("whole, SQL only", "sql", "", pgWhole, ourSQL)
-			row("whole load", "load", "", pgWhole, ourWhole)
+			row("whole, SQL only, one connection", "sql", "", pgWhole, ourSQL)
+			row("whole load, one connection", "load", "", pgWhole, ourWhole)
+			row("whole, SQL only, worker's pool (2 lanes)", "sql-pool", "", pgWhole, poolSQL)
+			row("whole load, worker's pool (2 lanes)", "load-pool", "", pgWhole, poolWhole)
 			_ = tw.Flush()
 			b.ReportMetric(ourWhole.ms(0.5), "ours-ms-median")
 		})

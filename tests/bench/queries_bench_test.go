@@ -26,8 +26,10 @@ var (
 // The tables and columns queries as they were before the columns query lost
 // its per-column subqueries (enum labels, identity sequence) and its ORDER
 // BY: the baseline BenchmarkCatalogQueries runs beside the current ones
-// (schemacache.CatalogQuery). Copies, kept only here. The tables query is
-// unchanged so far: its row shows the noise of the run.
+// (schemacache.CatalogQuery). Copies, kept only here. The earlier tables
+// query returned the primary key's column names; the current one returns
+// its attnums (Load names them from the columns), so only the columns
+// query can be swapped into a whole Load (loadSwaps).
 const oldTablesQuery = `
 SELECT c.oid, n.nspname, c.relname,
        coalesce(d.description, ''),
@@ -104,6 +106,14 @@ ORDER BY a.attrelid, a.attnum`
 // oldQueries maps a load step's label to its earlier SQL.
 var oldQueries = map[string]string{"tables": oldTablesQuery, "columns": oldColumnsQuery} //nolint:gochecknoglobals
 
+// loadSwaps are the queries whose earlier text a whole Load can run: same
+// columns as the current text.
+var loadSwaps = []string{"columns"} //nolint:gochecknoglobals
+
+// relationFields are the fields of a tables row both versions share: all
+// but the primary key.
+const relationFields = 6
+
 // BenchmarkCatalogQueries runs the earlier and the current text of the
 // tables and columns queries, and a whole schemacache.Load with either, on
 // the same catalog in the same run, alternating (the order flips every
@@ -121,14 +131,19 @@ func BenchmarkCatalogQueries(b *testing.B) {
 			labels := []string{"tables", "columns"}
 			rowsOf := map[string]int{}
 			for _, label := range labels {
-				oldRows := queryRows(b, conn, oldQueries[label])
-				newRows := queryRows(b, conn, schemacache.CatalogQuery(label))
+				fields := 0
+				if label == "tables" {
+					fields = relationFields
+				}
+				oldRows := queryRows(b, conn, oldQueries[label], fields)
+				newRows := queryRows(b, conn, schemacache.CatalogQuery(label), fields)
 				if !sameRows(oldRows, newRows) {
 					b.Fatalf("N=%d %s: the current query returns other rows than the earlier one (%d vs %d rows)",
 						n, label, len(newRows), len(oldRows))
 				}
 				rowsOf[label] = len(newRows)
 			}
+			checkPrimaryKeys(b, conn)
 			oldBlob := encodedLoad(b, &rewriting{conn: conn, old: true})
 			newBlob := encodedLoad(b, &rewriting{conn: conn})
 			if !bytes.Equal(oldBlob, newBlob) {
@@ -151,7 +166,7 @@ func BenchmarkCatalogQueries(b *testing.B) {
 						q = oldQ
 					}
 					start := time.Now()
-					queryRows(b, conn, q)
+					queryRows(b, conn, q, 0)
 					return time.Since(start)
 				}
 			}
@@ -214,8 +229,9 @@ func connectExec(b *testing.B, db string) *pgx.Conn {
 }
 
 // queryRows runs q ($1 the exposed schemas) as Load does and returns every
-// row, its fields encoded as returned (length-prefixed, -1 for NULL).
-func queryRows(b *testing.B, conn *pgx.Conn, q string) [][]byte {
+// row, its first fields (all with 0) encoded as returned (length-prefixed,
+// -1 for NULL).
+func queryRows(b *testing.B, conn *pgx.Conn, q string, fields int) [][]byte {
 	b.Helper()
 	ctx := context.Background()
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadOnly})
@@ -233,7 +249,11 @@ func queryRows(b *testing.B, conn *pgx.Conn, q string) [][]byte {
 	var out [][]byte
 	for rows.Next() {
 		var row []byte
-		for _, v := range rows.RawValues() {
+		vals := rows.RawValues()
+		if fields > 0 {
+			vals = vals[:fields]
+		}
+		for _, v := range vals {
 			if v == nil {
 				row = binary.AppendVarint(row, -1)
 				continue
@@ -292,10 +312,43 @@ func (r *rewriting) BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, er
 type oldTx struct{ pgx.Tx }
 
 func (t oldTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	for label, old := range oldQueries {
+	for _, label := range loadSwaps {
 		if sql == schemacache.CatalogQuery(label) {
-			sql = old
+			sql = oldQueries[label]
 		}
 	}
 	return t.Tx.Query(ctx, sql, args...)
+}
+
+// checkPrimaryKeys fails unless Load names every relation's primary key
+// columns as the earlier tables query did (array_agg(attname ORDER BY
+// attname)).
+func checkPrimaryKeys(b *testing.B, conn *pgx.Conn) {
+	b.Helper()
+	ctx := context.Background()
+	sc, err := schemacache.Load(ctx, conn, loadOpts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, "SELECT n, r, p FROM ("+oldTablesQuery+") AS t(o, n, r, d, v, u, p)", loadOpts.Schemas)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	checked := 0
+	for rows.Next() {
+		var schema, name string
+		var pk []string
+		if err := rows.Scan(&schema, &name, &pk); err != nil {
+			b.Fatal(err)
+		}
+		t := sc.Table(schemacache.QI{Schema: schema, Name: name})
+		if t == nil || !slices.Equal(t.PKCols, pk) && !(t.IsView && len(pk) == 0) {
+			b.Fatalf("%s.%s: primary key %v, the earlier query gives %v", schema, name, t.PKCols, pk)
+		}
+		checked++
+	}
+	if err := rows.Err(); err != nil || checked != len(sc.Tables) {
+		b.Fatalf("checked %d of %d relations: %v", checked, len(sc.Tables), err)
+	}
 }
