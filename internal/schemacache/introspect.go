@@ -85,62 +85,47 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 		return nil
 	}
 	schemas := opts.Schemas
-	var cols map[uint32]*relColumns
-	columns := func(tx pgx.Tx) error {
-		return step("columns", func() (err error) { cols, err = loadColumns(ctx, tx, schemas); return err })
-	}
-	colsDone := make(chan error, 1)
+	lanes := []pgx.Tx{tx}
 	if lane != nil {
+		lanes = append(lanes, lane)
 		sc.Timings["lanes"] = 2
-		go func() {
-			err := columns(lane)
-			lane.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read-only
-			colsDone <- err
-		}()
-	} else {
-		colsDone <- columns(tx)
 	}
-	var oids []uint32
-	var pks [][]int16
-	var fks []foreignKey
-	var targets map[uint32][]target
-	var views *viewKeys
-	var computed []Relationship
-	err = firstErr(
-		func() error {
-			return step("version", func() error {
-				return tx.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&sc.PgVersion)
-			})
-		},
-		func() error {
-			return step("tables", func() (err error) { oids, pks, err = loadTables(ctx, tx, schemas, sc); return err })
-		},
-		func() error {
-			return step("rels", func() (err error) { fks, err = loadForeignKeys(ctx, tx, schemas); return err })
-		},
-		func() error {
-			return step("keydeps", func() (err error) { targets, err = loadViewTargets(ctx, tx, schemas); return err })
-		},
-		func() error {
-			return step("funcs", func() error { return loadRoutines(ctx, tx, schemas, hoistedNames(opts.HoistedTxSettings), sc) })
-		},
-		func() error {
-			return step("comprels", func() (err error) { computed, err = loadComputedRels(ctx, tx, schemas, sc); return err })
-		},
-		func() error {
-			return step("dreps", func() error { return loadRepresentations(ctx, tx, sc) })
-		},
-		func() error {
-			return step("mhandlers", func() error { return loadMediaHandlers(ctx, tx, schemas, sc) })
-		},
+	var (
+		oids     []uint32
+		pks      [][]int16
+		fks      []foreignKey
+		targets  map[uint32][]target
+		views    *viewKeys
+		computed []Relationship
+		cols     map[uint32]*relColumns
 	)
-	// The second lane is always waited for: it uses ctx and its connection.
-	if cerr := <-colsDone; err == nil {
-		err = cerr
+	// The queries need nothing from each other: each lane runs the next
+	// one not taken, the columns query (the largest, about half of the
+	// time) first, and each writes its own variables (or its own field of
+	// sc). Splitting the columns query between the lanes does not pay: a
+	// part costs about as much as the whole (its cost is mostly the joins
+	// and hash tables every part builds).
+	jobs := []loadJob{
+		{"columns", func(tx pgx.Tx) (err error) { cols, err = loadColumns(ctx, tx, schemas); return err }},
+		{"rels", func(tx pgx.Tx) (err error) { fks, err = loadForeignKeys(ctx, tx, schemas); return err }},
+		{"tables", func(tx pgx.Tx) (err error) { oids, pks, err = loadTables(ctx, tx, schemas, sc); return err }},
+		{"funcs", func(tx pgx.Tx) error { return loadRoutines(ctx, tx, schemas, hoistedNames(opts.HoistedTxSettings), sc) }},
+		{"keydeps", func(tx pgx.Tx) (err error) { targets, err = loadViewTargets(ctx, tx, schemas); return err }},
+		{"comprels", func(tx pgx.Tx) (err error) { computed, err = loadComputedRels(ctx, tx, schemas); return err }},
+		{"mhandlers", func(tx pgx.Tx) error { return loadMediaHandlers(ctx, tx, schemas, sc) }},
+		{"dreps", func(tx pgx.Tx) error { return loadRepresentations(ctx, tx, sc) }},
+		{"version", func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&sc.PgVersion)
+		}},
+	}
+	err = runJobs(ctx, lanes, jobs, step)
+	if lane != nil {
+		lane.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read-only
 	}
 	if err != nil {
 		return nil, err
 	}
+	computed = cachedComputedRels(sc, computed)
 	names := attachColumns(sc, oids, cols)
 	addPrimaryKeys(sc, oids, pks, names)
 	err = firstErr(

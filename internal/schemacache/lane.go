@@ -2,7 +2,10 @@ package schemacache
 
 import (
 	"context"
+	"errors"
 	"regexp"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,4 +54,45 @@ func openSecondLane(ctx context.Context, db Beginner, tx pgx.Tx,
 		}
 	}
 	return lane, tx, nil
+}
+
+// loadJob is one catalog query of a load, run on whichever lane is free;
+// label names it in Timings.
+type loadJob struct {
+	label string
+	run   func(tx pgx.Tx) error
+}
+
+// runJobs runs jobs on lanes, each lane taking the next job not taken, in
+// order, so they are best listed longest first. After a failure no lane
+// starts another job; the first error is returned once every lane is done
+// (each uses ctx and its connection until then).
+func runJobs(ctx context.Context, lanes []pgx.Tx, jobs []loadJob,
+	step func(label string, f func() error) error) error {
+	var next atomic.Int64
+	var failed atomic.Bool
+	errs := make([]error, len(lanes))
+	var wg sync.WaitGroup
+	for i, tx := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !failed.Load() && ctx.Err() == nil {
+				j := int(next.Add(1)) - 1
+				if j >= len(jobs) {
+					return
+				}
+				if err := step(jobs[j].label, func() error { return jobs[j].run(tx) }); err != nil {
+					errs[i] = err
+					failed.Store(true)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
