@@ -223,7 +223,7 @@ func loadTables(ctx context.Context, tx pgx.Tx, schemas []string, sc *SchemaCach
 		var oid uint32
 		var mask int32
 		var pk []int16
-		if err := rows.Scan(&oid, &t.Schema, &t.Name, &t.Description, &t.IsView, &mask, &pk); err != nil {
+		if err := rows.Scan(&oid, &t.Schema, &t.Name, &t.Description, &t.IsView, &mask, (*attnums)(&pk)); err != nil {
 			rows.Close()
 			return nil, nil, err
 		}

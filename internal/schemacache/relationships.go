@@ -32,7 +32,7 @@ func loadForeignKeys(ctx context.Context, tx pgx.Tx, schemas []string) ([]foreig
 	for rows.Next() {
 		var fk foreignKey
 		if err := rows.Scan(&fk.name, &fk.rel, &fk.table.Schema, &fk.table.Name, &fk.frel, &fk.ftable.Schema, &fk.ftable.Name,
-			&fk.key, &fk.fkey, &fk.oneToOne); err != nil {
+			(*attnums)(&fk.key), (*attnums)(&fk.fkey), &fk.oneToOne); err != nil {
 			return nil, err
 		}
 		out = append(out, fk)

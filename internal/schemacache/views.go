@@ -168,7 +168,7 @@ func (vk *viewKeys) loadKeys(ctx context.Context, tx pgx.Tx, bases, exposed []ui
 	for rows.Next() {
 		var isPK bool
 		var fk foreignKey
-		if err := rows.Scan(&isPK, &fk.name, &fk.rel, &fk.frel, &fk.key, &fk.fkey, &fk.oneToOne); err != nil {
+		if err := rows.Scan(&isPK, &fk.name, &fk.rel, &fk.frel, (*attnums)(&fk.key), (*attnums)(&fk.fkey), &fk.oneToOne); err != nil {
 			return err
 		}
 		if isPK {
