@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
@@ -29,6 +31,9 @@ type Builder struct {
 	WorkerID string
 	// Logger may be nil.
 	Logger *slog.Logger
+	// Extra, when set, runs in the catalog snapshot of each build
+	// (schemacache.LoadOptions.Extra).
+	Extra func(ctx context.Context, tx pgx.Tx) error
 }
 
 // Rebuild describes one finished build-and-publish attempt, successful or
@@ -78,7 +83,11 @@ func (b *Builder) Build(ctx context.Context, trigger string) Rebuild {
 	if err != nil {
 		return finish(err)
 	}
-	snap, err := snapshot.Build(ctx, b.DB, b.Config, logger)
+	var extra []func(context.Context, pgx.Tx) error
+	if b.Extra != nil {
+		extra = append(extra, b.Extra)
+	}
+	snap, err := snapshot.Build(ctx, b.DB, b.Config, logger, extra...)
 	if err != nil {
 		return finish(err)
 	}

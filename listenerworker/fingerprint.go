@@ -85,19 +85,40 @@ func (w *Worker) readFingerprint(ctx context.Context) (fp string, usage float64,
 	return fp, usage, err
 }
 
-// takeBaseline records the catalog fingerprint a rebuild starts from; on
-// failure the baseline is cleared and the next check takes it instead.
-func (w *Worker) takeBaseline(ctx context.Context) {
+// buildFingerprint is the builder's extra query: it reads the catalog
+// fingerprint in the build's own snapshot (beside the catalog queries, on
+// a free connection), so the baseline describes exactly the catalog the
+// published cache was built from, at no cost on the build's critical
+// path. The result is taken by takeBaseline.
+func (w *Worker) buildFingerprint(ctx context.Context, tx pgx.Tx) error {
 	if w.cfg.WorkerFingerprintIntervalMs <= 0 {
-		return
+		return nil
 	}
-	fp, _, err := w.readFingerprint(ctx)
-	if err != nil {
+	var fp string
+	var usage float64
+	if err := tx.QueryRow(ctx, fingerprintSQL).Scan(&usage, &fp); err != nil {
+		// A failed fingerprint must not fail the build: the next check
+		// takes the baseline instead.
 		fp = ""
 	}
 	w.mu.Lock()
-	w.baseline = fp
+	w.built = fp
 	w.mu.Unlock()
+	return nil
+}
+
+// takeBaseline makes the fingerprint read by the last build
+// (buildFingerprint) the baseline of the next checks; after a failed
+// build, or a fingerprint that could not be read, the baseline is cleared
+// and the next check takes it instead.
+func (w *Worker) takeBaseline(ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.baseline = ""
+	if ok {
+		w.baseline = w.built
+	}
+	w.built = ""
 }
 
 // watchCatalog checks the catalog fingerprint every

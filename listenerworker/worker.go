@@ -45,11 +45,14 @@ type Worker struct {
 	// waiting counts BeginTx calls on db that have not returned yet.
 	waiting *waitCounter
 
-	mu          sync.Mutex
-	reason      string
-	requested   time.Time
-	building    bool
-	baseline    string
+	mu        sync.Mutex
+	reason    string
+	requested time.Time
+	building  bool
+	baseline  string
+	// built is the fingerprint read in the snapshot of the build in
+	// progress (buildFingerprint), under mu.
+	built       string
 	onBuild     []func(cachestore.Rebuild)
 	onReconnect []func()
 	onRole      []func(Role)
@@ -78,6 +81,7 @@ func New(cfg *config.Config, db schemacache.Beginner, connect func(ctx context.C
 	w.holder = cachestore.HolderToken(id)
 	w.LeaseTTL = DefaultLeaseTTL
 	w.builder = &cachestore.Builder{Config: cfg, DB: db, Store: store, WorkerID: id, Logger: w.logger}
+	w.builder.Extra = w.buildFingerprint
 	return w
 }
 
@@ -222,11 +226,10 @@ func (w *Worker) rebuild(ctx context.Context) {
 	}()
 	delay := time.Second
 	for {
-		// The fingerprint is read before the catalog: a change made
-		// between the two is in the build and, at worst, causes one more
-		// rebuild that publishes nothing; a change made after it is seen.
-		w.takeBaseline(ctx)
+		// The fingerprint is read in the build's own catalog snapshot: a
+		// change made after it is seen by the next check.
 		ev := w.buildOnce(ctx, reason)
+		w.takeBaseline(ev.Err == nil)
 		ev.Requested = requested
 		w.mu.Lock()
 		hooks := append([]func(cachestore.Rebuild){}, w.onBuild...)

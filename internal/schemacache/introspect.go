@@ -30,6 +30,11 @@ type LoadOptions struct {
 	SleepMs int
 	// Logger receives one debug line per query with its duration; nil discards.
 	Logger *slog.Logger
+	// Extra, when set, runs as one more query of the load, in its
+	// snapshot (Timings label "extra"); its error fails the load. The
+	// listener worker reads its catalog fingerprint there, so the
+	// fingerprint describes exactly the catalog the cache was built from.
+	Extra func(ctx context.Context, tx pgx.Tx) error
 }
 
 // Load introspects the catalog in one snapshot of it and returns the
@@ -117,6 +122,10 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 		{"version", func(tx pgx.Tx) error {
 			return tx.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&sc.PgVersion)
 		}},
+	}
+	if opts.Extra != nil {
+		// Third: with two lanes it runs beside the columns query.
+		jobs = slices.Insert(jobs, 2, loadJob{"extra", func(tx pgx.Tx) error { return opts.Extra(ctx, tx) }})
 	}
 	err = runJobs(ctx, lanes, jobs, step)
 	if lane != nil {

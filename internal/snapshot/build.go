@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 )
@@ -17,14 +19,18 @@ import (
 // durations. db runs the queries (a pool on PGRST_DB_URI); logger may be
 // nil. The error is schemacache.Load's; failures to read the in-database
 // configuration are logged, not returned (see readDBConfig).
-func Build(ctx context.Context, db schemacache.Beginner, cfg *config.Config, logger *slog.Logger) (*Snapshot, error) {
+//
+// extra, when given, runs in the catalog snapshot of the load
+// (schemacache.LoadOptions.Extra).
+func Build(ctx context.Context, db schemacache.Beginner, cfg *config.Config, logger *slog.Logger,
+	extra ...func(ctx context.Context, tx pgx.Tx) error) (*Snapshot, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	eff, dbSettings, roleSettings := readDBConfig(ctx, db, cfg, logger)
 	sc, err := schemacache.Load(ctx, db, schemacache.LoadOptions{
 		Schemas: eff.DBSchemas, SleepMs: eff.SchemaCacheQuerySleepMs, Logger: logger,
-		HoistedTxSettings: eff.DBHoistedTxSettings,
+		HoistedTxSettings: eff.DBHoistedTxSettings, Extra: firstOrNil(extra),
 	})
 	if err != nil {
 		return nil, err
@@ -70,4 +76,13 @@ func readDBConfig(ctx context.Context, db schemacache.Beginner, cfg *config.Conf
 		return cfg, nil, roles
 	}
 	return eff, settings, roles
+}
+
+// firstOrNil returns fs[0], or nil when fs is empty.
+func firstOrNil[F any](fs []F) F {
+	var zero F
+	if len(fs) == 0 {
+		return zero
+	}
+	return fs[0]
 }
