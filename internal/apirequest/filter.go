@@ -79,8 +79,8 @@ func parseOpExprFull(raw string) (e opExpr, err *pgrsterr.Error, committed bool)
 // opExprAt parses PostgREST's pOpExpr at s. In a logic tree (logic true)
 // the value is pLogicSingleVal, which ends at a ',' or ')', and the input
 // may go on after the expression; otherwise the value runs to the end of
-// the input (pSingleVal) and `in.(…)` and `is.x` must end it (PostgREST
-// ignores what follows them; it is rejected here). It returns
+// the input (pSingleVal), and what follows `in.(…)` or `is.x` is ignored,
+// as PostgREST's parser is not asked to reach the end of its input. It returns
 // the expression and the index after it; f is the failure when ok is
 // false, and otherwise what the parser expected where it stopped. On
 // failure, committed tells whether `not.`, `in.` or `is.` was recognised.
@@ -121,10 +121,6 @@ func opExprAt(in []rune, s0 int, logic bool) (e opExpr, end int, f failure, ok, 
 	if k := keyword(s, "in"); k >= 0 {
 		var lf failure
 		vals, end, ok := listVal(in, k, &lf)
-		if ok && !logic && end < len(in) {
-			lf.addEOF(in, end)
-			ok = false
-		}
 		if !ok {
 			return e, 0, lf, false, true
 		}
@@ -134,10 +130,6 @@ func opExprAt(in []rune, s0 int, logic bool) (e opExpr, end int, f failure, ok, 
 	if k := keyword(s, "is"); k >= 0 {
 		var vf failure
 		v, end, ok := isVal(in, k, &vf)
-		if ok && !logic && end < len(in) {
-			vf.addEOF(in, end)
-			ok = false
-		}
 		if !ok {
 			return e, 0, vf, false, true
 		}

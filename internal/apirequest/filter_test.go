@@ -35,6 +35,12 @@ func TestFilters(t *testing.T) {
 		{"id=is.TRUE", Filter{Field: "id", Op: "is", Value: "true"}},
 		{"id=is.false", Filter{Field: "id", Op: "is", Value: "false"}},
 		{"id=not.is.unknown", Filter{Field: "id", Negate: true, Op: "is", Value: "unknown"}},
+		// As PostgREST's pOpExpr, whose parser need not reach the end of
+		// its input, what follows `in.(…)` or `is.x` is ignored.
+		{"id=in.(1,2)x", Filter{Field: "id", Op: "in", Value: "(1,2)", Values: []string{"1", "2"}}},
+		{"id=not.in.(3) ,4)", Filter{Field: "id", Negate: true, Op: "in", Value: "(3) ", Values: []string{"3"}}},
+		{"id=is.nullx", Filter{Field: "id", Op: "is", Value: "null"}},
+		{"id=is.true.false", Filter{Field: "id", Op: "is", Value: "true"}},
 		{"id=isdistinct.2", Filter{Field: "id", Op: "isdistinct", Value: "2"}},
 		{"arr=cs.{1,2}", Filter{Field: "arr", Op: "cs", Value: "{1,2}"}},
 		{"r=adj.(3,10]", Filter{Field: "r", Op: "adj", Value: "(3,10]"}},

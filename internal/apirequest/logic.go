@@ -36,7 +36,9 @@ const (
 // tree is a parenthesised, comma-separated list of conditions
 // `field[->json path].[not.]op.value` and nested `[not.](and|or)(...)`
 // trees; values end at a ',' or ')' unless double-quoted or a `{…}` array
-// literal. PostgREST ignores input after the tree; it is rejected here.
+// literal. As in PostgREST, whose parser is not asked to reach the end of
+// its input, whatever follows the tree's closing parenthesis is ignored
+// (AndOrParamsSpec's `and=(id.eq.1,id.neq.2))`).
 func parseLogic(key, value string) (*LogicTree, *pgrsterr.Error) {
 	path, last, perr := parseTreePath(key)
 	if perr != nil {
@@ -59,11 +61,6 @@ func parseLogic(key, value string) (*LogicTree, *pgrsterr.Error) {
 	node, r := p.tree(0)
 	if !r.ok {
 		return nil, r.err.toError(what, in)
-	}
-	if r.end < len(in) {
-		var f failure
-		f.addEOF(in, r.end)
-		return nil, f.toError(what, in)
 	}
 	if node.Tree != nil {
 		node.Tree.EmbedPath = path

@@ -44,6 +44,10 @@ func TestParseLogic(t *testing.T) {
 				f("id", "eq", "3 "), // the value keeps its blank, as in PostgREST
 			}}},
 		}}},
+		// As PostgREST's pLogicTree, input after the closing parenthesis is
+		// ignored (AndOrParamsSpec's `and=(id.eq.1,id.neq.2))`).
+		{"and", "(id.eq.1,id.neq.2))", LogicTree{Op: "and", Children: []LogicNode{f("id", "eq", "1"), f("id", "neq", "2")}}},
+		{"not.or", "(a.is.null)x,y", LogicTree{Negate: true, Op: "or", Children: []LogicNode{f("a", "is", "null")}}},
 		// As for PostgREST, `or=.eq.1` is a condition on a column named "or".
 		{"or", ".eq.1", LogicTree{Op: "and", Children: []LogicNode{f("or", "eq", "1")}}},
 	}
@@ -81,8 +85,6 @@ func TestParseLogicErrors(t *testing.T) {
 		{"or", "(.eq.1)", "4", `unexpected "." expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)`},
 		{"or", "(ox(a.eq.1))", "4", `unexpected "x" expecting "or"`},
 		{"or", "x(a.eq.1)", "3", `unexpected "x" expecting "("`},
-		// PostgREST ignores what follows the tree; it is refused here.
-		{"and", "(id.eq.1,id.neq.2))", "22", `unexpected ')' expecting end of input`},
 	}
 	for _, tt := range tests {
 		_, err := parseLogic(tt.key, tt.value)
