@@ -141,6 +141,13 @@ func TestToManySpreadAggregates(t *testing.T) {
 			`[{"supervisor":"Peter","cost_sum":290.00}]`},
 		{"aggregate beside a nested to-many spread's arrays", "/factories?select=name,...processes(n:count(),...operators(operator:name))&id=eq.2&processes.order=id&processes.operators.order=id",
 			`[{"name":"Factory B","n":2,"operator":["Jeff","Anne","Jeff"]}]`},
+		// Applied per parent row, beside another spread's columns too: an
+		// aggregate is not hoisted out of a to-many spread (PostgREST 13
+		// refuses aggregates there with PGRST127; grouping the parents by
+		// the other spread's values was only discussed in its open PR #3640).
+		{"count() beside another spread's column", "/processes?select=...supervisors(id.count()),...process_categories(name)&order=id",
+			`[{"count":1,"name":"Batch"},{"count":1,"name":"Mass"},{"count":2,"name":"Batch"},{"count":2,"name":"Batch"},` +
+				`{"count":1,"name":"Mass"},{"count":1,"name":"Mass"},{"count":0,"name":"Mass"},{"count":0,"name":"Mass"}]`},
 	})
 }
 
