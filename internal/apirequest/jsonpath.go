@@ -12,11 +12,22 @@ type JSONStep struct {
 	Index bool
 }
 
+// jsonKeyLabel is PostgREST's description of a JSON key (pJsonKeyName).
+const jsonKeyLabel = "any non reserved character different from: .,>()"
+
+// jsonKeyReserved are the characters that end an unquoted JSON key.
+const jsonKeyReserved = "(-:.,>)"
+
 // jsonPath parses the JSON path steps starting at i (PostgREST's pJsonPath):
-// `->` or `->>` followed by a key or an integer index. It returns the steps
-// and the index after them; ok is false after recording the failure in f.
-func jsonPath(in []rune, i int, f *failure) ([]JSONStep, int, bool) {
-	var steps []JSONStep
+// `->` or `->>` followed by an integer index or a key. An index is an
+// optionally negative integer that `->`, `::`, `.`, `,` or the end of the
+// input follows (pJIdx); anything else is a key (pJsonKeyName): a
+// double-quoted key, or runs of any characters but `(-:.,>)`, each
+// trimmed, joined by dashes that do not start an arrow, so keys such as
+// `!@#$%^&*_d` or `@type` need no quotes. It returns the steps, the index
+// after them and what could have continued the last step (for messages);
+// ok is false after recording the failure in f.
+func jsonPath(in []rune, i int, f *failure) (steps []JSONStep, end int, cont []string, ok bool) {
 	for isJSONArrow(in, i) {
 		st := JSONStep{}
 		i += 2
@@ -31,46 +42,112 @@ func jsonPath(in []rune, i int, f *failure) ([]JSONStep, int, bool) {
 		for k < len(in) && in[k] >= '0' && in[k] <= '9' {
 			k++
 		}
-		if k > j && (k == len(in) || !isIdentChar(in[k])) {
+		if k > j && indexEnds(in, k) {
 			st.Key, st.Index, i = string(in[i:k]), true, k
-			steps = append(steps, st)
+			steps, cont = append(steps, st), nil
 			continue
 		}
+		// The index alternative failed: at the sign without digits, or
+		// after the digits where none of its endings follows.
+		var idx failure
+		if k == j {
+			idx.add(j, tok(in, j), "digit")
+		} else {
+			idx.add(k, tok(in, k), "digit", quote("->"), quote("::"), quote("."), quote(","))
+			idx.addEOF(in, k)
+		}
 		if j > i {
-			// A sign starts an index only (PostgREST's pJIdx); the key
-			// alternative fails earlier, at the sign.
-			if k == j {
-				f.add(j, tok(in, j), "digit")
-			} else {
-				f.add(k, tok(in, k), "digit", quote("->"), quote("::"), quote("."), quote(","))
-				f.addEOF(in, k)
-			}
-			return nil, 0, false
+			// A sign starts an index only; the key fails at the sign,
+			// before the index's failure.
+			f.merge(idx)
+			return nil, 0, nil, false
 		}
 		var kf failure
-		name, k, _, ok := fieldName(in, i, &kf)
+		key, k, quoted, ok := jsonKeyName(in, i, &kf)
 		if !ok {
 			if kf.pos == i {
-				// Neither an index (a sign or a digit) nor a key.
 				var nf failure
-				nf.add(i, tok(in, i), quote("-"), "digit")
+				nf.add(i, tok(in, i), quote("-"))
+				nf.merge(idx)
 				nf.merge(kf)
 				kf = nf
 			}
 			f.merge(kf)
-			return nil, 0, false
+			return nil, 0, nil, false
 		}
-		st.Key, i = name, k
+		st.Key, i = key, k
 		steps = append(steps, st)
+		cont = nil
+		if !quoted {
+			cont = []string{quote("-")}
+		}
 	}
-	return steps, i, true
+	return steps, i, cont, true
 }
 
-// JSONKey is the output key PostgREST gives a JSON path selection: its
-// last object key, or the column name when the path ends with an index.
+// indexEnds reports whether an array index may end at k: PostgREST's pJIdx
+// takes digits as an index only when `->`, `::`, `.`, `,` or the end of
+// the input follows.
+func indexEnds(in []rune, k int) bool {
+	if k == len(in) {
+		return true
+	}
+	switch in[k] {
+	case '.', ',':
+		return true
+	case '-':
+		return k+1 < len(in) && in[k+1] == '>'
+	case ':':
+		return k+1 < len(in) && in[k+1] == ':'
+	}
+	return false
+}
+
+// jsonKeyName parses PostgREST's pJsonKeyName at i: a double-quoted key
+// (backslash escapes), or runs of characters other than `(-:.,>)`, each
+// trimmed, joined by dashes that do not start an arrow. It returns the
+// key, the index after it and whether it was quoted; ok is false after
+// recording the failure.
+func jsonKeyName(in []rune, i int, f *failure) (key string, end int, quoted, ok bool) {
+	if i < len(in) && in[i] == '"' {
+		s, j, ok := quotedValue(in, i, f)
+		return s, j, true, ok
+	}
+	var parts []string
+	j := i
+	for {
+		k := j
+		for k < len(in) && !strings.ContainsRune(jsonKeyReserved, in[k]) {
+			k++
+		}
+		if k == j {
+			if j == i {
+				f.add(i, tok(in, i), jsonKeyLabel)
+			} else {
+				f.add(j, tok(in, j))
+			}
+			return "", j, false, false
+		}
+		parts = append(parts, strings.TrimSpace(string(in[j:k])))
+		j = k
+		// A dash goes on with the key unless it starts an arrow.
+		if j < len(in) && in[j] == '-' && (j+1 == len(in) || in[j+1] != '>') {
+			j++
+			continue
+		}
+		break
+	}
+	return strings.Join(parts, "-"), j, false, true
+}
+
+// JSONKey is the output key PostgREST gives a JSON path selection: the
+// path's last object key, even when indexes follow it (`data->c->>0` is
+// "c"), or the column name when the path has indexes only.
 func JSONKey(column string, steps []JSONStep) string {
-	if n := len(steps); n > 0 && !steps[n-1].Index {
-		return steps[n-1].Key
+	for i := len(steps) - 1; i >= 0; i-- {
+		if !steps[i].Index {
+			return steps[i].Key
+		}
 	}
 	return column
 }

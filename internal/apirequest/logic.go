@@ -179,16 +179,13 @@ func (p *logicParser) condition(i int) (*Filter, logicResult) {
 	if !ok {
 		return nil, logicResult{err: f}
 	}
-	steps, k, ok := jsonPath(in, k, &f)
+	steps, k, pathCont, ok := jsonPath(in, k, &f)
 	if !ok {
 		return nil, logicResult{err: f}
 	}
 	d := skipWS(in, k)
 	if d >= len(in) || in[d] != '.' {
-		if n := len(steps); (n == 0 && !quoted) || (n > 0 && !steps[n-1].Index) {
-			f.add(k, tok(in, k), identCont...)
-		}
-		f.add(k, tok(in, k), quote("->>"), quote("->"))
+		f.add(k, tok(in, k), append(nameCont(quoted, steps, pathCont), quote("->>"), quote("->"))...)
 		f.add(d, tok(in, d), "delimiter (.)")
 		return nil, logicResult{err: f}
 	}

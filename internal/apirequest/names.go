@@ -13,6 +13,20 @@ const fieldNameLabel = "field name (* or [a..z0..9_$])"
 // gone on.
 var identCont = []string{"letter", "digit", `"-"`}
 
+// nameCont is what could have continued a field and its JSON path where
+// they end: the field name's characters when there is no path and the
+// name was not quoted, else what could have continued the path's last
+// step (pathCont, from jsonPath). The result is a new slice.
+func nameCont(quoted bool, steps []JSONStep, pathCont []string) []string {
+	switch {
+	case len(steps) > 0:
+		return append([]string(nil), pathCont...)
+	case !quoted:
+		return append([]string(nil), identCont...)
+	}
+	return nil
+}
+
 // fieldName parses PostgREST's pFieldName at i: a double-quoted name (with
 // backslash escapes) or identifiers of letters, digits, `_`, `$` and
 // spaces joined by dashes, trimmed. It returns the name, the index after
@@ -130,12 +144,12 @@ func parseFilterKey(key string) ([]string, string, []JSONStep, *pgrsterr.Error) 
 		}
 		names = append(names, name)
 		if isJSONArrow(in, j) {
-			steps, k, ok := jsonPath(in, j, &f)
+			steps, k, pathCont, ok := jsonPath(in, j, &f)
 			if !ok {
 				return nil, "", nil, f.toError(what, in)
 			}
 			if k < len(in) {
-				f.add(k, tok(in, k), `"->>"`, `"->"`)
+				f.add(k, tok(in, k), append(pathCont, `"->>"`, `"->"`)...)
 				f.addEOF(in, k)
 				return nil, "", nil, f.toError(what, in)
 			}

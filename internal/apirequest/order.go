@@ -25,7 +25,7 @@ func parseOrder(raw string) ([]OrderTerm, *pgrsterr.Error) {
 				return nil, f.toError(what, in)
 			}
 		}
-		steps, k, ok := jsonPath(in, k, &f)
+		steps, k, pathCont, ok := jsonPath(in, k, &f)
 		if !ok {
 			return nil, f.toError(what, in)
 		}
@@ -38,10 +38,7 @@ func parseOrder(raw string) ([]OrderTerm, *pgrsterr.Error) {
 		}
 		k = skipWS(in, k)
 		term := OrderTerm{Relation: relation, Column: name, JSONPath: steps}
-		if !quoted {
-			f.add(k, tok(in, k), identCont...)
-		}
-		f.add(k, tok(in, k), `"->>"`, `"->"`)
+		f.add(k, tok(in, k), append(nameCont(quoted, steps, pathCont), `"->>"`, `"->"`)...)
 		// Direction, then nulls; each is `.word` and a failed word after a
 		// delimiter is reported where the word starts.
 		words := []string{"asc", "desc", "nullsfirst", "nullslast"}

@@ -115,14 +115,11 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	if !ok {
 		return SelectItem{}, 0, nil, f
 	}
-	steps, k, ok := jsonPath(in, k, f)
+	steps, k, pathCont, ok := jsonPath(in, k, f)
 	if !ok {
 		return SelectItem{}, 0, nil, f
 	}
-	cont := []string{`"->>"`, `"->"`, `"::"`, `"."`}
-	if !quoted {
-		cont = append(append([]string{}, identCont...), cont...)
-	}
+	cont := append(nameCont(quoted, steps, pathCont), `"->>"`, `"->"`, `"::"`, `"."`)
 	cast := ""
 	if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
 		c, k2, ok := identifier(in, k+2, f)
