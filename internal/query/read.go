@@ -300,7 +300,10 @@ func fieldKey(f plan.Field) string {
 // column renders a column of rp's relation, following a JSON path with
 // -> and ->> (keys and indexes as bind parameters). A column that is not
 // json or jsonb is converted with to_jsonb first, as PostgREST does, so
-// paths reach into composite and array columns too.
+// paths reach into composite and array columns too. An index is an
+// integer; a key is left untyped, as PostgREST's key literal is, so that
+// PostgreSQL picks the operator (text for json and jsonb) and, after a
+// `->>`, names the missing one `text -> unknown` as PostgREST's 42883 does.
 func (b *sqlBuilder) column(rp *plan.ReadPlan, name string, path []apirequest.JSONStep) string {
 	expr := ident(rp.Alias) + "." + ident(name)
 	if len(path) == 0 {
@@ -317,7 +320,7 @@ func (b *sqlBuilder) column(rp *plan.ReadPlan, name string, path []apirequest.JS
 		if st.Index {
 			expr += op + b.param(st.Key) + "::integer"
 		} else {
-			expr += op + b.param(st.Key) + "::text"
+			expr += op + b.param(st.Key)
 		}
 	}
 	return expr
