@@ -3,6 +3,7 @@ package listenerworker
 import (
 	"context"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -249,8 +250,22 @@ func (w *Worker) rebuild(ctx context.Context) {
 }
 
 func (w *Worker) buildOnce(ctx context.Context, reason string) cachestore.Rebuild {
+	// A build allocates in a burst (every catalog row decoded, then
+	// encoded) and the worker does little else: a higher GC target while
+	// it runs trades memory for about an eighth of the build's time
+	// (measured: 118.6 → 104.5 ms at 1000 tables, 496.6 → 430.4 ms at
+	// 5000, medians of 16 interleaved loads). GOMEMLIMIT, when set, still
+	// bounds the heap; a GOGC already higher (or off) is left alone.
+	if old := debug.SetGCPercent(buildGCPercent); old < 0 || old > buildGCPercent {
+		debug.SetGCPercent(old)
+	} else {
+		defer debug.SetGCPercent(old)
+	}
 	return w.builder.Build(ctx, reason)
 }
+
+// buildGCPercent is the GC target (GOGC) while a build runs.
+const buildGCPercent = 400
 
 // sleep waits d or until ctx ends; it reports whether the full wait elapsed.
 func sleep(ctx context.Context, d time.Duration) bool {
