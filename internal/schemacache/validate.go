@@ -39,11 +39,16 @@ func (sc *SchemaCache) Validate() error {
 
 // validateTables checks the column types and defaults of ts (see Validate).
 func validateTables(ts []Table) error {
+	// A catalog has few distinct types: each is matched once.
+	valid := map[string]bool{}
 	for i := range ts {
 		t := &ts[i]
 		for _, c := range t.Columns {
-			for _, typ := range []string{c.Type, c.NominalType} {
-				if typ != "" && !ValidTypeName(typ) {
+			for _, typ := range [2]string{c.Type, c.NominalType} {
+				if typ == "" || valid[typ] {
+					continue
+				}
+				if valid[typ] = ValidTypeName(typ); !valid[typ] {
 					return fmt.Errorf("column %s.%s.%s: invalid type %q", t.Schema, t.Name, c.Name, typ)
 				}
 			}
