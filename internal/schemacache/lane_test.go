@@ -55,6 +55,32 @@ func TestLoadOnTwoLanes(t *testing.T) {
 	}
 	two := pool(2)
 	busy := pool(2)
+	// A role that may not export snapshots: the load falls back to one
+	// connection, in a new transaction since the failed export aborted
+	// the first.
+	if _, err := conn.Exec(ctx, `DO $$ BEGIN
+		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'no_export') THEN CREATE ROLE no_export LOGIN; END IF;
+	END $$;
+	REVOKE EXECUTE ON FUNCTION pg_catalog.pg_export_snapshot() FROM PUBLIC`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), `GRANT EXECUTE ON FUNCTION pg_catalog.pg_export_snapshot() TO PUBLIC`)
+	})
+	noExport := func() *pgxpool.Pool {
+		cfg, err := pgxpool.ParseConfig(conn.Config().ConnString())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.ConnConfig.User = "no_export"
+		cfg.MaxConns = 2
+		p, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Close)
+		return p
+	}()
 	held, err := busy.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +94,7 @@ func TestLoadOnTwoLanes(t *testing.T) {
 		{"pool of two", two, 2},
 		{"pool of one", pool(1), 0},
 		{"other connection busy", busy, 0},
+		{"snapshot not exportable", noExport, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := sc.Load(ctx, c.db, opts)
