@@ -149,7 +149,7 @@ func TestParseErrors(t *testing.T) {
 		{"limit=abc", `"failed to parse limit parameter (abc)" (line 1, column 1)`, `unexpected "a" expecting digit`},
 		{"limit=", `"failed to parse limit parameter ()" (line 1, column 1)`, `unexpected end of input expecting digit`},
 		{"offset=5x", `"failed to parse offset parameter (5x)" (line 1, column 2)`, `unexpected 'x' expecting digit or end of input`},
-		{"offset=-1", `"failed to parse offset parameter (-1)" (line 1, column 1)`, `unexpected "-" expecting digit`},
+		{"offset=-", `"failed to parse offset parameter (-)" (line 1, column 1)`, `unexpected "-" expecting digit`},
 		{"limit=99999999999999999999", `"failed to parse limit parameter (99999999999999999999)" (line 1, column 1)`, `number out of range`},
 		{"columns=a,,b", `"failed to parse columns parameter (a,,b)" (line 1, column 3)`, `unexpected "," expecting field name (* or [a..z0..9_$])`},
 		{"on_conflict=a;id=b", `"failed to parse filter (b)" (line 1, column 1)`, `unexpected "b" expecting "not" or operator (eq, gt, ...)`},
@@ -169,5 +169,20 @@ func TestNegativeLimit(t *testing.T) {
 			det != "Limit should be greater than or equal to zero." {
 			t.Errorf("%s: got %d %s %q %q", q, status, code, msg, det)
 		}
+	}
+}
+
+// TestNegativeOffset holds RangeSpec's "succeeds if offset is negative as
+// a no-op": the offset is 0, at the top level and on an embedding.
+func TestNegativeOffset(t *testing.T) {
+	req, _, code, msg, det := get(t, "offset=-4&clients.offset=-1")
+	if code != "" {
+		t.Fatalf("got %s %s %s", code, msg, det)
+	}
+	if req.Offset == nil || *req.Offset != 0 {
+		t.Errorf("offset = %v, want 0", req.Offset)
+	}
+	if len(req.EmbedRanges) != 1 || req.EmbedRanges[0].Offset == nil || *req.EmbedRanges[0].Offset != 0 {
+		t.Errorf("embedded ranges = %+v", req.EmbedRanges)
 	}
 }

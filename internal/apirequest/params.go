@@ -124,8 +124,9 @@ func parseFilters(req *Request, params []queryParam, rpcRead bool) *pgrsterr.Err
 }
 
 // parseRanges reads limit and offset parameters: non-negative integers. A
-// negative limit is PGRST103 (416) as in PostgREST; anything else that is
-// not a non-negative integer is PGRST100.
+// negative limit is PGRST103 (416) and a negative offset is no offset, as
+// in PostgREST (RangeSpec: "succeeds if offset is negative as a no-op");
+// anything else that is not an integer is PGRST100.
 func parseRanges(req *Request, params []queryParam) *pgrsterr.Error {
 	for _, p := range params {
 		path, name, err := parseTreePath(p.key)
@@ -168,8 +169,11 @@ func parseRanges(req *Request, params []queryParam) *pgrsterr.Error {
 func parseCount(name, raw string) (int64, *pgrsterr.Error) {
 	in := []rune(raw)
 	what := "failed to parse " + name + " parameter (" + raw + ")"
-	if name == "limit" && len(in) > 1 && in[0] == '-' && allDigits(in[1:]) {
-		return 0, pgrsterr.NegativeLimit()
+	if len(in) > 1 && in[0] == '-' && allDigits(in[1:]) {
+		if name == "limit" {
+			return 0, pgrsterr.NegativeLimit()
+		}
+		return 0, nil
 	}
 	i := 0
 	for i < len(in) && in[i] >= '0' && in[i] <= '9' {
