@@ -1,0 +1,48 @@
+package tests
+
+import "testing"
+
+// TestRangeSpec holds RangeSpec's cases beyond TestCountsAndRanges: a
+// negative offset is no offset, an empty table refuses an offset with
+// its count (*/0), limits apply on every level, and RPC results take
+// offsets, counts and Range headers as tables do.
+func TestRangeSpec(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, `CREATE TABLE api.menagerie (id int); GRANT SELECT ON api.menagerie TO web_anon;`, nil)
+	exact := []string{"Prefer", "count=exact"}
+	const offsetPast = `{"code":"PGRST103","details":"An offset of 1 was requested, but there are only 0 rows.","hint":null,"message":"Requested range not satisfiable"}`
+
+	t.Run("negative offset is a no-op", func(t *testing.T) {
+		want(t, e.get("/books?select=id&offset=-4&order=id&id=lte.2"), 200, ids12, "0-1/*", "")
+	})
+	t.Run("offset on an empty table", func(t *testing.T) {
+		want(t, e.send("GET", "/menagerie?offset=1", "", exact...), 416, offsetPast, "*/0", "count=exact")
+	})
+	t.Run("Range header on an empty table", func(t *testing.T) {
+		want(t, e.send("GET", "/menagerie", "", append([]string{"Range", "1-2"}, exact...)...), 416, offsetPast, "*/0", "count=exact")
+		want(t, e.send("GET", "/menagerie", "", "Range", "0-1"), 200, `[]`, "*/*", "")
+	})
+	t.Run("limits on every level", func(t *testing.T) {
+		want(t, e.get("/authors?select=id,books(id)&order=id&limit=1&books.order=id.desc&books.limit=1"), 200,
+			`[{"id":1,"books":[{"id":3}]}]`, "0-0/*", "")
+	})
+	t.Run("rpc offset past the rows", func(t *testing.T) {
+		want(t, e.send("GET", "/rpc/books_by_author?author_id=1&select=id&offset=100", "", exact...), 416,
+			`{"code":"PGRST103","details":"An offset of 100 was requested, but there are only 3 rows.","hint":null,"message":"Requested range not satisfiable"}`,
+			"*/3", "count=exact")
+	})
+	t.Run("rpc Range header beyond the rows", func(t *testing.T) {
+		want(t, e.send("GET", "/rpc/books_by_author?author_id=1&select=id&order=id", "", "Range", "1-100"), 200,
+			`[{"id":2},{"id":3}]`, "1-2/*", "")
+	})
+	t.Run("rpc without rows", func(t *testing.T) {
+		want(t, e.get("/rpc/books_by_author?author_id=4"), 200, `[]`, "*/*", "")
+	})
+	t.Run("HEAD with limit and offset", func(t *testing.T) {
+		r := e.send("HEAD", "/books?select=id&order=id&limit=3&offset=2", "")
+		want(t, r, 200, "", "2-4/*", "")
+		if ct := r.Header.Get("Content-Type"); ct != jsonCT {
+			t.Errorf("Content-Type = %q", ct)
+		}
+	})
+}
