@@ -36,7 +36,9 @@ func (b *sqlBuilder) param(v string) string {
 // output columns, after rp's.
 func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, extra ...string) (string, *pgrsterr.Error) {
 	var cols, groupBy []string
-	hasAgg := groupsRows(rp)
+	// rp groups its rows when it has an aggregate, or a to-one spread has
+	// one for it to apply.
+	hasAgg := hoistsAggregate(rp)
 	// spreadOrds are the select-list positions of to-one spread columns,
 	// by embedding key and column key, for related orders on them.
 	var spreadOrds map[[2]string]int
@@ -150,25 +152,6 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 	}
 	sb.WriteString(tail)
 	return sb.String(), nil
-}
-
-// groupsRows reports whether rp's select groups its rows: it has an
-// aggregate, or a to-one spread has one for it to apply.
-func groupsRows(rp *plan.ReadPlan) bool {
-	for _, f := range rp.Fields {
-		i, ok := f.IsEmbed()
-		switch {
-		case !ok:
-			if f.Aggregate != "" {
-				return true
-			}
-		case rp.Embeds[i].Spread && rp.Embeds[i].Rel.IsToOne():
-			if hoistsAggregate(rp.Embeds[i].Plan) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // orderLimit renders ` ORDER BY ... LIMIT ... OFFSET ...` of rp, each part

@@ -86,12 +86,7 @@ func hoist(rp *plan.ReadPlan) (*plan.ReadPlan, *plan.Field) {
 		if agg == nil {
 			return rp, nil
 		}
-		ce := *e
-		ce.Plan = inner
-		cp := *rp
-		cp.Embeds = append([]*plan.Embed(nil), rp.Embeds...)
-		cp.Embeds[i] = &ce
-		return &cp, agg
+		return withEmbedPlan(rp, i, inner), agg
 	}
 	if f.Aggregate == "" {
 		return rp, nil
@@ -220,4 +215,15 @@ func spreadLeaves(rp *plan.ReadPlan) ([]spreadLeaf, *pgrsterr.Error) {
 		}
 	}
 	return out, nil
+}
+
+// withEmbedPlan returns a copy of rp whose embed i has plan inner; rp and
+// its other embeds are left as they are.
+func withEmbedPlan(rp *plan.ReadPlan, i int, inner *plan.ReadPlan) *plan.ReadPlan {
+	ce := *rp.Embeds[i]
+	ce.Plan = inner
+	cp := *rp
+	cp.Embeds = append([]*plan.Embed(nil), rp.Embeds...)
+	cp.Embeds[i] = &ce
+	return &cp
 }

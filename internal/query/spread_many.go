@@ -100,12 +100,7 @@ func hoistAny(rp *plan.ReadPlan) (*plan.ReadPlan, *plan.Field) {
 	if agg == nil {
 		return rp, nil
 	}
-	ce := *e
-	ce.Plan = inner
-	cp := *rp
-	cp.Embeds = append([]*plan.Embed(nil), rp.Embeds...)
-	cp.Embeds[i] = &ce
-	return &cp, agg
+	return withEmbedPlan(rp, i, inner), agg
 }
 
 // withoutAggregates is rp without its aggregates, those of the spreads
