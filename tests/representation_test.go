@@ -177,6 +177,28 @@ func TestCountsAndRanges(t *testing.T) {
 	})
 }
 
+// TestPlanOptions holds PlanSpec's media types: options and the `for`
+// type echoed in the Content-Type, and the plan of a write, which is not
+// served here (406 PGRST107; PostgREST explains it).
+func TestPlanOptions(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvWith(t, notesSQL, func(c *config.Config) { c.DBPlanEnabled = true })
+	const pj = "application/vnd.pgrst.plan+json"
+	for _, c := range []struct{ accept, ct, has string }{
+		{pj + "; options=buffers", pj + `; for="application/json"; options=buffers; charset=utf-8`, `"Shared Hit Blocks"`},
+		{pj + "; options=analyze|wal", pj + `; for="application/json"; options=analyze|wal; charset=utf-8`, `"WAL Records"`},
+		{pj + "; options=verbose", pj + `; for="application/json"; options=verbose; charset=utf-8`, `"Output"`},
+		{pj + `; for="application/vnd.pgrst.object"; options=verbose`, pj + `; for="application/vnd.pgrst.object+json"; options=verbose; charset=utf-8`, `"Output"`},
+	} {
+		r := e.send("GET", "/books?id=in.(1,2,3)", "", "Accept", c.accept)
+		if r.Status != 200 || r.Header.Get("Content-Type") != c.ct || !strings.Contains(r.Body, c.has) {
+			t.Errorf("Accept %s: %d %q %.200s", c.accept, r.Status, r.Header.Get("Content-Type"), r.Body)
+		}
+	}
+	wantError(t, e.send("DELETE", "/labels?name=eq.x", "", "Accept", pj), 406, "PGRST107",
+		`None of these media types are available: application/vnd.pgrst.plan+json; for="application/json"`, "null", "null")
+}
+
 func TestEstimatedCountBelowMaxRows(t *testing.T) {
 	t.Parallel()
 	e := sampleEnvWith(t, "", func(c *config.Config) { c.DBMaxRows = 100 })
