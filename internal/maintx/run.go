@@ -165,7 +165,7 @@ func check(c plan.Checks, res *Result) *pgrsterr.Error {
 	switch {
 	case c.Singular && res.PageTotal != 1:
 		return pgrsterr.NotSingular(res.PageTotal)
-	case c.PutRow && (res.PageTotal != 1 || c.PayloadRows != 1):
+	case c.PutRow && res.PageTotal != 1:
 		return pgrsterr.PutPKMismatch()
 	case c.MaxAffected != nil && res.PageTotal > *c.MaxAffected:
 		return pgrsterr.MaxAffectedExceeded(res.PageTotal)

@@ -71,11 +71,11 @@ type Checks struct {
 	// Singular requires exactly one row (application/vnd.pgrst.object+json):
 	// PGRST116.
 	Singular bool
-	// PutRow requires a PUT to write exactly the one row its URL names,
-	// from a payload of one row: PGRST115. PayloadRows is the payload's
-	// row count.
-	PutRow      bool
-	PayloadRows int
+	// PutRow requires a PUT to write exactly the one row its URL names:
+	// PGRST115. Payload rows with another key are not written, so a
+	// payload of several rows puts the one the URL names, as PostgREST's
+	// (UpsertSpec: "only puts the first element").
+	PutRow bool
 	// MaxAffected is `Prefer: handling=strict, max-affected=n` on PATCH,
 	// DELETE and calls: PGRST124 above n rows; nil for none.
 	MaxAffected *int64

@@ -159,11 +159,7 @@ func (a *Action) mutate(req *apirequest.Request, sc *schemacache.SchemaCache, en
 // limited PATCH or DELETE at most its limit (PGRST110).
 func mutationChecks(req *apirequest.Request, p apirequest.Preferences, mp *MutatePlan) Checks {
 	if mp.PutKey != nil {
-		c := Checks{PutRow: true}
-		if req.Payload != nil {
-			c.PayloadRows = req.Payload.Rows
-		}
-		return c
+		return Checks{PutRow: true}
 	}
 	var c Checks
 	if (req.Method == http.MethodPatch || req.Method == http.MethodDelete) && p.Strict() {
