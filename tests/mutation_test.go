@@ -97,10 +97,16 @@ func TestInsert(t *testing.T) {
 	})
 	t.Run("invalid json", func(t *testing.T) {
 		wantError(t, e.send("POST", "/notes", `{"body":`), 400, "PGRST102", "Empty or invalid json", "null", "null")
-		wantError(t, e.send("POST", "/notes", `42`), 400, "PGRST102", "Empty or invalid json", "", "")
+		wantError(t, e.send("POST", "/notes", `42x`), 400, "PGRST102", "Empty or invalid json", "", "")
 	})
 	t.Run("keys must match", func(t *testing.T) {
 		wantError(t, e.send("POST", "/notes", `[{"body":"a"},{"status":"b"}]`), 400, "PGRST102", "All object keys must match", "", "")
+		// InsertSpec: an array not made of objects only.
+		wantError(t, e.send("POST", "/notes", `[{"body":"a"},123,"xxxx",{"body":"b"}]`), 400, "PGRST102", "All object keys must match", "null", "null")
+	})
+	t.Run("other JSON values are no rows", func(t *testing.T) {
+		// PostgREST's payloadAttributes truncates them to an empty array.
+		want(t, e.send("POST", "/notes", `42`, "Prefer", "count=exact"), 201, "", "*/0", "count=exact")
 	})
 	t.Run("unknown column", func(t *testing.T) {
 		wantError(t, e.send("POST", "/notes", `{"nope":1}`), 400, "PGRST204",

@@ -16,11 +16,14 @@ import (
 const keysMismatch = "All object keys must match"
 
 // parsePayload reads the JSON body of a write into req.Payload, as
-// PostgREST's payload parsing: a JSON object or an array of objects; an
-// empty array is no rows. Without the `columns` parameter every object must
-// have the same keys ("All object keys must match"); anything else is
+// PostgREST's payload parsing (payloadAttributes): a JSON object or an
+// array of objects; an empty array is no rows. Without the `columns`
+// parameter every element of an array must be an object with the same keys
+// ("All object keys must match"), and any other JSON value is no rows, as
+// PostgREST truncates it to an empty array. Input that is not JSON is
 // PGRST102 "Empty or invalid json". With `columns`, the keys are those
-// columns and other keys of the objects are ignored.
+// columns, other keys of the objects are ignored and the body must be an
+// object or an array of objects.
 func parsePayload(req *Request, body []byte) *pgrsterr.Error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -35,12 +38,19 @@ func parsePayload(req *Request, body []byte) *pgrsterr.Error {
 			return pgrsterr.InvalidBody(invalidJSON)
 		}
 	default:
-		return pgrsterr.InvalidBody(invalidJSON)
+		if req.Columns != nil || !json.Valid(trimmed) {
+			return pgrsterr.InvalidBody(invalidJSON)
+		}
+		objs = []json.RawMessage{}
 	}
 	var keys []string
 	for i, raw := range objs {
 		k, ok := objectKeys(raw)
 		if !ok {
+			if req.Columns == nil && trimmed[0] == '[' {
+				// An element that is not an object (the array is valid JSON).
+				return pgrsterr.InvalidBody(keysMismatch)
+			}
 			return pgrsterr.InvalidBody(invalidJSON)
 		}
 		switch {
