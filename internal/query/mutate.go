@@ -173,7 +173,8 @@ func bodyValue(mp *plan.MutatePlan, c schemacache.Column) string {
 }
 
 // recordset renders the payload as rows typed like the written columns
-// (json for those a domain representation reads, see bodyValue).
+// (json for those a domain representation reads, see bodyValue): with
+// json_to_recordset, or jsonb_to_recordset under missing=default.
 func (b *sqlBuilder) recordset(mp *plan.MutatePlan) string {
 	typed := make([]string, len(mp.Columns))
 	for i, c := range mp.Columns {
@@ -193,8 +194,14 @@ func (b *sqlBuilder) recordset(mp *plan.MutatePlan) string {
 		}
 	}
 	payload := b.param(string(mp.Payload))
-	if def == "" {
+	if !mp.ApplyDefaults {
 		return "pg_catalog.json_to_recordset(" + payload + "::json) AS _(" + strings.Join(typed, ", ") + ")"
+	}
+	// With missing=default the payload is read as jsonb, as PostgREST
+	// does, so a repeated key in an object keeps its last value
+	// (InsertSpec: "doesn't insert json duplicate keys").
+	if def == "" {
+		return "pg_catalog.jsonb_to_recordset(" + payload + "::jsonb) AS _(" + strings.Join(typed, ", ") + ")"
 	}
 	// Keys present in an object override the defaults.
 	merged := "(SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(" + def + ") || pgrst_elem), '[]') " +
