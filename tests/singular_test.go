@@ -84,12 +84,12 @@ func TestSingularWrites(t *testing.T) {
 	})
 	t.Run("delete one row, representation", func(t *testing.T) {
 		r := e.send("DELETE", "/labels?name=eq.e", "", "Accept", object, "Prefer", "return=representation")
-		want(t, r, 200, `{"name":"e","uses":0}`, "0-0/*", "return=representation")
+		want(t, r, 200, `{"name":"e","uses":0}`, "*/*", "return=representation")
 		labels(t, 4)
 	})
 	t.Run("delete one row, minimal", func(t *testing.T) {
 		r := e.send("DELETE", "/labels?name=eq.d", "", "Accept", object, "Prefer", "return=minimal")
-		want(t, r, 204, "", "0-0/*", "return=minimal")
+		want(t, r, 204, "", "*/*", "return=minimal")
 		labels(t, 3)
 	})
 	t.Run("delete several rows", func(t *testing.T) {

@@ -34,9 +34,10 @@ type mutationOutcome struct {
 // 200 with return=representation, else 204, for PATCH, PUT and DELETE (201
 // for a PUT that inserted its row). The body is sent only with return=representation;
 // return=headers-only on POST gives a Location header when exactly one row
-// was inserted. Content-Range is `*/total` for POST and `first-last/total`
-// for PATCH and DELETE (`*` without an exact count). The response.status
-// and response.headers settings then apply (withGUCs).
+// was inserted. Content-Range is `*/total` for POST and DELETE (PostgREST's
+// contentRangeH 1 0) and `first-last/total` for PATCH, none for PUT (`*`
+// for total without an exact count). The response.status and
+// response.headers settings then apply (withGUCs).
 func mutationResponse(o mutationOutcome) *Response {
 	return withGUCs(mutation(o), o.Result)
 }
@@ -63,7 +64,9 @@ func mutation(o mutationOutcome) *Response {
 				h.Set("Location", loc)
 			}
 		}
-	case http.MethodPatch, http.MethodDelete:
+	case http.MethodDelete:
+		h.Set("Content-Range", "*/"+total)
+	case http.MethodPatch:
 		rng := "*"
 		if res.PageTotal > 0 {
 			rng = "0-" + strconv.FormatInt(res.PageTotal-1, 10)
