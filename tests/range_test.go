@@ -46,3 +46,25 @@ func TestRangeSpec(t *testing.T) {
 		}
 	})
 }
+
+// TestContentLocation holds QuerySpec's "Canonical location": a read of a
+// relation names itself in Content-Location with its query parameters
+// sorted and encoded again, as PostgREST's qsCanonical; a call does not.
+func TestContentLocation(t *testing.T) {
+	t.Parallel()
+	e := sampleEnv(t)
+	for _, c := range []struct{ path, want string }{
+		{"/books?select=id&id=eq.3&format=eq.ebook", "/books?format=eq.ebook&id=eq.3&select=id"},
+		{"/books", "/books"},
+		{"/books?id=gt.1&id=lt.3&select=id,title", "/books?id=gt.1,lt.3&select=id%2Ctitle"},
+		{"/rpc/books_by_author?author_id=1", ""},
+	} {
+		r := e.get(c.path)
+		if got := r.Header.Get("Content-Location"); r.Status != 200 || got != c.want {
+			t.Errorf("GET %s: %d Content-Location %q, want %q", c.path, r.Status, got, c.want)
+		}
+	}
+	if got := e.send("HEAD", "/books?select=id&id=eq.1", "").Header.Get("Content-Location"); got != "/books?id=eq.1&select=id" {
+		t.Errorf("HEAD: Content-Location %q", got)
+	}
+}

@@ -21,7 +21,7 @@ import (
 // POST, PATCH and PUT on a relation, whose JSON or CSV rows become the
 // Payload (see parseWriteBody).
 func Parse(r *http.Request, body []byte, schemas []string) (*Request, *pgrsterr.Error) {
-	req := &Request{Method: r.Method, Path: r.URL.Path, Headers: lowerHeaders(r.Header)}
+	req := &Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Headers: lowerHeaders(r.Header)}
 	var err *pgrsterr.Error
 	if req.Kind, req.Name, err = parsePath(r.URL); err != nil {
 		return nil, err

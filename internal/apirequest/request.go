@@ -20,6 +20,9 @@ type Request struct {
 	Method string
 	// Path is the URL path as requested (request.path).
 	Path string
+	// RawQuery is the query string as sent, without `?`, for the
+	// canonical Content-Location of a read (CanonicalQuery).
+	RawQuery string
 	// Kind and Name identify the target: the relation or routine name, empty for the root.
 	Kind TargetKind
 	Name string

@@ -56,6 +56,9 @@ type Action struct {
 	MaxRows int
 	// Offset is the first row requested (0 when none), for Content-Range.
 	Offset int64
+	// Location is the Content-Location of a relation read, PostgREST's
+	// `/relation?canonical query` (apirequest.CanonicalQuery); "" otherwise.
+	Location string
 	// Tx are the transaction-scoped settings of the request.
 	Tx TxSettings
 	// Checks are what must hold before the transaction ends.

@@ -103,6 +103,10 @@ func (a *Action) readOrCall(req *apirequest.Request, sc *schemacache.SchemaCache
 	a.Checks.Singular = a.Media.Type.Kind == apirequest.MediaSingular
 	if p.Read != nil {
 		a.Kind, a.Read = ActionRead, p.Read
+		a.Location = "/" + req.Name
+		if q := apirequest.CanonicalQuery(req.RawQuery); q != "" {
+			a.Location += "?" + q
+		}
 		return nil
 	}
 	a.Kind, a.Call = ActionCall, p.Call

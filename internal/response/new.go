@@ -35,7 +35,7 @@ func New(a *plan.Action, res *maintx.Result) *Response {
 	default:
 		r = readResponse(outcome{
 			Method: a.Method, Media: a.Media.Type, Prefs: a.Prefs, Call: a.Kind == plan.ActionCall,
-			Void: a.Kind == plan.ActionCall && a.Call.Routine.Return.IsVoid(), Offset: a.Offset, Result: res,
+			Void: a.Kind == plan.ActionCall && a.Call.Routine.Return.IsVoid(), Offset: a.Offset, Location: a.Location, Result: res,
 		})
 	}
 	vary := "Accept, Prefer, Range"

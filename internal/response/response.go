@@ -56,6 +56,8 @@ type outcome struct {
 	Call, Void bool
 	// Offset is the first row requested (0 when none).
 	Offset int64
+	// Location is the Content-Location of a relation read, "" for a call.
+	Location string
 	// Result is what the transaction produced.
 	Result *maintx.Result
 }
@@ -63,7 +65,7 @@ type outcome struct {
 // readResponse is the response to a read or a call, as PostgREST's actionResponse:
 // the body in the negotiated media type with its Content-Type,
 // Content-Range `first-last/total` (`*` for an unknown total, `*/total` for
-// an empty page), status 206 when a known total is larger than the page,
+// an empty page), a relation's canonical Content-Location, status 206 when a known total is larger than the page,
 // 416 with the PGRST103 body when the offset is past a known total, and
 // Preference-Applied with the honoured preferences. A void routine gives
 // 204 without a body; a plan (application/vnd.pgrst.plan) is 200 with the
@@ -107,6 +109,9 @@ func read(o outcome) *Response {
 		}
 	}
 	h.Set("Content-Range", string(rng))
+	if o.Location != "" {
+		h.Set("Content-Location", o.Location)
+	}
 	if applied := o.Prefs.Applied(o.Call); applied != "" {
 		h.Set("Preference-Applied", applied)
 	}
