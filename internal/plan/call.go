@@ -54,7 +54,8 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 		if raw != nil {
 			bodyType = raw.Type
 		}
-		return nil, pgrsterr.FunctionNotFound(req.Schema, req.Name, argNames(req.Args), bodyType, suggestRoutine(sc, req.Schema, req.Name, overloads))
+		args := argNames(req.Args)
+		return nil, pgrsterr.FunctionNotFound(req.Schema, req.Name, args, bodyType, suggestRoutine(sc, req.Schema, req.Name, args, overloads))
 	case len(fits) > 1:
 		sigs := make([]string, len(fits))
 		for i, r := range fits {

@@ -17,10 +17,12 @@ import (
 // FK; with a hint, target must be the foreign relation's name and the hint
 // the constraint, an origin or referenced column of a single-column FK, or
 // the M2M junction's name. In a self-relationship the O2M wins over its M2O
-// mirror when both match. No match is PGRST200, several PGRST201.
+// mirror when both match. No match is PGRST200 (hinting at the closest
+// relation origin leads to), several PGRST201.
 func findRel(sc *schemacache.SchemaCache, schema string, origin schemacache.QI, target, hint string) (*schemacache.Relationship, *pgrsterr.Error) {
 	var found []*schemacache.Relationship
-	for _, r := range sc.RelationshipsFrom(origin) {
+	rels := sc.RelationshipsFrom(origin)
+	for _, r := range rels {
 		if r.Cardinality == schemacache.Computed {
 			if r.Function.Schema == schema && r.Function.Name == target {
 				found = append(found, r)
@@ -50,7 +52,7 @@ func findRel(sc *schemacache.SchemaCache, schema string, origin schemacache.QI, 
 	case len(found) == 1:
 		return found[0], nil
 	case len(found) == 0:
-		return nil, pgrsterr.RelationshipNotFound(origin.Name, target, hint, schema, "")
+		return nil, pgrsterr.RelationshipNotFound(origin.Name, target, hint, schema, suggestChild(rels, target))
 	}
 	if self := selfO2M(found); self != nil {
 		return self, nil
