@@ -94,6 +94,9 @@ func pgStatus(pe *pgconn.PgError, authenticated bool) int {
 		if n := atoi3(c[2:]); n >= 100 && n <= 599 {
 			return n
 		}
+		// Not a status (PT40A): PostgREST answers 500, as for an
+		// unknown internal error.
+		return 500
 	}
 	return 400
 }
