@@ -38,11 +38,14 @@ func stringArgs(names []string, vals map[string][]string) map[string]json.RawMes
 //     RawBody, for a routine with a single unnamed text, xml or bytea
 //     parameter.
 //
-// A JSON object body is also kept in RawBody, for the fallback to a single
+// A JSON body is also kept in RawBody, for the fallback to a single
 // unnamed json or jsonb parameter. An empty JSON body means no arguments
-// (and an empty object for such a parameter).
-// Other JSON and other media types are PGRST102; arrays (bulk calls) are
-// not supported.
+// (and an empty object for such a parameter). As PostgREST reads the
+// arguments from the first row of the payload: an array of objects (with
+// the same keys, else "All object keys must match") gives the first
+// object's; any other JSON value none. A text/csv body is the array of its
+// lines. With the `columns` parameter the arguments are those columns,
+// other keys ignored and missing ones null. Other media types are PGRST102.
 func parseRPCBody(req *Request, contentType string, body []byte) *pgrsterr.Error {
 	mt := "application/json"
 	if contentType != "" {
@@ -67,6 +70,13 @@ func parseRPCBody(req *Request, contentType string, body []byte) *pgrsterr.Error
 	case "text/plain", "text/xml", "application/octet-stream":
 		req.RawBody = &RawBody{Type: rawBodyTypes[mt], Data: body}
 		return nil
+	case "text/csv":
+		// PostgREST reads it as the JSON array of its lines.
+		var lines Request
+		if err := parseCSVPayload(&lines, body); err != nil {
+			return err
+		}
+		body = lines.Payload.JSON
 	case "application/json", "application/vnd.pgrst.object+json":
 	default:
 		return pgrsterr.InvalidBody("Content-Type not acceptable: " + contentType)
@@ -82,14 +92,65 @@ func parseRPCBody(req *Request, contentType string, body []byte) *pgrsterr.Error
 		req.RawBody = &RawBody{Type: "json", Data: body}
 		return nil
 	}
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	var obj map[string]json.RawMessage
-	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(body, &obj) != nil {
-		return pgrsterr.InvalidBody(invalidJSON)
+	obj, err := firstObject(req, body)
+	if err != nil {
+		return err
+	}
+	if req.Columns != nil {
+		picked := make(map[string]json.RawMessage, len(req.Columns))
+		for _, c := range req.Columns {
+			if v, ok := obj[c]; ok {
+				picked[c] = v
+			} else {
+				picked[c] = json.RawMessage("null")
+			}
+		}
+		obj = picked
 	}
 	req.Args = obj
 	req.RawBody = &RawBody{Type: "json", Data: body}
 	return nil
+}
+
+// firstObject is the object a routine's arguments come from: the body
+// itself, the first element of an array of objects, or none (an empty
+// object) for an empty array or any other JSON value. Without `columns`
+// the elements of an array must be objects with the same keys.
+func firstObject(req *Request, body []byte) (map[string]json.RawMessage, *pgrsterr.Error) {
+	trimmed := bytes.TrimSpace(body)
+	if !json.Valid(trimmed) {
+		return nil, pgrsterr.InvalidBody(invalidJSON)
+	}
+	obj := map[string]json.RawMessage{}
+	switch trimmed[0] {
+	case '{':
+		if json.Unmarshal(trimmed, &obj) != nil {
+			return nil, pgrsterr.InvalidBody(invalidJSON)
+		}
+	case '[':
+		var elems []json.RawMessage
+		if json.Unmarshal(trimmed, &elems) != nil {
+			return nil, pgrsterr.InvalidBody(invalidJSON)
+		}
+		var keys []string
+		for i, el := range elems {
+			k, ok := objectKeys(el)
+			switch {
+			case !ok && req.Columns == nil:
+				return nil, pgrsterr.InvalidBody(keysMismatch)
+			case !ok:
+				return nil, pgrsterr.InvalidBody(invalidJSON)
+			case i == 0:
+				keys = k
+				if json.Unmarshal(el, &obj) != nil {
+					return nil, pgrsterr.InvalidBody(invalidJSON)
+				}
+			case req.Columns == nil && !sameKeys(keys, k):
+				return nil, pgrsterr.InvalidBody(keysMismatch)
+			}
+		}
+	}
+	return obj, nil
 }
 
 // rawBodyTypes maps a raw body's media type to the parameter type that

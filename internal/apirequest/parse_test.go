@@ -177,9 +177,17 @@ func TestRPCArgs(t *testing.T) {
 		{"POST", "/rpc/f", "", "application/json", map[string]string{}, nil, ""},
 		{"POST", "/rpc/f", "a=1&b=x+y", "application/x-www-form-urlencoded", map[string]string{"a": `"1"`, "b": `"x y"`}, nil, ""},
 		{"POST", "/rpc/f?a=1", `{}`, "application/json", nil, nil, "PGRST100"},
-		{"POST", "/rpc/f", `[{"a":1}]`, "application/json", nil, nil, "PGRST102"},
+		// As PostgREST: the first object of an array gives the arguments
+		// (RpcSpec "only takes the first object"), another JSON value none.
+		{"POST", "/rpc/f", `[{"a":1,"b":2},{"a":4,"b":6}]`, "application/json", map[string]string{"a": `1`, "b": `2`}, nil, ""},
+		{"POST", "/rpc/f", `[]`, "application/json", map[string]string{}, nil, ""},
+		{"POST", "/rpc/f", `"x"`, "application/json", map[string]string{}, nil, ""},
+		{"POST", "/rpc/f?columns=name", `{"name":"John","smth":"here"}`, "application/json", map[string]string{"name": `"John"`}, nil, ""},
+		{"POST", "/rpc/f?columns=a,b", `[{"a":1},{"c":2}]`, "application/json", map[string]string{"a": `1`, "b": `null`}, nil, ""},
+		{"POST", "/rpc/f", "a,b\n1,2\n4,6", "text/csv", map[string]string{"a": `"1"`, "b": `"2"`}, nil, ""},
 		{"POST", "/rpc/f", `{"a":`, "application/json", nil, nil, "PGRST102"},
-		{"POST", "/rpc/f", `"x"`, "application/json", nil, nil, "PGRST102"},
+		{"POST", "/rpc/f", `[{"a":1},{"b":2}]`, "application/json", nil, nil, "PGRST102"},
+		{"POST", "/rpc/f", `[{"a":1},2]`, "application/json", nil, nil, "PGRST102"},
 		{"POST", "/rpc/f", `   `, "application/json", nil, nil, "PGRST102"},
 	}
 	for _, tt := range tests {
@@ -188,7 +196,7 @@ func TestRPCArgs(t *testing.T) {
 			t.Errorf("%s %s %q: got %d %s %q, want %s", tt.method, tt.target, tt.body, status, code, msg, tt.code)
 			continue
 		}
-		if code == "PGRST102" && (status != 400 || msg != "Empty or invalid json") {
+		if code == "PGRST102" && (status != 400 || (msg != "Empty or invalid json" && msg != "All object keys must match")) {
 			t.Errorf("%q: got %d %q", tt.body, status, msg)
 		}
 		if req == nil {

@@ -55,7 +55,12 @@ func planCall(req *apirequest.Request, sc *schemacache.SchemaCache) (*CallPlan, 
 			bodyType = raw.Type
 		}
 		args := argNames(req.Args)
-		return nil, pgrsterr.FunctionNotFound(req.Schema, req.Name, args, bodyType, suggestRoutine(sc, req.Schema, req.Name, args, overloads))
+		hint := ""
+		if !rawOnly {
+			// PostgREST gives no suggestion for a text, xml or bytea body.
+			hint = suggestRoutine(sc, req.Schema, req.Name, args, overloads)
+		}
+		return nil, pgrsterr.FunctionNotFound(req.Schema, req.Name, args, bodyType, hint)
 	case len(fits) > 1:
 		sigs := make([]string, len(fits))
 		for i, r := range fits {
