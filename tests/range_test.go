@@ -68,3 +68,34 @@ func TestContentLocation(t *testing.T) {
 		t.Errorf("HEAD: Content-Location %q", got)
 	}
 }
+
+// TestQuerySpecEdges holds QuerySpec cases no other test makes: an empty
+// select gives every column, an IN list of blanks is empty while a blank
+// among values is PostgreSQL's 22P02, `is` takes trilean words in any
+// case, and a rule recursing forever is 42P17 with 500.
+func TestQuerySpecEdges(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, `
+CREATE TABLE api.t (int_data int, text_data text);
+INSERT INTO api.t VALUES (1, 'x');
+CREATE TABLE api.chores (id int PRIMARY KEY, done bool);
+INSERT INTO api.chores VALUES (1, true), (2, false), (3, NULL);
+CREATE TABLE api.ir_base (id int);
+CREATE VIEW api.infinite_recursion AS SELECT * FROM api.ir_base;
+CREATE OR REPLACE RULE "_RETURN" AS ON SELECT TO api.infinite_recursion DO INSTEAD SELECT * FROM api.infinite_recursion;
+GRANT SELECT ON ALL TABLES IN SCHEMA api TO web_anon;`, nil)
+	for _, c := range []struct{ path, want string }{
+		{"/t?select=", `[{"int_data":1,"text_data":"x"}]`},
+		{"/t?int_data=in.(%20%20%20%20)", `[]`},
+		{"/t?int_data=not.in.()&select=int_data", `[{"int_data":1}]`},
+		{"/chores?done=is.NoT_NuLl&order=id&select=id", `[{"id":1},{"id":2}]`},
+		{"/chores?done=is.UnKnOwN&select=id", `[{"id":3}]`},
+	} {
+		if r := e.get(c.path); r.Status != 200 || compact(t, r.Body) != c.want {
+			t.Errorf("GET %s: %d %s, want %s", c.path, r.Status, r.Body, c.want)
+		}
+	}
+	wantError(t, e.get("/t?int_data=in.(%20,3,4)"), 400, "22P02", `invalid input syntax for type integer: ""`, "null", "null")
+	wantError(t, e.get("/infinite_recursion?select=*"), 500, "42P17",
+		`infinite recursion detected in rules for relation "infinite_recursion"`, "null", "null")
+}
