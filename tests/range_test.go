@@ -38,6 +38,17 @@ func TestRangeSpec(t *testing.T) {
 	t.Run("rpc without rows", func(t *testing.T) {
 		want(t, e.get("/rpc/books_by_author?author_id=4"), 200, `[]`, "*/*", "")
 	})
+	t.Run("a limit or offset that is not an integer is ignored", func(t *testing.T) {
+		// PostgREST reads limit and offset with readMaybe: anything else
+		// leaves the range whole, at the top level and on an embedding.
+		want(t, e.get("/books?select=id&order=id&id=lte.2&limit=abc&offset=1.5"), 200, ids12, "0-1/*", "")
+		want(t, e.get("/books?select=id&order=id&id=lte.2&limit=1&limit=x"), 200, ids12, "0-1/*", "")
+		want(t, e.get("/authors?select=id,books(id)&id=eq.1&books.order=id&books.limit=two"), 200,
+			`[{"id":1,"books":[{"id":1},{"id":2},{"id":3}]}]`, "0-0/*", "")
+		want(t, e.get("/books?select=id&order=id&limit=(1)"), 200, `[{"id":1}]`, "0-0/*", "")
+		want(t, e.get("/books?select=id&limit=99999999999999999999"), 400,
+			`{"code":"22003","details":null,"hint":null,"message":"bigint out of range"}`, "", "")
+	})
 	t.Run("HEAD with limit and offset", func(t *testing.T) {
 		r := e.send("HEAD", "/books?select=id&order=id&limit=3&offset=2", "")
 		want(t, r, 200, "", "2-4/*", "")

@@ -146,11 +146,6 @@ func TestParseErrors(t *testing.T) {
 		{"order=id.asc.smth34", `"failed to parse order (id.asc.smth34)" (line 1, column 8)`, `unexpected "s" expecting "nullsfirst" or "nullslast"`},
 		{"order=clients(name,id)", `"failed to parse order (clients(name,id))" (line 1, column 13)`, `unexpected "," expecting ")"`},
 		{"order=id,", `"failed to parse order (id,)" (line 1, column 4)`, `unexpected end of input expecting field name (* or [a..z0..9_$])`},
-		{"limit=abc", `"failed to parse limit parameter (abc)" (line 1, column 1)`, `unexpected "a" expecting digit`},
-		{"limit=", `"failed to parse limit parameter ()" (line 1, column 1)`, `unexpected end of input expecting digit`},
-		{"offset=5x", `"failed to parse offset parameter (5x)" (line 1, column 2)`, `unexpected 'x' expecting digit or end of input`},
-		{"offset=-", `"failed to parse offset parameter (-)" (line 1, column 1)`, `unexpected "-" expecting digit`},
-		{"limit=99999999999999999999", `"failed to parse limit parameter (99999999999999999999)" (line 1, column 1)`, `number out of range`},
 		{"columns=a,,b", `"failed to parse columns parameter (a,,b)" (line 1, column 3)`, `unexpected "," expecting field name (* or [a..z0..9_$])`},
 		{"on_conflict=a;id=b", `"failed to parse filter (b)" (line 1, column 1)`, `unexpected "b" expecting "not" or operator (eq, gt, ...)`},
 	}
@@ -162,8 +157,51 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestNonIntegerRangesIgnored holds PostgREST's reading of limit and
+// offset with readMaybe: a value that is not an integer leaves the range
+// whole, and the later of two keys wins.
+func TestNonIntegerRangesIgnored(t *testing.T) {
+	for _, q := range []string{"limit=abc", "limit=", "limit=1.5", "limit=1e3", "offset=5x", "offset=-",
+		"limit=3&limit=abc", "offset=--3", "limit=%2B3", "clients.limit=x&clients.offset=2.0"} {
+		req, _, code, msg, det := get(t, q)
+		if code != "" {
+			t.Errorf("%s: got %s %s %s", q, code, msg, det)
+			continue
+		}
+		if req.Limit != nil || req.Offset != nil {
+			t.Errorf("%s: limit %v offset %v, want none", q, req.Limit, req.Offset)
+		}
+		for _, r := range req.EmbedRanges {
+			if r.Limit != nil || r.Offset != nil {
+				t.Errorf("%s: embedded range %+v, want none", q, r)
+			}
+		}
+	}
+}
+
+// TestHaskellIntegerRanges: the integers Haskell's readMaybe reads.
+func TestHaskellIntegerRanges(t *testing.T) {
+	for q, want := range map[string]int64{
+		"limit=3": 3, "limit=%203%20": 3, "limit=+3": 3, "limit=(3)": 3, "limit=((%207))": 7, "limit=0x10": 16,
+		"limit=0o17": 15, "limit=007": 7, "limit=abc&limit=4": 4,
+	} {
+		req, _, code, msg, _ := get(t, q)
+		if code != "" || req.Limit == nil || *req.Limit != want {
+			t.Errorf("%s: got %v %s %s, want %d", q, req.Limit, code, msg, want)
+		}
+	}
+	req, _, code, _, _ := get(t, "offset=(-%204)")
+	if code != "" || req.Offset == nil || *req.Offset != 0 {
+		t.Errorf("offset=(- 4): got %v %s, want 0", req.Offset, code)
+	}
+	_, status, code, msg, _ := get(t, "limit=99999999999999999999")
+	if status != 400 || code != "22003" || msg != "bigint out of range" {
+		t.Errorf("huge limit: got %d %s %s", status, code, msg)
+	}
+}
+
 func TestNegativeLimit(t *testing.T) {
-	for _, q := range []string{"limit=-1", "clients.limit=-5"} {
+	for _, q := range []string{"limit=-1", "clients.limit=-5", "limit=-%201", "limit=-99999999999999999999"} {
 		_, status, code, msg, det := get(t, q)
 		if status != 416 || code != "PGRST103" || msg != "Requested range not satisfiable" ||
 			det != "Limit should be greater than or equal to zero." {

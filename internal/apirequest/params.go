@@ -1,8 +1,6 @@
 package apirequest
 
 import (
-	"strconv"
-
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 )
 
@@ -123,10 +121,13 @@ func parseFilters(req *Request, params []queryParam, rpcRead bool) *pgrsterr.Err
 	return nil
 }
 
-// parseRanges reads limit and offset parameters: non-negative integers. A
-// negative limit is PGRST103 (416) and a negative offset is no offset, as
-// in PostgREST (RangeSpec: "succeeds if offset is negative as a no-op");
-// anything else that is not an integer is PGRST100.
+// parseRanges reads limit and offset parameters as PostgREST does: a value
+// that Haskell's readMaybe does not read as an integer is ignored, and
+// leaves the range whole (a later `limit=abc` undoes an earlier
+// `limit=3`, as the later key wins PostgREST's map). A negative limit is
+// PGRST103 (416) and a negative offset is no offset (RangeSpec: "succeeds
+// if offset is negative as a no-op"). A value beyond bigint is the error
+// PostgreSQL gives PostgREST's literal, 22003.
 func parseRanges(req *Request, params []queryParam) *pgrsterr.Error {
 	for _, p := range params {
 		path, name, err := parseTreePath(p.key)
@@ -139,9 +140,9 @@ func parseRanges(req *Request, params []queryParam) *pgrsterr.Error {
 		}
 		if len(path) == 0 {
 			if name == "limit" {
-				req.Limit = &n
+				req.Limit = n
 			} else {
-				req.Offset = &n
+				req.Offset = n
 			}
 			continue
 		}
@@ -157,53 +158,33 @@ func parseRanges(req *Request, params []queryParam) *pgrsterr.Error {
 			target = &req.EmbedRanges[len(req.EmbedRanges)-1]
 		}
 		if name == "limit" {
-			target.Limit = &n
+			target.Limit = n
 		} else {
-			target.Offset = &n
+			target.Offset = n
 		}
 	}
 	return nil
 }
 
-// parseCount parses the value of a limit or offset parameter.
-func parseCount(name, raw string) (int64, *pgrsterr.Error) {
-	in := []rune(raw)
-	what := "failed to parse " + name + " parameter (" + raw + ")"
-	if len(in) > 1 && in[0] == '-' && allDigits(in[1:]) {
+// parseCount parses the value of a limit or offset parameter; nil when
+// the value is not an integer and is ignored.
+func parseCount(name, raw string) (*int64, *pgrsterr.Error) {
+	v, ok := readInteger(raw)
+	if !ok {
+		return nil, nil
+	}
+	var n int64
+	switch {
+	case v.Sign() < 0:
 		if name == "limit" {
-			return 0, pgrsterr.NegativeLimit()
+			return nil, pgrsterr.NegativeLimit()
 		}
-		return 0, nil
+	case !v.IsInt64():
+		return nil, pgrsterr.BigintOutOfRange()
+	default:
+		n = v.Int64()
 	}
-	i := 0
-	for i < len(in) && in[i] >= '0' && in[i] <= '9' {
-		i++
-	}
-	var f failure
-	if i == 0 {
-		f.add(0, tok(in, 0), "digit")
-		return 0, f.toError(what, in)
-	}
-	if i < len(in) {
-		f.add(i, tok(in, i), "digit")
-		f.addEOF(in, i)
-		return 0, f.toError(what, in)
-	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil {
-		f = failure{set: true, pos: 0, msg: "number out of range"}
-		return 0, f.toError(what, in)
-	}
-	return n, nil
-}
-
-func allDigits(rs []rune) bool {
-	for _, r := range rs {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
+	return &n, nil
 }
 
 func equalPath(a, b []string) bool {
