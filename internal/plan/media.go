@@ -58,12 +58,26 @@ func negotiateMedia(req *apirequest.Request, p *target, sc *schemacache.SchemaCa
 
 // negotiateMutation picks the representation of a write's rows: the
 // vendored object and stripped-array types, or a built-in one (JSON, CSV,
-// GeoJSON; JSON for "*/*"). Custom handlers and plans do not apply.
-func negotiateMutation(accepts []apirequest.MediaType) (Media, *pgrsterr.Error) {
+// GeoJSON; JSON for "*/*"). Custom handlers do not apply. A plan
+// (application/vnd.pgrst.plan) of the write is served when planEnabled
+// (db-plan-enabled) and its `for` type is one of those, as PostgREST's
+// negotiation, which offers the plan for writes as for reads.
+func negotiateMutation(accepts []apirequest.MediaType, planEnabled bool) (Media, *pgrsterr.Error) {
 	return negotiate(accepts, func(m apirequest.MediaType) (Media, bool) {
 		switch m.Kind {
 		case apirequest.MediaSingular, apirequest.MediaArrayStrip:
 			return Media{Type: m}, true
+		case apirequest.MediaPlan:
+			if !planEnabled {
+				return Media{}, false
+			}
+			switch inner := m.Body(); inner.Kind {
+			case apirequest.MediaSingular, apirequest.MediaArrayStrip:
+				return Media{Type: m}, true
+			default:
+				_, ok := builtinMedia(inner)
+				return Media{Type: m}, ok
+			}
 		}
 		return builtinMedia(m)
 	})

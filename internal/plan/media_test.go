@@ -113,12 +113,20 @@ func TestNegotiateBuiltins(t *testing.T) {
 		case c.chosen != "" && (err != nil || m.Type.Mime() != c.chosen):
 			t.Errorf("%q: chose %q (%v), want %q", c.accept, m.Type.Mime(), err, c.chosen)
 		}
-		// Writes take the same built-in types, never a plan.
-		w, werr := negotiateMutation(accepts)
-		if c.plan || strings.Contains(strings.Join(mimes, ","), "plan") {
-			if werr == nil && w.Type.Kind == apirequest.MediaPlan {
-				t.Errorf("%q: a write chose a plan", c.accept)
+		// Writes take the same built-in types, and a plan of one only when
+		// plans are enabled.
+		w, werr := negotiateMutation(accepts, c.plan)
+		if strings.Contains(strings.Join(mimes, ","), "plan") {
+			if !c.plan && werr == nil && w.Type.Kind == apirequest.MediaPlan {
+				t.Errorf("%q: a write chose a plan with plans disabled", c.accept)
 			}
+			if c.plan && err == nil && m.Handler == nil && m.Type.Kind == apirequest.MediaPlan &&
+				(werr != nil || w.Type.Mime() != m.Type.Mime()) {
+				t.Errorf("%q: write chose %v (%v), read %v", c.accept, w, werr, m)
+			}
+			continue
+		}
+		if c.plan {
 			continue
 		}
 		if (werr == nil) != (err == nil) || (err == nil && w.Type.Mime() != m.Type.Mime()) {

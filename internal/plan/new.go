@@ -130,13 +130,14 @@ func (a *Action) mutate(req *apirequest.Request, sc *schemacache.SchemaCache, en
 	if err != nil {
 		return err
 	}
-	if a.Media, err = negotiateMutation(req.Accept); err != nil {
+	if a.Media, err = negotiateMutation(req.Accept, env.Config.DBPlanEnabled); err != nil {
 		return err
 	}
 	if err := a.checkStrict(); err != nil {
 		return err
 	}
-	headersOnly := req.Method == http.MethodPost && a.Prefs.Return == "headers-only"
+	isPlan := a.Media.Type.Kind == apirequest.MediaPlan
+	headersOnly := req.Method == http.MethodPost && a.Prefs.Return == "headers-only" && !isPlan
 	if headersOnly {
 		keys := make([]Field, len(mp.Table.PKCols))
 		for i, c := range mp.Table.PKCols {
@@ -152,6 +153,14 @@ func (a *Action) mutate(req *apirequest.Request, sc *schemacache.SchemaCache, en
 		a.Count = apirequest.CountExact
 	}
 	a.Tx = txSettings(req, a.Prefs, env)
+	if isPlan {
+		// The plan is the EXPLAIN of the write, in a transaction that ends
+		// as any write's (committed unless tx=rollback or db-tx-end says
+		// otherwise; only `analyze` executes the statement). PostgREST
+		// checks no row counts of a plan (singular, PUT's key,
+		// max-affected, limited writes).
+		return nil
+	}
 	a.Checks = mutationChecks(req, a.Prefs, mp)
 	a.Checks.Singular = a.Media.Type.Kind == apirequest.MediaSingular
 	return nil

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/maintx"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/openapi"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
@@ -28,6 +29,12 @@ func New(a *plan.Action, res *maintx.Result) *Response {
 	case plan.ActionInspect:
 		r = inspect(a, res)
 	case plan.ActionMutate:
+		if a.Media.Type.Kind == apirequest.MediaPlan {
+			// The plan of a write is answered as a read's plan: 200 with
+			// the EXPLAIN output.
+			r = readResponse(outcome{Method: a.Method, Media: a.Media.Type, Prefs: a.Prefs, Result: res})
+			break
+		}
 		r = mutationResponse(mutationOutcome{
 			Method: a.Method, Table: a.Mutate.Table.Name, Media: a.Media.Type, Prefs: a.Prefs,
 			Resolution: appliedResolution(a), Result: res,
