@@ -16,6 +16,7 @@ CREATE FUNCTION api.noparamsproc() RETURNS text LANGUAGE sql AS $$ SELECT 'Retur
 CREATE FUNCTION api.unnamed_int_param(int) RETURNS int LANGUAGE sql AS $$ SELECT $1 $$;
 CREATE FUNCTION api.unnamed_text_param(text) RETURNS text LANGUAGE sql AS $$ SELECT $1 $$;
 CREATE FUNCTION api.raise_bad_pt() RETURNS void LANGUAGE plpgsql AS $$ BEGIN RAISE sqlstate 'PT40A' USING message = 'Wrong'; END $$;
+CREATE FUNCTION api.raise_pt(code text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION USING message = code, errcode = code; END $$;
 CREATE FUNCTION api.raise_pt402() RETURNS void LANGUAGE plpgsql AS $$
   BEGIN RAISE sqlstate 'PT402' USING message = 'Payment Required', detail = 'Quota exceeded', hint = 'Upgrade your plan'; END $$;`, nil)
 	for _, c := range []struct{ name, path, body, ctype, want string }{
@@ -39,6 +40,14 @@ CREATE FUNCTION api.raise_pt402() RETURNS void LANGUAGE plpgsql AS $$
 	})
 	t.Run("RAISE PT without a status", func(t *testing.T) {
 		wantError(t, e.get("/rpc/raise_bad_pt"), 500, "PT40A", "Wrong", "null", "null")
+	})
+	t.Run("RAISE PT with a number that is no HTTP status", func(t *testing.T) {
+		// PostgREST sends the number as is; here it is 500, as PT40A (see
+		// CONFORMANCE.md: no status outside 100-599 passes every front end).
+		for _, code := range []string{"PT099", "PT600", "PT999", "PT000"} {
+			wantError(t, e.get("/rpc/raise_pt?code="+code), 500, code, code, "null", "null")
+		}
+		wantError(t, e.get("/rpc/raise_pt?code=PT599"), 599, "PT599", "PT599", "null", "null")
 	})
 	t.Run("json body without a fitting function", func(t *testing.T) {
 		wantError(t, e.send("POST", "/rpc/unnamed_int_param", `{"x":1,"y":2}`), 404, "PGRST202",

@@ -95,7 +95,10 @@ func pgStatus(pe *pgconn.PgError, authenticated bool) int {
 			return n
 		}
 		// Not a status (PT40A): PostgREST answers 500, as for an
-		// unknown internal error.
+		// unknown internal error. A number outside 100–599 PostgREST
+		// sends as is; here it is 500 too: Go's net/http panics on a
+		// status outside 100–999, and no API Gateway or function URL
+		// documentation says a 6xx–9xx statusCode reaches the client.
 		return 500
 	}
 	return 400
