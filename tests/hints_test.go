@@ -5,8 +5,9 @@ import "testing"
 // TestFuzzyHints holds the hints of RpcSpec and QuerySpec built by
 // PostgREST's fuzzy search: the closest function name, the closest
 // parameter list of a known function (names sorted), and for an embedding
-// the closest relation the parent leads to; without a close candidate the
-// hint is the reload hint.
+// the closest relation the parent leads to, or, for a parent without
+// relationships, the closest relation that has some (noRelBetweenHint's
+// suggestParent); without a close candidate the hint is the reload hint.
 func TestFuzzyHints(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, `
@@ -18,6 +19,9 @@ CREATE FUNCTION api.overloaded(a int, b int, c int) RETURNS int LANGUAGE sql AS 
 CREATE TABLE api.car_models (id int PRIMARY KEY, name text);
 CREATE TABLE api.car_model_sales (id int PRIMARY KEY, car_model_id int REFERENCES api.car_models);
 CREATE TABLE api.car_models_default (id int PRIMARY KEY);
+CREATE TABLE api.car_model (id int PRIMARY KEY);
+CREATE TABLE api.car_models_defaults (id int PRIMARY KEY);
+CREATE TABLE api.qq (id int PRIMARY KEY);
 GRANT SELECT ON ALL TABLES IN SCHEMA api TO web_anon;`, nil)
 	const reload = "If a new function was created in the database with this name and arguments, try reloading the schema cache."
 	for _, c := range []struct{ path, message, hint string }{
@@ -37,4 +41,17 @@ GRANT SELECT ON ALL TABLES IN SCHEMA api TO web_anon;`, nil)
 		"Could not find a relationship between 'car_model_sales' and 'car_models_default' in the schema cache",
 		"Searched for a foreign key relationship between 'car_model_sales' and 'car_models_default' in the schema 'api', but no matches were found.",
 		"Perhaps you meant 'car_models' instead of 'car_models_default'.")
+	for _, c := range []struct{ parent, hint string }{
+		{"car_model", "Perhaps you meant 'car_models' instead of 'car_model'."},
+		// Only relations with relationships are candidates: car_models_default
+		// is the closest name (0.95) but has none; car_model_sales (0.68)
+		// beats car_models (0.53).
+		{"car_models_defaults", "Perhaps you meant 'car_model_sales' instead of 'car_models_defaults'."},
+		{"qq", "If a new foreign key between these entities was created in the database, try reloading the schema cache."},
+	} {
+		wantError(t, e.get("/"+c.parent+"?select=id,car_model_sales(id)"), 400, "PGRST200",
+			"Could not find a relationship between '"+c.parent+"' and 'car_model_sales' in the schema cache",
+			"Searched for a foreign key relationship between '"+c.parent+"' and 'car_model_sales' in the schema 'api', but no matches were found.",
+			c.hint)
+	}
 }

@@ -60,6 +60,21 @@ func suggestRoutine(sc *schemacache.SchemaCache, schema, name string, args []str
 	return ""
 }
 
+// suggestRelationship returns PGRST200's hint, as PostgREST's
+// noRelBetweenHint: when parent has relationships (rels), the closest of
+// the relations they lead to (suggestChild); when it has none, the closest
+// relation of schema that has relationships, in place of parent ("Perhaps
+// you meant 'films' instead of 'film'."); "" when none is close enough.
+func suggestRelationship(sc *schemacache.SchemaCache, schema, parent, child string, rels []*schemacache.Relationship) string {
+	if len(rels) > 0 {
+		return suggestChild(rels, child)
+	}
+	if best := fuzzyBest(parent, sc.RelationOrigins(schema), minFuzzyScore); best != "" {
+		return fmt.Sprintf("Perhaps you meant '%s' instead of '%s'.", best, parent)
+	}
+	return ""
+}
+
 // suggestChild returns PGRST200's hint for an embedding of child from a
 // relation that has relationships, as PostgREST's noRelBetweenHint: the
 // closest of the relations they lead to, other than child itself; "" when

@@ -94,3 +94,30 @@ func TestSuggestions(t *testing.T) {
 		}
 	}
 }
+
+// TestSuggestRelationship holds the doctests of PostgREST's
+// noRelBetweenHint: a parent without relationships gets the closest
+// parent that has some, a known parent the closest child it leads to.
+func TestSuggestRelationship(t *testing.T) {
+	qi := func(n string) schemacache.QI { return schemacache.QI{Schema: "api", Name: n} }
+	sc := &schemacache.SchemaCache{Relationships: []schemacache.Relationship{
+		{Table: qi("films"), ForeignTable: qi("directors")},
+		{Table: qi("films"), ForeignTable: qi("roles")},
+		{Table: qi("films"), ForeignTable: qi("actors")},
+	}}
+	for _, c := range []struct{ parent, child, want string }{
+		{"film", "directors", "Perhaps you meant 'films' instead of 'film'."},
+		{"films", "role", "Perhaps you meant 'roles' instead of 'role'."},
+		{"films", "actors", ""},
+		{"noclosealternative", "roles", ""},
+		{"films", "noclosealternative", ""},
+	} {
+		got := suggestRelationship(sc, "api", c.parent, c.child, sc.RelationshipsFrom(qi(c.parent)))
+		if got != c.want {
+			t.Errorf("%s, %s: %q, want %q", c.parent, c.child, got, c.want)
+		}
+	}
+	if got := suggestRelationship(sc, "other", "film", "roles", nil); got != "" {
+		t.Errorf("another schema's parents: %q", got)
+	}
+}

@@ -18,7 +18,8 @@ import (
 // the constraint, an origin or referenced column of a single-column FK, or
 // the M2M junction's name. In a self-relationship the O2M wins over its M2O
 // mirror when both match. No match is PGRST200 (hinting at the closest
-// relation origin leads to), several PGRST201.
+// relation origin leads to, or, for an origin without relationships, at
+// the closest relation that has some), several PGRST201.
 func findRel(sc *schemacache.SchemaCache, schema string, origin schemacache.QI, target, hint string) (*schemacache.Relationship, *pgrsterr.Error) {
 	var found []*schemacache.Relationship
 	rels := sc.RelationshipsFrom(origin)
@@ -52,7 +53,8 @@ func findRel(sc *schemacache.SchemaCache, schema string, origin schemacache.QI, 
 	case len(found) == 1:
 		return found[0], nil
 	case len(found) == 0:
-		return nil, pgrsterr.RelationshipNotFound(origin.Name, target, hint, schema, suggestChild(rels, target))
+		return nil, pgrsterr.RelationshipNotFound(origin.Name, target, hint, schema,
+			suggestRelationship(sc, schema, origin.Name, target, rels))
 	}
 	if self := selfO2M(found); self != nil {
 		return self, nil

@@ -329,6 +329,24 @@ func (sc *SchemaCache) TableNames(schema string) []string {
 	return out
 }
 
+// RelationOrigins returns the names of the relations in schema that have
+// relationships (the origins of Relationships), sorted, without
+// duplicates: the parents PGRST200's hint chooses from. On a lazy cache it
+// records a miss as TableNames does.
+func (sc *SchemaCache) RelationOrigins(schema string) []string {
+	if sc.lazy != nil {
+		if n := sc.names(); n != nil {
+			return sortedNames(n.Origins, schema)
+		}
+		return nil
+	}
+	qis := make([]QI, len(sc.Relationships))
+	for i := range sc.Relationships {
+		qis[i] = sc.Relationships[i].Table
+	}
+	return sortedNames(qis, schema)
+}
+
 // RoutineNames returns the names of the routines in schema, sorted,
 // without duplicates. On a lazy cache it records a miss as TableNames does.
 func (sc *SchemaCache) RoutineNames(schema string) []string {
