@@ -557,13 +557,14 @@ describe('errors', () => {
   })
 
   test('unknown relationship is PGRST200', async () => {
-    const res = await api.from('books').select('title, publishers(name)')
+    const res = await api.from('books').select('title, xyzzy(name)')
     fails(res, 400, 'Bad Request', {
       code: 'PGRST200',
-      details: "Searched for a foreign key relationship between 'books' and 'publishers' in the schema 'api', but no matches were found.",
-      // The seed documents show this hint when nothing close is found (PostgREST 13 sends null).
+      details: "Searched for a foreign key relationship between 'books' and 'xyzzy' in the schema 'api', but no matches were found.",
+      // Nothing close to 'xyzzy' (a close name gets PostgREST's "Perhaps you
+      // meant"): the seed documents show this hint (PostgREST 13 sends null).
       hint: 'If a new foreign key between these entities was created in the database, try reloading the schema cache.',
-      message: "Could not find a relationship between 'books' and 'publishers' in the schema cache",
+      message: "Could not find a relationship between 'books' and 'xyzzy' in the schema cache",
     })
   })
 
