@@ -368,11 +368,14 @@ func (rt *RuntimeAPI) routes(c *container) http.Handler {
 		c.cur = nil
 		c.mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
+		// Finishing before the invoker gets its answer: an event sent
+		// right after it waits for this container's next call rather than
+		// starting another one.
+		rt.setFinishing(c, true)
 		if inv.finish(res) {
 			report := []any{"container", c.id, "request_id", inv.id, "duration_ms", ms(time.Since(inv.start))}
 			rt.Logger.Info("REPORT", report...)
 		}
-		rt.setFinishing(c, true)
 	}
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
