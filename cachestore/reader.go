@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
@@ -211,20 +212,21 @@ func (r *Reader) sectionsOf(v int64) snapshot.SectionFetcher {
 	}
 }
 
-// RejectSections is told by a request that a section of the current
-// snapshot failed to load with err. When the section was not authentic
-// (snapshot.ErrNotAuthentic) the version is rejected as a tampered blob
-// is: counted in Rejected, logged, not used again while it stays current,
-// and the snapshot served before it is served again. Other errors (Redis)
-// change nothing: the next request tries again. It reports whether the
-// Reader went back to an earlier snapshot.
-func (r *Reader) RejectSections(err error) bool {
+// RejectSections is told by a request that a section of the schema cache
+// sc failed to load with err. When sc is the current snapshot's cache and
+// the section was not authentic (snapshot.ErrNotAuthentic), the version is
+// rejected as a tampered blob is: counted in Rejected, logged, not used
+// again while it stays current, and the snapshot served before it is
+// served again. Other errors (Redis), or a cache the Reader has already
+// moved on from, change nothing. It reports whether the Reader went back
+// to an earlier snapshot.
+func (r *Reader) RejectSections(sc *schemacache.SchemaCache, err error) bool {
 	if !errors.Is(err, snapshot.ErrNotAuthentic) {
 		return false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.snap == nil || r.bad == r.version || r.prevSnap == nil {
+	if r.snap == nil || r.snap.Cache != sc || r.bad == r.version || r.prevSnap == nil {
 		return false
 	}
 	r.Rejected.Add(1)

@@ -237,7 +237,7 @@ func (h *Handler) buildLazy(ctx context.Context, req *apirequest.Request, sc *sc
 		h.logger.Error("loading schema cache sections", "error", err.Error())
 		// A section that is not authentic makes the source go back to its
 		// last good snapshot: the request is planned once more from it.
-		if rj, ok := h.cache.(sectionRejecter); ok && rj.RejectSections(err) {
+		if rj, ok := h.cache.(sectionRejecter); ok && rj.RejectSections(sc, err) {
 			if snap, _, cerr := h.cache.Current(ctx); cerr == nil && snap.Cache != sc {
 				if !snap.Cache.Lazy() {
 					return build(req, snap.Cache, env, t)
@@ -276,7 +276,7 @@ func (h *Handler) buildLazy(ctx context.Context, req *apirequest.Request, sc *sc
 // not authentic makes it serve its last good snapshot again, and it
 // reports whether it did.
 type sectionRejecter interface {
-	RejectSections(err error) bool
+	RejectSections(sc *schemacache.SchemaCache, err error) bool
 }
 
 // requestNames returns the qualified names a request mentions: its target
