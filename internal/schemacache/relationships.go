@@ -289,39 +289,86 @@ func cardRank(c Cardinality) int {
 }
 
 func compareRels(a, b *Relationship) int {
+	// Each step returns as soon as it decides: a sort calls this about
+	// n·log n times, and most pairs differ by origin or target.
 	if c := compareQI(a.Table, b.Table); c != 0 {
 		return c
 	}
 	if ac, bc := a.Cardinality == Computed, b.Cardinality == Computed; ac != bc {
 		return boolCmp(ac, bc)
 	} else if ac {
-		return firstNonZero(compareQI(a.Function, b.Function), compareQI(a.ForeignTable, b.ForeignTable),
-			boolCmp(a.ToOne, b.ToOne), boolCmp(a.IsSelf, b.IsSelf))
+		if c := compareQI(a.Function, b.Function); c != 0 {
+			return c
+		}
+		if c := compareQI(a.ForeignTable, b.ForeignTable); c != 0 {
+			return c
+		}
+		if c := boolCmp(a.ToOne, b.ToOne); c != 0 {
+			return c
+		}
+		return boolCmp(a.IsSelf, b.IsSelf)
 	}
-	if c := firstNonZero(compareQI(a.ForeignTable, b.ForeignTable), boolCmp(a.IsSelf, b.IsSelf),
-		cmp.Compare(cardRank(a.Cardinality), cardRank(b.Cardinality))); c != 0 {
+	if c := compareQI(a.ForeignTable, b.ForeignTable); c != 0 {
+		return c
+	}
+	if c := boolCmp(a.IsSelf, b.IsSelf); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(cardRank(a.Cardinality), cardRank(b.Cardinality)); c != 0 {
 		return c
 	}
 	if ja, jb := a.Junction, b.Junction; ja != nil && jb != nil {
-		if c := firstNonZero(compareQI(ja.Table, jb.Table), strings.Compare(ja.Constraint1, jb.Constraint1),
-			strings.Compare(ja.Constraint2, jb.Constraint2)); c != 0 {
+		if c := compareQI(ja.Table, jb.Table); c != 0 {
+			return c
+		}
+		if c := strings.Compare(ja.Constraint1, jb.Constraint1); c != 0 {
+			return c
+		}
+		if c := strings.Compare(ja.Constraint2, jb.Constraint2); c != 0 {
 			return c
 		}
 		// PostgREST keeps junction columns as (origin/target column, junction column).
-		return firstNonZero(comparePairs(swapped(ja.ColsSource), swapped(jb.ColsSource)),
-			comparePairs(swapped(ja.ColsTarget), swapped(jb.ColsTarget)))
+		if c := comparePairsSwapped(ja.ColsSource, jb.ColsSource); c != 0 {
+			return c
+		}
+		return comparePairsSwapped(ja.ColsTarget, jb.ColsTarget)
 	}
-	return firstNonZero(strings.Compare(a.Constraint, b.Constraint), comparePairs(a.Columns, b.Columns),
-		boolCmp(a.IsParent, b.IsParent))
+	if c := strings.Compare(a.Constraint, b.Constraint); c != 0 {
+		return c
+	}
+	if c := comparePairs(a.Columns, b.Columns); c != 0 {
+		return c
+	}
+	return boolCmp(a.IsParent, b.IsParent)
 }
 
 func compareQI(a, b QI) int {
-	return firstNonZero(strings.Compare(a.Schema, b.Schema), strings.Compare(a.Name, b.Name))
+	if c := strings.Compare(a.Schema, b.Schema); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
+}
+
+// comparePairsSwapped compares a and b as comparePairs compares
+// swapped(a) and swapped(b), without building them.
+func comparePairsSwapped(a, b []ColumnPair) int {
+	for i := range min(len(a), len(b)) {
+		if c := strings.Compare(a[i].FCol, b[i].FCol); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a[i].Col, b[i].Col); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 func comparePairs(a, b []ColumnPair) int {
 	for i := range min(len(a), len(b)) {
-		if c := firstNonZero(strings.Compare(a[i].Col, b[i].Col), strings.Compare(a[i].FCol, b[i].FCol)); c != 0 {
+		if c := strings.Compare(a[i].Col, b[i].Col); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a[i].FCol, b[i].FCol); c != 0 {
 			return c
 		}
 	}
@@ -337,15 +384,6 @@ func boolCmp(a, b bool) int {
 		return -1
 	}
 	return 1
-}
-
-func firstNonZero(cs ...int) int {
-	for _, c := range cs {
-		if c != 0 {
-			return c
-		}
-	}
-	return 0
 }
 
 func (sc *SchemaCache) tableByQI(qi QI) *Table {
