@@ -118,7 +118,7 @@ func buildRelationships(sc *SchemaCache, in relInputs) []Relationship {
 		}
 	}
 	rels = overrideComputed(rels, in.computed)
-	sortRelationships(rels)
+	sortRelationships(rels, sc.Tables)
 	return rels
 }
 
@@ -260,13 +260,32 @@ func swapped(ps []ColumnPair) []ColumnPair {
 // M2O < O2O < M2M), then constraint, columns and parent flag, or for M2M
 // the junction's table, constraints and columns; computed ones by
 // function, target, to-one and self.
-func sortRelationships(rels []Relationship) {
+//
+// tables are the relations in cache order (by schema, then name, as
+// compareQI orders them): a relationship's origin is compared by its
+// position there, an integer, rather than by its names.
+func sortRelationships(rels []Relationship, tables []Table) {
+	rank := make(map[QI]int32, len(tables))
+	for i := range tables {
+		rank[tables[i].QI()] = int32(i)
+	}
 	// Sorting indexes, then permuting once, moves each (large) element once.
 	idx := make([]int32, len(rels))
+	origin := make([]int32, len(rels))
 	for i := range idx {
 		idx[i] = int32(i)
+		if r, ok := rank[rels[i].Table]; ok {
+			origin[i] = r
+		} else {
+			origin[i] = -1
+		}
 	}
-	slices.SortFunc(idx, func(i, j int32) int { return compareRels(&rels[i], &rels[j]) })
+	slices.SortFunc(idx, func(i, j int32) int {
+		if oi, oj := origin[i], origin[j]; oi >= 0 && oj >= 0 && oi != oj {
+			return cmp.Compare(oi, oj)
+		}
+		return compareRels(&rels[i], &rels[j])
+	})
 	sorted := make([]Relationship, len(rels))
 	for i, j := range idx {
 		sorted[i] = rels[j]
