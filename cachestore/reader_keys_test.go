@@ -1,35 +1,20 @@
 package cachestore_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
 )
 
-// syncBuffer is a log destination safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// count returns how many log lines contain sub.
-func (s *syncBuffer) count(sub string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Count(s.b.String(), sub)
+// countLines returns how many times sub appears in the logs.
+func countLines(logs *testharness.SyncBuffer, sub string) int {
+	return strings.Count(logs.String(), sub)
 }
 
 func keysFor(t *testing.T, current, previous string) *snapshot.Keys {
@@ -70,7 +55,7 @@ const (
 func TestReaderRejectsUnauthenticBlobs(t *testing.T) {
 	s, _ := newStore(t)
 	s.Keys = keysFor(t, readerKeyA, "")
-	var logs syncBuffer
+	var logs testharness.SyncBuffer
 	r := cachestore.NewReader(s, slog.New(slog.NewJSONHandler(&logs, nil)))
 	good := publishBlob(t, s, signedBlob(t, s.Keys, "good"))
 	if sc, v := current(t, r); v != good || tableNames(sc) != "[good]" {
@@ -89,11 +74,11 @@ func TestReaderRejectsUnauthenticBlobs(t *testing.T) {
 		if got := r.Rejected.Load(); got != int64(i+1) {
 			t.Errorf("after bad blob %d: Rejected = %d, want %d", i, got, i+1)
 		}
-		if got := logs.count("schema cache blob rejected: not authentic"); got != i+1 {
-			t.Errorf("after bad blob %d: %d rejection log lines, want %d:\n%s", i, got, i+1, logs.b.String())
+		if got := countLines(&logs, "schema cache blob rejected: not authentic"); got != i+1 {
+			t.Errorf("after bad blob %d: %d rejection log lines, want %d:\n%s", i, got, i+1, logs.String())
 		}
 	}
-	if got := logs.count("serving the last good schema cache"); got != 0 {
+	if got := countLines(&logs, "serving the last good schema cache"); got != 0 {
 		t.Errorf("%d per-call fallback log lines, want none", got)
 	}
 	// Rotation: readers holding B and A accept blobs of either.

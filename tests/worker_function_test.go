@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
 	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
@@ -54,7 +54,7 @@ type scheduledLambda struct {
 	reqSeq     int
 	throttled  int
 	responses  []string
-	out        syncBuffer
+	out        testharness.SyncBuffer
 }
 
 type fnContainer struct {
@@ -65,23 +65,6 @@ type fnContainer struct {
 	events chan string
 	busy   atomic.Bool
 	dead   chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // prefixed writes each line with a prefix to w.

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"text/tabwriter"
@@ -25,6 +23,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/logging"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
 	"github.com/pgrest-lambda/pgrest-lambda/localdev"
 )
 
@@ -276,7 +275,7 @@ type dlLambdaServer struct {
 	env []string
 	rt  *localdev.RuntimeAPI
 	srv *httptest.Server
-	out syncBuffer
+	out testharness.SyncBuffer
 }
 
 // coldStart stops the previous container, puts a new Runtime API (no
@@ -337,31 +336,6 @@ func (h coldStartHandler) Handle(_ context.Context, r slog.Record) error {
 		return true
 	})
 	return nil
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use: the containers'
-// output, shown when a cold start fails.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
-func (s *syncBuffer) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.buf.Reset()
 }
 
 func printDevLambdaSummary(out io.Writer, res map[int]*dlResult) {
