@@ -129,15 +129,6 @@ func (s *AdminState) Live() bool {
 	return s.live
 }
 
-// Ready reports whether the worker is running and, as a leader, its last
-// event was a successful rebuild or, as a standby, it reaches the cache
-// store.
-func (s *AdminState) Ready() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.ready()
-}
-
 func (s *AdminState) ready() bool {
 	switch {
 	case !s.live:

@@ -127,9 +127,6 @@ func (w *Worker) OnFingerprintCheck(f func(FingerprintCheck)) {
 	w.onCheck = append(w.onCheck, f)
 }
 
-// Store is the cache store w publishes to.
-func (w *Worker) Store() *cachestore.Store { return w.store }
-
 // emitRole calls the OnRole hooks.
 func (w *Worker) emitRole(r Role) {
 	w.mu.Lock()

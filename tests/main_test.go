@@ -158,15 +158,6 @@ type response struct {
 	Body   string
 }
 
-func (r response) json(t *testing.T) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal([]byte(r.Body), &v); err != nil {
-		t.Fatalf("body %q is not JSON: %v", r.Body, err)
-	}
-	return v
-}
-
 func (e *env) do(method, path, body string) response {
 	e.t.Helper()
 	req, err := http.NewRequest(method, e.api.URL+path, strings.NewReader(body))
