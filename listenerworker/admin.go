@@ -129,6 +129,9 @@ func (s *AdminState) Live() bool {
 	return s.live
 }
 
+// ready reports whether the worker is running and, as a leader, its last
+// event was a successful rebuild or, as a standby, it reaches the cache
+// store; s.mu is held.
 func (s *AdminState) ready() bool {
 	switch {
 	case !s.live:

@@ -104,8 +104,12 @@ func (s *source) raw(ctx context.Context, idx []int) ([][]byte, error) {
 		}
 	}
 	for j, i := range idx {
-		d := sha256.Sum256(out[j])
-		if len(out[j]) != s.refs[i].Len || subtle.ConstantTimeCompare(d[:], []byte(s.refs[i].Digest)) != 1 {
+		// The length first: a value of another size is refused without
+		// hashing it.
+		if len(out[j]) != s.refs[i].Len {
+			return nil, fmt.Errorf("decode schema cache: section %d does not have the length in the head: %w", i, ErrNotAuthentic)
+		}
+		if d := sha256.Sum256(out[j]); subtle.ConstantTimeCompare(d[:], []byte(s.refs[i].Digest)) != 1 {
 			return nil, fmt.Errorf("decode schema cache: section %d does not match the digest in the head: %w", i, ErrNotAuthentic)
 		}
 	}
