@@ -117,10 +117,32 @@ func (b *Builder) Build(ctx context.Context, trigger string) Rebuild {
 		return finish(err)
 	}
 	ev.Version, ev.Outcome = res.Current, res.Outcome
+	if res.Published || res.Outcome == "unchanged, unpinned" {
+		if err := b.notice(ctx, res.Current); err != nil {
+			// Listening request functions still see the version within
+			// their ListenTrust; the others never depended on the notice.
+			logger.Warn("schema cache notice not sent", "version", res.Current, "channel", NoticeChannel, "error", err.Error())
+		}
+	}
 	logger.Info("schema cache "+res.Outcome, "version", res.Current, "reserved", version, "trigger", trigger,
 		"build_ms", buildMs, "bytes", len(blob), "tables", len(sc.Tables), "relationships", len(sc.Relationships),
 		"routines", len(sc.Routines), "query_ms", sc.Timings)
 	return finish(nil)
+}
+
+// notice announces version on NoticeChannel, in a transaction of its own
+// on b.DB: listening request functions read it ahead of their next
+// statement's results, after Redis holds the version.
+func (b *Builder) notice(ctx context.Context, version int64) error {
+	tx, err := b.DB.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", NoticeChannel, NoticePayload(b.Store.Prefix(), version)); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // ColdStart builds and publishes the first snapshot of an empty namespace
@@ -134,12 +156,26 @@ func (b *Builder) ColdStart(ctx context.Context) error {
 // at most every PGRST_CACHE_REVALIDATE_MS and, finding Redis empty, builds
 // the first snapshot with b under the build lease.
 func (b *Builder) NewReader() *Reader {
-	return NewReaderWithOptions(b.Store, ReaderOptions{
+	return b.NewListeningReader(nil)
+}
+
+// NewListeningReader is NewReader for a request function whose database
+// connections listen on NoticeChannel and report to notices
+// (PGRST_CACHE_LISTEN; nil is NewReader). PGRST_CACHE_REVALIDATE_MS then
+// bounds how long the memo is trusted without a notice (ListenTrust; 0
+// leaves the default, 1 s) and the memo is never fresh by time alone: a
+// write still asks Redis before its transaction.
+func (b *Builder) NewListeningReader(notices *Notices) *Reader {
+	opts := ReaderOptions{
 		RevalidateEvery: time.Duration(b.Config.CacheRevalidateMs) * time.Millisecond,
 		Build:           b.ColdStart,
 		Holder:          HolderToken(b.WorkerID),
 		Logger:          b.Logger,
-	})
+	}
+	if notices != nil {
+		opts.Notices, opts.ListenTrust, opts.RevalidateEvery = notices, opts.RevalidateEvery, 0
+	}
+	return NewReaderWithOptions(b.Store, opts)
 }
 
 // DefaultWorkerID is hostname:pid, the worker id (recorded in version

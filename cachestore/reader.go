@@ -30,6 +30,14 @@ type ReaderOptions struct {
 	BuildWait time.Duration
 	// Logger receives warnings; nil discards.
 	Logger *slog.Logger
+	// Notices, when set, are what the request function's listening
+	// connections saw (PGRST_CACHE_LISTEN): Untouched trusts the memo while
+	// none arrived since Redis last confirmed it, for at most ListenTrust.
+	Notices *Notices
+	// ListenTrust bounds how long the memo is trusted without a notice
+	// (default 1 s): a notice lost with its publisher's connection, or a
+	// version pinned from the CLI, is seen within it.
+	ListenTrust time.Duration
 }
 
 // Reader gives request functions the current snapshot, decoding a blob
@@ -45,6 +53,9 @@ type Reader struct {
 	version int64
 	snap    *snapshot.Snapshot
 	checked time.Time
+	// checkedGen is the Notices generation read before the last check
+	// that confirmed the memo began.
+	checkedGen uint64
 	// prevVersion and prevSnap are what was served before version, for
 	// RejectSections (nil when none).
 	prevVersion int64
@@ -80,6 +91,9 @@ func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
 	if opts.BuildWait <= 0 {
 		opts.BuildWait = 5 * time.Second
 	}
+	if opts.ListenTrust <= 0 {
+		opts.ListenTrust = time.Second
+	}
 	return &Reader{store: store, opts: opts, breaker: &breaker{logger: opts.Logger}}
 }
 
@@ -100,6 +114,9 @@ func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
 // concurrent checks share Redis reads (checkRounds) when each read still
 // starts after its caller asked.
 func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error) {
+	// Read before the check starts: a notice arriving during it makes the
+	// memo untrusted again, even if the check missed that version.
+	gen := r.generation()
 	r.mu.Lock()
 	snap, version, bad := r.snap, r.version, r.bad
 	if snap != nil && r.opts.RevalidateEvery > 0 && time.Since(r.checked) < r.opts.RevalidateEvery {
@@ -112,6 +129,7 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 		r.mu.Lock()
 		if r.version == version {
 			r.checked, r.logged = time.Now(), ""
+			r.confirmed(gen)
 		}
 		r.mu.Unlock()
 		return snap, version, nil
@@ -122,8 +140,46 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 		// Another call moved the Reader on meanwhile: ask again from there.
 		v, blob, err = r.fetch(ctx, r.version, r.bad)
 	}
-	return r.settle(ctx, v, blob, err)
+	return r.settle(ctx, gen, v, blob, err)
 }
+
+// generation is the Notices generation, 0 without Notices.
+func (r *Reader) generation() uint64 {
+	if r.opts.Notices == nil {
+		return 0
+	}
+	return r.opts.Notices.Generation()
+}
+
+// confirmed records that Redis confirmed the memo in a check that began at
+// Notices generation gen; r.mu is held.
+func (r *Reader) confirmed(gen uint64) {
+	r.checkedGen = max(r.checkedGen, gen)
+	if r.opts.Notices != nil {
+		r.opts.Notices.hold(r.version)
+	}
+}
+
+// Untouched returns the memo, its version and the Notices generation when
+// the Reader has Notices (PGRST_CACHE_LISTEN) and none arrived since Redis
+// last confirmed the memo, less than ListenTrust ago; ok is false
+// otherwise. A caller serving a read from it must ask Current again when
+// Touched(gen) turns true before its results are read, and must ask
+// Current before a write.
+func (r *Reader) Untouched() (snap *snapshot.Snapshot, version int64, gen uint64, ok bool) {
+	if r.opts.Notices == nil {
+		return nil, 0, 0, false
+	}
+	gen = r.opts.Notices.Generation()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ok = r.snap != nil && r.checkedGen == gen && r.bad != r.version && time.Since(r.checked) < r.opts.ListenTrust
+	return r.snap, r.version, gen, ok
+}
+
+// Touched reports whether a notice or a new listening connection arrived
+// since Notices generation gen (always false without Notices).
+func (r *Reader) Touched(gen uint64) bool { return r.generation() != gen }
 
 // Memo returns the memoised snapshot and its version without asking
 // Redis (nil and 0 before the first successful Current), and whether it is
@@ -169,8 +225,8 @@ func (r *Reader) fetch(ctx context.Context, have, skip int64) (int64, []byte, er
 func (r *Reader) RedisSkipped() bool { return r.breaker.isOpen() }
 
 // settle applies the result of a Fetch made from the Reader's current
-// state; r.mu is held.
-func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*snapshot.Snapshot, int64, error) {
+// state, begun at Notices generation gen; r.mu is held.
+func (r *Reader) settle(ctx context.Context, gen uint64, v int64, blob []byte, err error) (*snapshot.Snapshot, int64, error) {
 	switch {
 	case errors.Is(err, ErrNoCache) && r.snap == nil && r.opts.Build != nil:
 		if v, blob, err = r.buildOrWait(ctx); err != nil {
@@ -180,6 +236,7 @@ func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*
 		return r.fallback(err)
 	case blob == nil && v == r.version && r.snap != nil:
 		r.checked, r.logged = time.Now(), ""
+		r.confirmed(gen)
 		return r.snap, r.version, nil
 	case blob == nil && v == r.bad:
 		return r.fallback(r.badErr)
@@ -202,6 +259,7 @@ func (r *Reader) settle(ctx context.Context, v int64, blob []byte, err error) (*
 	}
 	r.prevVersion, r.prevSnap = r.version, r.snap
 	r.version, r.snap, r.bad, r.badErr, r.checked, r.logged = v, snap, 0, nil, time.Now(), ""
+	r.confirmed(gen)
 	return snap, v, nil
 }
 

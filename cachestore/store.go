@@ -38,6 +38,9 @@ func New(rdb redis.UniversalClient, prefix string) *Store {
 	return s
 }
 
+// Prefix is the namespace (PGRST_CACHE_KEY_PREFIX).
+func (s *Store) Prefix() string { return s.prefix }
+
 // Key returns the full Redis key for a key name of the layout ("current",
 // "cache:42", ...), e.g. "{pgrst}:current".
 func (s *Store) Key(name string) string { return "{" + s.prefix + "}:" + name }

@@ -73,7 +73,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	}
 	s.Worker = worker
 	s.closers = append(s.closers, closeWorker)
-	apiPool, err := pgpool.Connect(ctx, cfg.DBURI, 10)
+	notices, listen := cachestore.Listening(cfg)
+	apiPool, err := pgpool.ConnectListening(ctx, cfg.DBURI, 10, listen)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -82,7 +83,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 
 	// The request side builds like a cold Lambda function when Redis is empty.
 	builder := &cachestore.Builder{Config: cfg, DB: apiPool, Store: s.Store, WorkerID: "localdev-api", Logger: logger}
-	s.Reader = builder.NewReader()
+	s.Reader = builder.NewListeningReader(notices)
 	s.Invoker = app.NewInvoker(app.New(cfg, s.Reader, apiPool, logger))
 	s.HTTP = GatewayHandler(s.Invoker.Invoke)
 	return s, nil

@@ -67,7 +67,8 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pool, err := pgpool.Connect(ctx, cfg.DBURI, poolSize)
+	notices, listen := cachestore.Listening(cfg)
+	pool, err := pgpool.ConnectListening(ctx, cfg.DBURI, poolSize, listen)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -78,7 +79,7 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 	}
 	// A cold function that finds Redis empty builds the first snapshot itself.
 	builder := &cachestore.Builder{Config: cfg, DB: pool, Store: store, WorkerID: workerID(cfg), Logger: logger}
-	h := app.New(cfg, builder.NewReader(), pool, logger)
+	h := app.New(cfg, builder.NewListeningReader(notices), pool, logger)
 	return app.NewInvoker(h), func() { pool.Close(); _ = rdb.Close() }, nil
 }
 

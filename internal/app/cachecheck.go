@@ -3,14 +3,22 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
 // cacheCheck is a version check (CacheSource.Current) running beside the
-// request's own work; wait returns its result, as often as asked.
+// request's own work, or a lazy one run only when first waited for; wait
+// returns its result, as often as asked.
 type cacheCheck struct {
-	done    chan struct{}
+	ctx   context.Context
+	cache CacheSource
+	// done is closed when a check started at once has finished; nil for a
+	// lazy check, which runs under once on the first waiter's goroutine.
+	done chan struct{}
+	once sync.Once
+
 	snap    *snapshot.Snapshot
 	version int64
 	err     error
@@ -20,22 +28,37 @@ type cacheCheck struct {
 // returned as an error rather than taking the process down: the request
 // then stands on the memo, as it would on a failed Redis round trip.
 func startCheck(ctx context.Context, cache CacheSource) *cacheCheck {
-	c := &cacheCheck{done: make(chan struct{})}
+	c := &cacheCheck{ctx: ctx, cache: cache, done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
-		defer func() {
-			if p := recover(); p != nil {
-				c.err = fmt.Errorf("schema cache check: %v", p)
-			}
-		}()
-		c.snap, c.version, c.err = cache.Current(ctx)
+		c.run()
 	}()
 	return c
 }
 
-// wait blocks until the check is done and returns its snapshot, version
-// and error.
+// lazyCheck is a check that runs only if waited for, on the waiter's
+// goroutine: a request on an untouched memo (PGRST_CACHE_LISTEN) asks
+// Redis only before a write, after an error, or when a notice arrived.
+func lazyCheck(ctx context.Context, cache CacheSource) *cacheCheck {
+	return &cacheCheck{ctx: ctx, cache: cache}
+}
+
+func (c *cacheCheck) run() {
+	defer func() {
+		if p := recover(); p != nil {
+			c.err = fmt.Errorf("schema cache check: %v", p)
+		}
+	}()
+	c.snap, c.version, c.err = c.cache.Current(c.ctx)
+}
+
+// wait blocks until the check is done (running a lazy one first) and
+// returns its snapshot, version and error.
 func (c *cacheCheck) wait() (*snapshot.Snapshot, int64, error) {
-	<-c.done
+	if c.done == nil {
+		c.once.Do(c.run)
+	} else {
+		<-c.done
+	}
 	return c.snap, c.version, c.err
 }

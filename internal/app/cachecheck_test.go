@@ -131,3 +131,53 @@ func TestCheckReplansAgainstNewVersion(t *testing.T) {
 		})
 	}
 }
+
+// noticedCache is a movingCache whose memo is untouched (PGRST_CACHE_LISTEN):
+// the handler asks it (Current) only when it must.
+type noticedCache struct{ *movingCache }
+
+func (c noticedCache) Untouched() (*snapshot.Snapshot, int64, uint64, bool) {
+	return c.snaps[1], 1, 0, true
+}
+func (c noticedCache) Touched(uint64) bool { return false }
+
+// TestUntouchedMemo: on an untouched memo a write asks for the version
+// before its transaction and starts from the snapshot it returns; a read
+// that ends in an error (the refused connection, or a table the memo
+// lacks) asks afterwards and is served from the new version.
+func TestUntouchedMemo(t *testing.T) {
+	cfg := &config.Config{DBSchemas: []string{"api"}, DBAnonRole: "anon"}
+	for _, c := range []struct {
+		name, method, target, body string
+		memo                       *snapshot.Snapshot
+		// acquires: whether the check had answered at each Acquire.
+		acquires string
+		status   int
+	}{
+		{"write", "POST", "/books", `{"id":1}`, booksSnapshot("id"), "late", 503},
+		{"read, error", "GET", "/books?select=id", "", booksSnapshot("id"), "early,late", 503},
+		{"read, table only the new version has", "GET", "/books?select=id", "", tableSnapshot("novels", "id"), "late", 503},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cache := &movingCache{snaps: map[int64]*snapshot.Snapshot{1: c.memo, 2: booksSnapshot("id", "title")}, current: 2}
+			pool := &recordingPool{cache: cache}
+			h := New(cfg, noticedCache{cache}, pool, nil)
+			r := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
+			if c.body != "" {
+				r.Header.Set("Content-Type", "application/json")
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != c.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, c.status, w.Body)
+			}
+			var got []string
+			for _, checked := range pool.calls {
+				got = append(got, map[bool]string{false: "early", true: "late"}[checked])
+			}
+			if strings.Join(got, ",") != c.acquires {
+				t.Fatalf("acquires %v, want %s", got, c.acquires)
+			}
+		})
+	}
+}

@@ -34,6 +34,19 @@ type CacheSource interface {
 	Memo() (*snapshot.Snapshot, int64, bool)
 }
 
+// NoticedSource is a CacheSource told of new versions by notices on the
+// request's own database connections (PGRST_CACHE_LISTEN);
+// *cachestore.Reader is one.
+type NoticedSource interface {
+	// Untouched returns the memo, its version and the notice generation
+	// when no notice or new listening connection arrived since Redis last
+	// confirmed the memo; ok is false otherwise (and always without
+	// notices).
+	Untouched() (snap *snapshot.Snapshot, version int64, gen uint64, ok bool)
+	// Touched reports whether one arrived since generation gen.
+	Touched(gen uint64) bool
+}
+
 // maxBodyBytes bounds the request body read into memory, 10 MiB (API
 // Gateway's own limit is 10 MB, a Lambda invocation's 6 MB): a longer body
 // is refused whole with 413, never truncated.
@@ -111,6 +124,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	ctx := r.Context()
 	in := readBody(r)
+	if ns, ok := h.cache.(NoticedSource); ok {
+		if memo, memoVer, gen, ok := ns.Untouched(); ok {
+			return h.serveNoticed(ctx, r, in, ns, memo, memoVer, gen)
+		}
+	}
 	memo, memoVer, fresh := h.cache.Memo()
 	if memo == nil || fresh {
 		snap, version, err := h.cache.Current(ctx)
@@ -126,6 +144,28 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	snap, version, err := check.wait()
 	if !stale && (err != nil || version == memoVer) {
 		// A failed check serves the memo, as Current itself would.
+		return resp, memoVer
+	}
+	resp, _ = h.serveFrom(ctx, r, in, snap, version, nil)
+	return resp, version
+}
+
+// serveNoticed serves r from an untouched memo (PGRST_CACHE_LISTEN)
+// without asking Redis, unless it must: a write asks before its
+// transaction starts; a read whose transaction saw a notice or a new
+// listening connection (ns.Touched, read once its results are in), or any
+// error response, asks afterwards and is planned and run again when the
+// version moved. An error may come from planning on a memo that a notice
+// still waiting in an idle connection's socket would have replaced.
+func (h *Handler) serveNoticed(ctx context.Context, r *http.Request, in body, ns NoticedSource,
+	memo *snapshot.Snapshot, memoVer int64, gen uint64) (*response.Response, int64) {
+	check := lazyCheck(ctx, h.cache)
+	resp, stale := h.serveFrom(ctx, r, in, memo, memoVer, check)
+	if !stale && resp.Status < http.StatusBadRequest && !ns.Touched(gen) {
+		return resp, memoVer
+	}
+	snap, version, err := check.wait()
+	if !stale && (err != nil || version == memoVer) {
 		return resp, memoVer
 	}
 	resp, _ = h.serveFrom(ctx, r, in, snap, version, nil)

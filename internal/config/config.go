@@ -104,6 +104,14 @@ type Config struct {
 	// trusts its in-memory schema cache before checking the store for a newer
 	// version (PGRST_CACHE_REVALIDATE_MS, default 0 = on every request).
 	CacheRevalidateMs int
+	// CacheListen makes a request function's database connections LISTEN
+	// on the publishers' notice channel (cachestore.NoticeChannel), so the
+	// version check rides on each read's own database round trip instead
+	// of a Redis GET (PGRST_CACHE_LISTEN, default false). It needs session
+	// connections: not PgBouncer in transaction mode, and RDS Proxy pins
+	// the sessions that LISTEN. CacheRevalidateMs then bounds how long the
+	// memo is trusted without a notice (0 means 1000 ms).
+	CacheListen bool
 	// WorkerID names this listener worker (PGRST_WORKER_ID). It is stored
 	// as given, possibly empty; the caller picks a default such as
 	// hostname and pid.

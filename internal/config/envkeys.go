@@ -76,6 +76,9 @@ func (c *Config) readCacheKeys(getenv func(string) string) []error {
 	if c.CacheRevalidateMs, err = parseInt(v, 0); err != nil || c.CacheRevalidateMs < 0 {
 		errs = append(errs, fmt.Errorf("PGRST_CACHE_REVALIDATE_MS: %q is not a number of milliseconds", v))
 	}
+	if c.CacheListen, err = parseBool(getenv("PGRST_CACHE_LISTEN"), false); err != nil {
+		errs = append(errs, fmt.Errorf("PGRST_CACHE_LISTEN: %w", err))
+	}
 	return errs
 }
 

@@ -64,16 +64,18 @@ const (
 	srvDirect     = "direct"
 	srvSerial     = "serial"
 	srvRevalidate = "revalidate"
+	srvListen     = "listen"
 	srvLambda     = "lambda"
 )
 
-var reqServers = []string{srvBaseline, srvDirect, srvSerial, srvRevalidate, srvLambda} //nolint:gochecknoglobals
+var reqServers = []string{srvBaseline, srvDirect, srvSerial, srvRevalidate, srvListen, srvLambda} //nolint:gochecknoglobals
 
 var reqServerDesc = map[string]string{ //nolint:gochecknoglobals
 	srvBaseline:   "baseline: net/http + pgxpool, fixed SQL",
 	srvDirect:     "app.Handler, revalidate 0 (Redis per request, beside the request's own work)",
 	srvSerial:     "as direct, the Redis check before the request (the request path before the overlap)",
 	srvRevalidate: "app.Handler, revalidate 1000 ms",
+	srvListen:     "app.Handler, PGRST_CACHE_LISTEN (the check rides on the request's PostgreSQL round trip)",
 	srvLambda:     "GatewayHandler -> Invoker -> app.Handler, revalidate 0",
 }
 
@@ -98,6 +100,7 @@ func newReqStack(b *testing.B) *reqStack {
 	network := networkVars(b, db, *reqRTT)
 	cfg := sampleConfig(b, db, append(network, "PGRST_CACHE_REVALIDATE_MS", "0")...)
 	cfgRevalidate := sampleConfig(b, db, append(network, "PGRST_CACHE_REVALIDATE_MS", "1000")...)
+	cfgListen := sampleConfig(b, db, append(network, "PGRST_CACHE_LISTEN", "true")...)
 
 	pool, err := pgpool.Connect(ctx, cfg.DBURI, reqPoolSize)
 	if err != nil {
@@ -126,12 +129,22 @@ func newReqStack(b *testing.B) *reqStack {
 		return app.New(cfg, src, pool, logger)
 	}
 	direct := handler(cfg, false)
+	// As functions/api with PGRST_CACHE_LISTEN: its own pool, listening.
+	notices, listen := cachestore.Listening(cfgListen)
+	listenPool, err := pgpool.ConnectListening(ctx, cfgListen.DBURI, reqPoolSize, listen)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(listenPool.Close)
+	listenBuilder := &cachestore.Builder{Config: cfgListen, DB: listenPool, Store: store, WorkerID: "bench"}
+	listening := app.New(cfgListen, listenBuilder.NewListeningReader(notices), listenPool, logging.New(io.Discard, cfgListen.LogLevel))
 	s := &reqStack{
 		store: store,
 		handlers: map[string]http.Handler{
 			srvDirect:     direct,
 			srvSerial:     handler(cfg, true),
 			srvRevalidate: handler(cfgRevalidate, false),
+			srvListen:     listening,
 			srvLambda:     localdev.GatewayHandler(app.NewInvoker(handler(cfg, false)).Invoke),
 		},
 		baselines: map[string]http.Handler{},

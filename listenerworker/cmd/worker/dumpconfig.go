@@ -106,6 +106,7 @@ func dumpConfig(w io.Writer, cfg *config.Config) error {
 		{"server-timing-enabled", b(cfg.ServerTimingEnabled)},
 		// The worker's own settings, which PostgREST does not have.
 		{"cache-keep-versions", n(cfg.CacheKeepVersions)},
+		{"cache-listen", b(cfg.CacheListen)},
 		{"cache-key-prefix", q(cfg.CacheKeyPrefix)},
 		{"cache-revalidate-ms", n(cfg.CacheRevalidateMs)},
 		{"cache-signing-key", secret(len(cfg.CacheSigningKey) > 0)},
