@@ -290,7 +290,7 @@ func buildRequest(t *testing.T, text string) *http.Request {
 // parseOptions is the configuration of a case: db-schemas "api,extra",
 // aggregates on, and the options of the case (max-rows=N, aggregates=off,
 // plan=on, tx-end=...).
-func parseOptions(t *testing.T, text string) *config.Config {
+func parseOptions(t testing.TB, text string) *config.Config {
 	t.Helper()
 	env := map[string]string{
 		"PGRST_DB_SCHEMAS": strings.Join(goldenSchemas, ","), "PGRST_DB_ANON_ROLE": "web_anon",
