@@ -2,6 +2,7 @@ package schemacache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -100,22 +101,46 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 		pks      [][]int16
 		fks      []foreignKey
 		targets  map[uint32][]target
+		byOID    map[uint32]QI
+		baseKeys *viewKeys
 		views    *viewKeys
 		computed []Relationship
 		cols     map[uint32]*relColumns
 	)
-	// The queries need nothing from each other: each lane runs the next
-	// one not taken, the columns query (the largest, about half of the
-	// time) first, and each writes its own variables (or its own field of
-	// sc). Splitting the columns query between the lanes does not pay: a
+	// The queries need nothing from each other but keydeps, which waits
+	// for tables (taken before it, so never a deadlock): each lane runs
+	// the next one not taken, the columns query (the largest, about half
+	// of the time) first, and each writes its own variables (or its own
+	// field of sc). Splitting the columns query between the lanes does not pay: a
 	// part costs about as much as the whole (its cost is mostly the joins
 	// and hash tables every part builds).
+	tablesDone, tablesOK := make(chan struct{}), false
 	jobs := []loadJob{
 		{"columns", func(tx pgx.Tx) (err error) { cols, err = loadColumns(ctx, tx, schemas); return err }},
 		{"rels", func(tx pgx.Tx) (err error) { fks, err = loadForeignKeys(ctx, tx, schemas); return err }},
-		{"tables", func(tx pgx.Tx) (err error) { oids, pks, err = loadTables(ctx, tx, schemas, sc); return err }},
+		{"tables", func(tx pgx.Tx) (err error) {
+			defer close(tablesDone)
+			oids, pks, err = loadTables(ctx, tx, schemas, sc)
+			tablesOK = err == nil
+			return err
+		}},
 		{"funcs", func(tx pgx.Tx) error { return loadRoutines(ctx, tx, schemas, hoistedNames(opts.HoistedTxSettings), sc) }},
-		{"keydeps", func(tx pgx.Tx) (err error) { targets, err = loadViewTargets(ctx, tx, schemas); return err }},
+		{"keydeps", func(tx pgx.Tx) (err error) {
+			if targets, err = loadViewTargets(ctx, tx, schemas); err != nil {
+				return err
+			}
+			select {
+			case <-tablesDone:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if !tablesOK {
+				return errTablesFailed
+			}
+			byOID = relationOIDs(sc, oids)
+			baseKeys, err = loadBaseKeys(ctx, tx, targets, byOID)
+			return err
+		}},
 		{"comprels", func(tx pgx.Tx) (err error) { computed, err = loadComputedRels(ctx, tx, schemas); return err }},
 		{"mhandlers", func(tx pgx.Tx) error { return loadMediaHandlers(ctx, tx, schemas, sc) }},
 		{"dreps", func(tx pgx.Tx) error { return loadRepresentations(ctx, tx, sc) }},
@@ -142,9 +167,9 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 			return step("rels", func() error { return checkForeignKeys(fks, names) })
 		},
 		func() error {
-			return step("keydeps", func() (err error) {
-				views, err = loadViewKeys(ctx, tx, targets, relationOIDs(sc, oids), names)
-				return err
+			return step("keydeps", func() error {
+				views = viewKeysOf(baseKeys, targets, byOID, names)
+				return nil
 			})
 		},
 		func() error {
@@ -168,6 +193,10 @@ func Load(ctx context.Context, db Beginner, opts LoadOptions) (*SchemaCache, err
 	sc.Timings["relationships"] = float64(time.Since(start).Microseconds()) / 1000
 	return sc, nil
 }
+
+// errTablesFailed ends the keydeps job when the tables query it waits for
+// failed; both errors are returned.
+var errTablesFailed = errors.New("tables query failed")
 
 // relationOIDs maps the oids of the relations of sc (loaded in oids order)
 // to their names.

@@ -62,12 +62,13 @@ func loadViewTargets(ctx context.Context, tx pgx.Tx, schemas []string) (map[uint
 	return targets, rows.Err()
 }
 
-// loadViewKeys resolves which base columns the views' columns expose
-// (through chains of exposed views; targets from loadViewTargets) and
-// reads the keys of the relations behind them. byOID maps the oids of the
-// exposed relations to their QIs; names holds their column names.
-func loadViewKeys(ctx context.Context, tx pgx.Tx, targets map[uint32][]target, byOID map[uint32]QI, names attnames) (*viewKeys, error) {
-	vk := resolveViews(targets, byOID, names)
+// loadBaseKeys reads the keys of the relations behind the exposed views
+// (targets from loadViewTargets; byOID maps the oids of the exposed
+// relations to their QIs), before the column names are known: the bases
+// of every view column, a superset of what viewKeysOf keeps. It needs no
+// column names, so it runs beside the columns query.
+func loadBaseKeys(ctx context.Context, tx pgx.Tx, targets map[uint32][]target, byOID map[uint32]QI) (*viewKeys, error) {
+	vk := resolveViews(targets, byOID, nil)
 	if len(vk.byBase) == 0 {
 		return vk, nil
 	}
@@ -85,7 +86,34 @@ func loadViewKeys(ctx context.Context, tx pgx.Tx, targets map[uint32][]target, b
 	return vk, nil
 }
 
+// viewKeysOf resolves which base columns the views' columns expose
+// (through chains of exposed views), with names holding the exposed
+// relations' column names, and keeps the keys of raw (loadBaseKeys) that
+// concern the resulting bases: exactly what reading the keys of those
+// bases alone returns, since keyConstraintsQuery selects each constraint
+// by its own relations.
+func viewKeysOf(raw *viewKeys, targets map[uint32][]target, byOID map[uint32]QI, names attnames) *viewKeys {
+	vk := resolveViews(targets, byOID, names)
+	if len(vk.byBase) == 0 {
+		return vk
+	}
+	for oid, pk := range raw.pks {
+		if _, ok := vk.byBase[oid]; ok {
+			vk.pks[oid] = pk
+		}
+	}
+	for _, fk := range raw.fks {
+		_, from := vk.byBase[fk.rel]
+		_, to := vk.byBase[fk.frel]
+		if from || to {
+			vk.fks = append(vk.fks, fk)
+		}
+	}
+	return vk
+}
+
 // resolveViews follows each view's target list down to base relations.
+// Without names (nil) every view column counts, unnamed.
 func resolveViews(targets map[uint32][]target, byOID map[uint32]QI, names attnames) *viewKeys {
 	vk := &viewKeys{views: map[uint32]*viewDeps{}, byBase: map[uint32][]*viewDeps{}, pks: map[uint32][]int16{}}
 	memo := map[uint32]map[int16][]colRef{}
@@ -125,7 +153,7 @@ func resolveViews(targets map[uint32][]target, byOID map[uint32]QI, names attnam
 		d := &viewDeps{qi: byOID[oid], cols: map[colRef][]string{}}
 		for _, resno := range resnos {
 			name, ok := names[oid][resno]
-			if !ok {
+			if !ok && names != nil {
 				continue
 			}
 			for _, ref := range m[resno] {
