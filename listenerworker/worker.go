@@ -253,7 +253,7 @@ func (w *Worker) buildOnce(ctx context.Context, reason string) cachestore.Rebuil
 	// (measured: 118.6 → 104.5 ms at 1000 tables, 496.6 → 430.4 ms at
 	// 5000, medians of 16 interleaved loads). GOMEMLIMIT, when set, still
 	// bounds the heap; a GOGC already higher (or off) is left alone.
-	if old := debug.SetGCPercent(buildGCPercent); old < 0 || old > buildGCPercent {
+	if old := debug.SetGCPercent(BuildGCPercent); old < 0 || old > BuildGCPercent {
 		debug.SetGCPercent(old)
 	} else {
 		defer debug.SetGCPercent(old)
@@ -261,8 +261,9 @@ func (w *Worker) buildOnce(ctx context.Context, reason string) cachestore.Rebuil
 	return w.builder.Build(ctx, reason)
 }
 
-// buildGCPercent is the GC target (GOGC) while a build runs.
-const buildGCPercent = 400
+// BuildGCPercent is the GC target (GOGC) while a build runs; a GOGC
+// already set higher (or off) is kept.
+const BuildGCPercent = 400
 
 // sleep waits d or until ctx ends; it reports whether the full wait elapsed.
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
+	"github.com/pgrest-lambda/pgrest-lambda/listenerworker"
 )
 
 // postgrestSQL holds PostgREST's seven schema cache queries, copied from
@@ -176,7 +178,8 @@ var oursFor = map[string][]string{ //nolint:gochecknoglobals
 // PostgREST, while ours include building the relationships in memory.
 // Ours runs twice per round: on the one connection (per-query figures,
 // sequential) and on the listener worker's pool of two connections, where
-// Load runs its columns query on the second one (the production mode).
+// Load runs its columns query on the second one (the production mode),
+// under the GC target the worker builds with (listenerworker.BuildGCPercent).
 // Before timing, it checks that the queries return plausible rows.
 func BenchmarkVersusPostgREST(b *testing.B) {
 	var sizes []int
@@ -254,6 +257,8 @@ func BenchmarkVersusPostgREST(b *testing.B) {
 				}
 			}
 			runPool := func() {
+				// The worker builds with this GC target (Worker.buildOnce).
+				defer debug.SetGCPercent(debug.SetGCPercent(listenerworker.BuildGCPercent))
 				start := time.Now()
 				sc, err := schemacache.Load(ctx, pool, loadOpts)
 				if err != nil {
@@ -311,8 +316,8 @@ func BenchmarkVersusPostgREST(b *testing.B) {
 			row("relationships in memory (ours only)", "", "", nil, ours["relationships"])
 			row("whole, SQL only, one connection", "sql", "", pgWhole, ourSQL)
 			row("whole load, one connection", "load", "", pgWhole, ourWhole)
-			row("whole, SQL only, worker's pool (2 lanes)", "sql-pool", "", pgWhole, poolSQL)
-			row("whole load, worker's pool (2 lanes)", "load-pool", "", pgWhole, poolWhole)
+			row("whole, SQL only, worker's pool (2 lanes, its GOGC)", "sql-pool", "", pgWhole, poolSQL)
+			row("whole load, worker's pool (2 lanes, its GOGC)", "load-pool", "", pgWhole, poolWhole)
 			_ = tw.Flush()
 			b.ReportMetric(ourWhole.ms(0.5), "ours-ms-median")
 		})
