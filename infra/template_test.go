@@ -29,6 +29,7 @@ var wantEnvRefs = map[string]string{
 	"PGRST_JWT_SECRET":        "JwtSecret",
 	"PGRST_CACHE_SIGNING_KEY": "CacheSigningKey",
 	"PGRST_CACHE_KEY_PREFIX":  "CacheKeyPrefix",
+	"PGRST_CACHE_LISTEN":      "CacheListen",
 	"PGRST_LOG_LEVEL":         "LogLevel",
 	"PGRST_SETTINGS_ARN":      "SettingsArn",
 }
