@@ -132,33 +132,31 @@ func parseTreePath(key string) ([]string, string, *pgrsterr.Error) {
 // parseFilterKey parses a filter's key `rel.sub.field[->a->>b]`: the embed
 // path, the field and the JSON path into it.
 func parseFilterKey(key string) ([]string, string, []JSONStep, *pgrsterr.Error) {
-	what := "failed to parse tree path (" + key + ")"
 	in := []rune(key)
-	var names []string
+	fail := func(f *failure) *pgrsterr.Error { return f.toError("failed to parse tree path ("+key+")", in) }
+	// path holds the names before the last; most keys have one name only.
+	var path []string
 	i := 0
 	for {
 		var f failure
 		name, j, quoted, ok := fieldName(in, i, &f)
 		if !ok {
-			return nil, "", nil, f.toError(what, in)
+			return nil, "", nil, fail(&f)
 		}
-		names = append(names, name)
 		if isJSONArrow(in, j) {
 			steps, k, pathCont, ok := jsonPath(in, j, &f)
 			if !ok {
-				return nil, "", nil, f.toError(what, in)
+				return nil, "", nil, fail(&f)
 			}
 			if k < len(in) {
 				f.add(k, tok(in, k), append(pathCont, `"->>"`, `"->"`)...)
 				f.addEOF(in, k)
-				return nil, "", nil, f.toError(what, in)
+				return nil, "", nil, fail(&f)
 			}
-			if len(names) == 1 {
-				return nil, name, steps, nil
-			}
-			return names[:len(names)-1], name, steps, nil
+			return path, name, steps, nil
 		}
 		if j < len(in) && in[j] == '.' {
+			path = append(path, name)
 			i = j + 1
 			continue
 		}
@@ -168,14 +166,10 @@ func parseFilterKey(key string) ([]string, string, []JSONStep, *pgrsterr.Error) 
 			}
 			f.add(j, tok(in, j), `"->>"`, `"->"`, "delimiter (.)")
 			f.addEOF(in, j)
-			return nil, "", nil, f.toError(what, in)
+			return nil, "", nil, fail(&f)
 		}
-		break
+		return path, name, nil, nil
 	}
-	if len(names) == 1 {
-		return nil, names[0], nil, nil
-	}
-	return names[:len(names)-1], names[len(names)-1], nil, nil
 }
 
 // parseColumns parses the `columns` and `on_conflict` lists: field names

@@ -9,26 +9,30 @@ import (
 // limit/offset. The first select, columns and on_conflict win; a repeated
 // order, limit or offset replaces the earlier one.
 func parseQuery(req *Request, rawQuery string, rpcRead bool) *pgrsterr.Error {
-	params := splitQuery(rawQuery)
-	var sel, cols, onConflict *string
-	var filters, orders, ranges, logic []queryParam
+	// A query string has a few parameters: they and the filters among
+	// them fit in arrays on the stack.
+	var paramBuf, filterBuf [8]queryParam
+	params := appendQuery(paramBuf[:0], rawQuery)
+	var sel, cols, onConflict string
+	var hasSel, hasCols, hasOnConflict bool
+	filters := filterBuf[:0]
+	var orders, ranges, logic []queryParam
 	for _, p := range params {
 		if !p.hasValue {
 			continue
 		}
-		v := p.value
 		switch {
 		case p.key == "select":
-			if sel == nil {
-				sel = &v
+			if !hasSel {
+				sel, hasSel = p.value, true
 			}
 		case p.key == "columns":
-			if cols == nil {
-				cols = &v
+			if !hasCols {
+				cols, hasCols = p.value, true
 			}
 		case p.key == "on_conflict":
-			if onConflict == nil {
-				onConflict = &v
+			if !hasOnConflict {
+				onConflict, hasOnConflict = p.value, true
 			}
 		default:
 			switch lastSegment(p.key) {
@@ -59,16 +63,17 @@ func parseQuery(req *Request, rawQuery string, rpcRead bool) *pgrsterr.Error {
 		}
 	}
 	var err *pgrsterr.Error
-	if cols != nil {
-		if req.Columns, err = parseColumns("columns", *cols); err != nil {
+	if hasCols {
+		if req.Columns, err = parseColumns("columns", cols); err != nil {
 			return err
 		}
 	}
-	req.Select = starSelect()
-	if sel != nil {
-		if req.Select, err = parseSelect(*sel); err != nil {
+	if hasSel {
+		if req.Select, err = parseSelect(sel); err != nil {
 			return err
 		}
+	} else {
+		req.Select = starSelect()
 	}
 	if err = parseFilters(req, filters, rpcRead); err != nil {
 		return err
@@ -80,8 +85,8 @@ func parseQuery(req *Request, rawQuery string, rpcRead bool) *pgrsterr.Error {
 		}
 		req.Logic = append(req.Logic, *t)
 	}
-	if onConflict != nil {
-		if req.OnConflict, err = parseColumns("on_conflict", *onConflict); err != nil {
+	if hasOnConflict {
+		if req.OnConflict, err = parseColumns("on_conflict", onConflict); err != nil {
 			return err
 		}
 	}

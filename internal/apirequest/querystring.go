@@ -17,12 +17,26 @@ type queryParam struct {
 // space, malformed percent escapes are kept literally and empty pairs are
 // skipped. Invalid UTF-8 is replaced rather than rejected.
 func splitQuery(raw string) []queryParam {
-	var out []queryParam
-	for _, part := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
+	return appendQuery(nil, raw)
+}
+
+// appendQuery is splitQuery appending to dst, so that a caller can split
+// a short query string into an array of its own.
+func appendQuery(dst []queryParam, raw string) []queryParam {
+	for raw != "" {
+		part := raw
+		if i := strings.IndexAny(raw, "&;"); i >= 0 {
+			part, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = ""
+		}
+		if part == "" {
+			continue
+		}
 		k, v, has := strings.Cut(part, "=")
-		out = append(out, queryParam{key: queryUnescape(k), value: queryUnescape(v), hasValue: has})
+		dst = append(dst, queryParam{key: queryUnescape(k), value: queryUnescape(v), hasValue: has})
 	}
-	return out
+	return dst
 }
 
 // queryUnescape decodes `+` and %XX escapes, leaving invalid escapes as is.

@@ -20,15 +20,18 @@ func parseSelect(raw string) ([]SelectItem, *pgrsterr.Error) {
 	if strings.TrimSpace(raw) == "" {
 		return starSelect(), nil
 	}
-	p := selParser{in: []rune(raw), what: "failed to parse select parameter (" + raw + ")"}
+	p := selParser{in: []rune(raw), raw: raw}
 	items, _, err := p.forest(0, false)
 	return items, err
 }
 
 type selParser struct {
-	in   []rune
-	what string
+	in  []rune
+	raw string
 }
+
+// what names the parameter in error messages; built only for an error.
+func (p *selParser) what() string { return "failed to parse select parameter (" + p.raw + ")" }
 
 // forest parses items from i. Nested lists stop before their `)`; the top
 // level must reach the end of the input (PostgREST ignores trailing input
@@ -46,7 +49,7 @@ func (p *selParser) forest(i int, nested bool) ([]SelectItem, int, *pgrsterr.Err
 			if f.err == nil && nested && len(items) == 0 && f.pos == i {
 				f.add(i, tok(in, i), `")"`)
 			}
-			return nil, 0, f.toError(p.what, in)
+			return nil, 0, f.toError(p.what(), in)
 		}
 		items = append(items, item)
 		j = skipWS(in, j)
@@ -66,7 +69,7 @@ func (p *selParser) forest(i int, nested bool) ([]SelectItem, int, *pgrsterr.Err
 			f2.add(j, tok(in, j), append(cont, `","`)...)
 			f2.addEOF(in, j)
 		}
-		return nil, 0, f2.toError(p.what, in)
+		return nil, 0, f2.toError(p.what(), in)
 	}
 }
 
