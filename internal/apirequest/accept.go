@@ -1,8 +1,9 @@
 package apirequest
 
 import (
+	"cmp"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -136,8 +137,10 @@ func ParseAccept(headers []string) []MediaType {
 		q    float64
 		spec int
 	}
-	var entries []entry
-	for _, e := range strings.Split(strings.ReplaceAll(h, " ", ""), ",") {
+	// An Accept header has a few entries: they are sorted on the stack.
+	var buf [8]entry
+	entries := buf[:0]
+	for e := range strings.SplitSeq(strings.ReplaceAll(h, " ", ""), ",") {
 		mt, rest, hasQ := strings.Cut(e, ";q=")
 		q := 1.0
 		if hasQ {
@@ -145,11 +148,11 @@ func ParseAccept(headers []string) []MediaType {
 		}
 		entries = append(entries, entry{mt, q, strings.Count(mt, ";") - strings.Count(mt, "*")})
 	}
-	sort.SliceStable(entries, func(i, j int) bool {
-		if entries[i].q != entries[j].q {
-			return entries[i].q > entries[j].q
+	slices.SortStableFunc(entries, func(a, b entry) int {
+		if a.q != b.q {
+			return cmp.Compare(b.q, a.q)
 		}
-		return entries[i].spec > entries[j].spec
+		return cmp.Compare(b.spec, a.spec)
 	})
 	out := make([]MediaType, len(entries))
 	for i, e := range entries {
@@ -184,9 +187,8 @@ func DecodeMediaType(s string) MediaType {
 	if s == "" {
 		return MediaType{Kind: MediaAny}
 	}
-	parts := strings.Split(s, ";")
-	rest := parts[1:]
-	switch parts[0] {
+	base, params, hasParams := strings.Cut(s, ";")
+	switch base {
 	case "application/json":
 		return MediaType{Kind: MediaJSON}
 	case "application/geo+json":
@@ -204,20 +206,29 @@ func DecodeMediaType(s string) MediaType {
 	case "application/octet-stream":
 		return MediaType{Kind: MediaOctetStream}
 	case "application/vnd.pgrst.plan", "application/vnd.pgrst.plan+text":
-		return decodePlan(false, rest)
+		return decodePlan(false, splitParams(params, hasParams))
 	case "application/vnd.pgrst.plan+json":
-		return decodePlan(true, rest)
+		return decodePlan(true, splitParams(params, hasParams))
 	case "application/vnd.pgrst.object+json", "application/vnd.pgrst.object":
-		return MediaType{Kind: MediaSingular, StripNulls: len(rest) == 1 && rest[0] == "nulls=stripped"}
+		return MediaType{Kind: MediaSingular, StripNulls: hasParams && params == "nulls=stripped"}
 	case "application/vnd.pgrst.array+json", "application/vnd.pgrst.array":
-		if len(rest) == 1 && rest[0] == "nulls=stripped" {
+		if hasParams && params == "nulls=stripped" {
 			return MediaType{Kind: MediaArrayStrip}
 		}
 		return MediaType{Kind: MediaJSON}
 	case "*/*":
 		return MediaType{Kind: MediaAny}
 	}
-	return MediaType{Kind: MediaOther, Other: parts[0]}
+	return MediaType{Kind: MediaOther, Other: base}
+}
+
+// splitParams splits the `;`-separated parameters of a media type; nil
+// when it has none.
+func splitParams(params string, hasParams bool) []string {
+	if !hasParams {
+		return nil
+	}
+	return strings.Split(params, ";")
 }
 
 func decodePlan(json bool, params []string) MediaType {

@@ -61,45 +61,60 @@ var preferenceValues = []struct {
 // Invalid. Any `timezone=` value is kept; whether PostgreSQL knows the
 // zone is decided later, against pg_timezone_names.
 func ParsePreferences(h http.Header) Preferences {
-	var items []string
-	for _, v := range h.Values("Prefer") {
-		for _, it := range strings.Split(v, ",") {
-			items = append(items, strings.TrimSpace(it))
-		}
-	}
 	var p Preferences
-	fields := map[string]*string{
-		"resolution": &p.Resolution, "return": &p.Return, "params": &p.Params, "count": &p.Count,
-		"tx": &p.Tx, "missing": &p.Missing, "handling": &p.Handling,
-	}
 	maxAffectedSeen := false
-	for _, it := range items {
-		name, value, _ := strings.Cut(it, "=")
-		if name == "max-affected" && strings.HasPrefix(it, "max-affected=") {
-			// Only the first max-affected counts, even when it is not a number.
-			if !maxAffectedSeen {
-				maxAffectedSeen = true
-				if n, err := strconv.ParseInt(value, 10, 64); err == nil {
-					p.MaxAffected = &n
+	for _, v := range h.Values("Prefer") {
+		for it := range strings.SplitSeq(v, ",") {
+			it = strings.TrimSpace(it)
+			name, value, _ := strings.Cut(it, "=")
+			if name == "max-affected" && strings.HasPrefix(it, "max-affected=") {
+				// Only the first max-affected counts, even when it is not a number.
+				if !maxAffectedSeen {
+					maxAffectedSeen = true
+					if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+						p.MaxAffected = &n
+					}
 				}
+				continue
 			}
-			continue
-		}
-		if name == "timezone" && value != "" {
-			if p.Timezone == "" {
-				p.Timezone = value
+			if name == "timezone" && value != "" {
+				if p.Timezone == "" {
+					p.Timezone = value
+				}
+				continue
 			}
-			continue
-		}
-		if !knownPreference(name, value) {
-			p.Invalid = append(p.Invalid, it)
-			continue
-		}
-		if f := fields[name]; *f == "" {
-			*f = value
+			if !knownPreference(name, value) {
+				p.Invalid = append(p.Invalid, it)
+				continue
+			}
+			if f := p.field(name); *f == "" {
+				*f = value
+			}
 		}
 	}
 	return p
+}
+
+// field is the field of p that holds the preference name, one of
+// preferenceValues' names; nil for any other name.
+func (p *Preferences) field(name string) *string {
+	switch name {
+	case "resolution":
+		return &p.Resolution
+	case "return":
+		return &p.Return
+	case "params":
+		return &p.Params
+	case "count":
+		return &p.Count
+	case "tx":
+		return &p.Tx
+	case "missing":
+		return &p.Missing
+	case "handling":
+		return &p.Handling
+	}
+	return nil
 }
 
 func knownPreference(name, value string) bool {
