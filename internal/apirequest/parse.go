@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
@@ -87,21 +88,28 @@ func parsePath(u *url.URL) (TargetKind, string, *pgrsterr.Error) {
 	if raw == "" || raw == "/" {
 		return TargetRoot, "", nil
 	}
-	segs := strings.Split(strings.TrimPrefix(raw, "/"), "/")
-	for i, s := range segs {
-		d, err := url.PathUnescape(s)
-		if err != nil || d == "" {
-			return 0, "", pgrsterr.InvalidPath()
-		}
-		segs[i] = d
+	first, second, two := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
+	if two && strings.Contains(second, "/") {
+		return 0, "", pgrsterr.InvalidPath()
 	}
-	switch {
-	case len(segs) == 1:
-		return TargetRelation, segs[0], nil
-	case len(segs) == 2 && segs[0] == "rpc":
-		return TargetRoutine, segs[1], nil
+	name, ok := pathSegment(first)
+	if !ok {
+		return 0, "", pgrsterr.InvalidPath()
+	}
+	if !two {
+		return TargetRelation, name, nil
+	}
+	if fn, ok := pathSegment(second); ok && name == "rpc" {
+		return TargetRoutine, fn, nil
 	}
 	return 0, "", pgrsterr.InvalidPath()
+}
+
+// pathSegment percent-decodes one path segment; false when it is not
+// valid or decodes to nothing.
+func pathSegment(s string) (string, bool) {
+	d, err := url.PathUnescape(s)
+	return d, err == nil && d != ""
 }
 
 // profileSchema picks the schema named by the profile header, or the
@@ -159,20 +167,23 @@ func checkMethod(kind TargetKind, m string) *pgrsterr.Error {
 // (`X-Forwarded-For: a, b`); cookie headers are "; "-joined. The adapter's
 // own X-GoLambdaProxy-* headers, which carry the event's request context,
 // are not the client's and are left out.
-func lowerHeaders(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
+func lowerHeaders(h http.Header) []Header {
+	out := make([]Header, 0, len(h))
 	for k, v := range h {
 		switch {
 		case len(v) == 0 || strings.HasPrefix(k, "X-Golambdaproxy-"):
 		case k == "Cookie":
 			// HTTP/2 clients and API Gateway HTTP API events send one
 			// header per cookie; as one header they are "; "-joined.
-			out["cookie"] = strings.Join(v, "; ")
+			out = append(out, Header{Name: "cookie", Value: strings.Join(v, "; ")})
 		default:
-			out[lowerName(k)] = strings.Join(v, ", ")
+			out = append(out, Header{Name: lowerName(k), Value: strings.Join(v, ", ")})
 		}
 	}
-	return out
+	slices.SortFunc(out, func(a, b Header) int { return strings.Compare(a.Name, b.Name) })
+	// Names net/http did not canonicalise may differ only in case: one of
+	// them stands for the name, as when the headers were a map.
+	return slices.CompactFunc(out, func(a, b Header) bool { return a.Name == b.Name })
 }
 
 // lowerName is strings.ToLower(k), a constant for the header names most

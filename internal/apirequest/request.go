@@ -1,6 +1,10 @@
 package apirequest
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+)
 
 // TargetKind says what a request path names.
 type TargetKind int
@@ -43,8 +47,9 @@ type Request struct {
 	// body: each value is a JSON string, or an array of strings for a name
 	// given more than once.
 	TextArgs bool
-	// Headers are the request headers with lower-case names (single value each).
-	Headers map[string]string
+	// Headers are the request headers with lower-case names, one value
+	// each, sorted by name.
+	Headers []Header
 	// Logic holds the and/or parameters (`or=(...)`, `not.and=(...)`,
 	// `rel.or=(...)`), parsed, in request order.
 	Logic []LogicTree
@@ -66,6 +71,23 @@ type Request struct {
 	// RawBody is the body of POST /rpc/fn as sent, for a routine taking it
 	// as its only argument; nil for form bodies and other methods.
 	RawBody *RawBody
+}
+
+// Header is a request header under its lower-case name; a repeated
+// header's values are combined into one.
+type Header struct {
+	Name, Value string
+}
+
+// Header is the value of the request header with the lower-case name
+// name; "" when the request has none.
+func (r *Request) Header(name string) string {
+	if i, ok := slices.BinarySearchFunc(r.Headers, name, func(h Header, name string) int {
+		return strings.Compare(h.Name, name)
+	}); ok {
+		return r.Headers[i].Value
+	}
+	return ""
 }
 
 // RawBody is a routine call's body passed whole to a single parameter.

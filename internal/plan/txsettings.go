@@ -3,7 +3,6 @@ package plan
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -76,7 +75,7 @@ func txSettings(req *apirequest.Request, prefs apirequest.Preferences, env Env) 
 		Path:           req.Path,
 		Claims:         claims,
 		Headers:        headersJSON(req.Headers),
-		Cookies:        cookiesJSON(req.Headers["cookie"]),
+		Cookies:        cookiesJSON(req.Header("cookie")),
 		Timezone:       prefs.Timezone,
 		PreRequest:     cfg.PreRequestSQL(),
 		AppSettings:    cfg.AppSettings,
@@ -101,41 +100,41 @@ func anonClaims(role string) string {
 // names, without the cookie header (request.cookies has the cookies), as
 // PostgREST sets it.
 //
-// It is json.Marshal of that map (keys sorted, strings escaped as
-// encoding/json does), written without the map and reflection.
-func headersJSON(h map[string]string) string {
-	var stack [16]string
-	keys := stack[:0]
+// It is json.Marshal of them as a map (keys sorted, as h already is,
+// strings escaped as encoding/json does), written without reflection.
+func headersJSON(h []apirequest.Header) string {
 	n := 2
-	for k, v := range h {
-		if k != "cookie" {
-			keys = append(keys, k)
-			n += len(k) + len(v) + 6
-		}
+	for _, kv := range h {
+		n += len(kv.Name) + len(kv.Value) + 6
 	}
-	slices.Sort(keys)
-	b := make([]byte, 0, n+n/8)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
+	var b strings.Builder
+	b.Grow(n + n/8)
+	b.WriteByte('{')
+	first := true
+	for _, kv := range h {
+		if kv.Name == "cookie" {
+			continue
 		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = appendJSONString(b, h[k])
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		writeJSONString(&b, kv.Name)
+		b.WriteByte(':')
+		writeJSONString(&b, kv.Value)
 	}
-	b = append(b, '}')
-	return string(b)
+	b.WriteByte('}')
+	return b.String()
 }
 
-// appendJSONString appends s as a JSON string exactly as json.Marshal
+// writeJSONString writes s to dst as a JSON string exactly as json.Marshal
 // encodes a string: HTML-safe (<, > and & as \u003c, \u003e, \u0026),
 // control characters as \n, \r, \t or \u00XX (\b and \f too, as
 // encoding/json since Go 1.22), invalid UTF-8 as \ufffd and U+2028 and
 // U+2029 as \u2028 and \u2029.
-func appendJSONString(dst []byte, s string) []byte {
+func writeJSONString(dst *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
+	dst.WriteByte('"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
@@ -143,22 +142,25 @@ func appendJSONString(dst []byte, s string) []byte {
 				i++
 				continue
 			}
-			dst = append(dst, s[start:i]...)
+			dst.WriteString(s[start:i])
 			switch c {
 			case '\\', '"':
-				dst = append(dst, '\\', c)
+				dst.WriteByte('\\')
+				dst.WriteByte(c)
 			case '\b':
-				dst = append(dst, '\\', 'b')
+				dst.WriteString(`\b`)
 			case '\f':
-				dst = append(dst, '\\', 'f')
+				dst.WriteString(`\f`)
 			case '\n':
-				dst = append(dst, '\\', 'n')
+				dst.WriteString(`\n`)
 			case '\r':
-				dst = append(dst, '\\', 'r')
+				dst.WriteString(`\r`)
 			case '\t':
-				dst = append(dst, '\\', 't')
+				dst.WriteString(`\t`)
 			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+				dst.WriteString(`\u00`)
+				dst.WriteByte(hex[c>>4])
+				dst.WriteByte(hex[c&0xF])
 			}
 			i++
 			start = i
@@ -166,23 +168,24 @@ func appendJSONString(dst []byte, s string) []byte {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
+			dst.WriteString(s[start:i])
+			dst.WriteString(`\ufffd`)
 			i += size
 			start = i
 			continue
 		}
 		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			dst.WriteString(s[start:i])
+			dst.WriteString(`\u202`)
+			dst.WriteByte(hex[r&0xF])
 			i += size
 			start = i
 			continue
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	dst.WriteString(s[start:])
+	dst.WriteByte('"')
 }
 
 // cookiesJSON is request.cookies: the cookies of a Cookie header as a

@@ -6,7 +6,7 @@ func TestRequestVars(t *testing.T) {
 	if got := anonClaims(`web"anon`); got != `{"role":"web\"anon"}` {
 		t.Errorf("claims %s", got)
 	}
-	if got := headersJSON(map[string]string{"accept": "*/*", "cookie": "a=1", "x-forwarded-for": "1.2.3.4"}); got != `{"accept":"*/*","x-forwarded-for":"1.2.3.4"}` {
+	if got := headersJSON(sortedHeaders(map[string]string{"accept": "*/*", "cookie": "a=1", "x-forwarded-for": "1.2.3.4"})); got != `{"accept":"*/*","x-forwarded-for":"1.2.3.4"}` {
 		t.Errorf("headers %s", got)
 	}
 	for header, want := range map[string]string{
