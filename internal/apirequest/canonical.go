@@ -1,7 +1,7 @@
 package apirequest
 
 import (
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -15,37 +15,41 @@ import (
 // in Latin-1 (PostgREST encodes the decoded bytes as characters). A
 // parameter without `=` has an empty value.
 func CanonicalQuery(raw string) string {
+	var b strings.Builder
+	WriteCanonicalQuery(&b, "", raw)
+	return b.String()
+}
+
+// WriteCanonicalQuery writes CanonicalQuery(raw) to b, after prefix when
+// it is not empty.
+func WriteCanonicalQuery(b *strings.Builder, prefix, raw string) {
 	type param struct{ key, value string }
-	var params []param
-	for _, part := range strings.FieldsFunc(strings.TrimPrefix(raw, "?"), func(r rune) bool { return r == '&' || r == ';' }) {
+	// A query string has a few parameters: they are sorted on the stack.
+	var buf [8]param
+	params := buf[:0]
+	for part := range strings.FieldsFuncSeq(strings.TrimPrefix(raw, "?"), func(r rune) bool { return r == '&' || r == ';' }) {
 		k, v, _ := strings.Cut(part, "=")
 		params = append(params, param{urlDecodePlus(k), urlDecodePlus(v)})
 	}
 	if len(params) == 0 {
-		return ""
+		return
 	}
-	sort.SliceStable(params, func(i, j int) bool { return params[i].key < params[j].key })
-	var b strings.Builder
-	done := make([]bool, len(params))
+	// Stable: the values of a repeated name, now side by side, keep their order.
+	slices.SortStableFunc(params, func(a, b param) int { return strings.Compare(a.key, b.key) })
+	b.WriteString(prefix)
 	for i, p := range params {
-		if done[i] {
+		if i > 0 && p.key == params[i-1].key {
+			b.WriteByte(',')
+			urlEncodeTo(b, p.value)
 			continue
 		}
-		if b.Len() > 0 {
+		if i > 0 {
 			b.WriteByte('&')
 		}
-		urlEncodeTo(&b, p.key)
+		urlEncodeTo(b, p.key)
 		b.WriteByte('=')
-		urlEncodeTo(&b, p.value)
-		for j := i + 1; j < len(params); j++ {
-			if !done[j] && params[j].key == p.key {
-				done[j] = true
-				b.WriteByte(',')
-				urlEncodeTo(&b, params[j].value)
-			}
-		}
+		urlEncodeTo(b, p.value)
 	}
-	return b.String()
 }
 
 // urlDecodePlus decodes %XX escapes (a malformed one is kept as is) and `+`

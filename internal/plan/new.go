@@ -3,6 +3,7 @@ package plan
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/openapi"
@@ -87,7 +88,7 @@ func (a *Action) readOrCall(req *apirequest.Request, sc *schemacache.SchemaCache
 	if err != nil {
 		return err
 	}
-	if a.Media, err = negotiateMedia(req, p, sc, cfg.DBPlanEnabled); err != nil {
+	if a.Media, err = negotiateMedia(req, &p, sc, cfg.DBPlanEnabled); err != nil {
 		return err
 	}
 	if err := a.checkStrict(); err != nil {
@@ -103,10 +104,7 @@ func (a *Action) readOrCall(req *apirequest.Request, sc *schemacache.SchemaCache
 	a.Checks.Singular = a.Media.Type.Kind == apirequest.MediaSingular
 	if p.Read != nil {
 		a.Kind, a.Read = ActionRead, p.Read
-		a.Location = "/" + req.Name
-		if q := apirequest.CanonicalQuery(req.RawQuery); q != "" {
-			a.Location += "?" + q
-		}
+		a.Location = location(req.Name, req.RawQuery)
 		return nil
 	}
 	a.Kind, a.Call = ActionCall, p.Call
@@ -121,6 +119,19 @@ func (a *Action) readOrCall(req *apirequest.Request, sc *schemacache.SchemaCache
 		a.Checks.MaxAffected = a.Prefs.MaxAffected
 	}
 	return nil
+}
+
+// location is the Content-Location of a read of the relation name: its
+// path, then `?` and the canonical query string when there is one, built
+// in one buffer.
+func location(name, rawQuery string) string {
+	var b strings.Builder
+	// Room for the query string with a few characters percent-encoded.
+	b.Grow(2 + len(name) + 2*len(rawQuery))
+	b.WriteByte('/')
+	b.WriteString(name)
+	apirequest.WriteCanonicalQuery(&b, "?", rawQuery)
+	return b.String()
 }
 
 // mutate plans a write on a relation. With `return=headers-only` a POST
