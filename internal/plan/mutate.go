@@ -97,7 +97,7 @@ func newMutate(req *apirequest.Request, sc *schemacache.SchemaCache) (*MutatePla
 	if err != nil {
 		return nil, err
 	}
-	mp.Where = &ReadPlan{Table: qi, Alias: rp.Alias, ColumnTypes: rp.ColumnTypes, FromText: rp.FromText}
+	mp.Where = &ReadPlan{Table: qi, Alias: rp.Alias, Columns: rp.Columns, FromText: rp.FromText}
 	if mp.Kind != MutateInsert || mp.PutKey != nil {
 		mp.Where.Filters, mp.Where.Logic = rp.Filters, rp.Logic
 		rp.Filters, rp.Logic = nil, nil

@@ -19,10 +19,10 @@ type ReadPlan struct {
 	Filters []apirequest.Filter
 	// Logic are the and/or trees restricting the rows of this node.
 	Logic []apirequest.LogicTree
-	// ColumnTypes maps the relation's columns to their types (full-text
-	// search wraps non-tsvector columns); nil for results of routines
+	// Columns are the relation's columns, shared with the schema cache,
+	// for their types (see ColumnType); nil for results of routines
 	// returning an unnamed composite.
-	ColumnTypes map[string]string
+	Columns []schemacache.Column
 	// FromText maps the columns whose filter values are read by a domain
 	// representation (a cast from text to the column's domain) to its
 	// function; nil when none.
@@ -32,6 +32,18 @@ type ReadPlan struct {
 	Limit, Offset *int64
 	// Embeds are the embedded resources, in select order.
 	Embeds []*Embed
+}
+
+// ColumnType is the type of the column name of rp's relation (full-text
+// search wraps non-tsvector columns, JSON paths non-json ones); "" when
+// the column is unknown.
+func (rp *ReadPlan) ColumnType(name string) string {
+	for i := range rp.Columns {
+		if rp.Columns[i].Name == name {
+			return rp.Columns[i].Type
+		}
+	}
+	return ""
 }
 
 // Field is one selected column.

@@ -24,32 +24,32 @@ type options struct {
 // (PGRST202, PGRST203), a related order on a to-many embedding (PGRST118),
 // aggregates or to-many spreads when aggregates are disabled (PGRST123),
 // and PGRST100 for a cast that is not a type name.
-func planTarget(req *apirequest.Request, sc *schemacache.SchemaCache, opts options) (*target, *pgrsterr.Error) {
+func planTarget(req *apirequest.Request, sc *schemacache.SchemaCache, opts options) (target, *pgrsterr.Error) {
 	if !opts.AggregatesEnabled && usesAggregates(req.Select) {
-		return nil, pgrsterr.AggregatesDisabled()
+		return target{}, pgrsterr.AggregatesDisabled()
 	}
-	p := &target{}
+	var p target
 	switch req.Kind {
 	case apirequest.TargetRoutine:
 		call, err := planCall(req, sc)
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		p.Call = call
 	default:
 		qi := schemacache.QI{Schema: req.Schema, Name: req.Name}
 		if sc.Table(qi) == nil {
-			return nil, pgrsterr.TableNotFound(req.Schema, req.Name, suggestTable(sc, req.Schema, req.Name))
+			return target{}, pgrsterr.TableNotFound(req.Schema, req.Name, suggestTable(sc, req.Schema, req.Name))
 		}
 		read, err := planRead(req, sc, qi)
 		if err != nil {
-			return nil, err
+			return target{}, err
 		}
 		p.Read = read
 	}
 	if !opts.AggregatesEnabled && (spreadsToMany(p.Read) || (p.Call != nil && spreadsToMany(p.Call.Result))) {
 		// PostgREST aggregates a to-many spread's rows into arrays.
-		return nil, pgrsterr.AggregatesDisabled()
+		return target{}, pgrsterr.AggregatesDisabled()
 	}
 	p.capRows(opts.MaxRows)
 	return p, nil
@@ -215,10 +215,7 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 	rp := &ReadPlan{Table: qi, Alias: alias}
 	t := b.sc.Table(qi)
 	if t != nil {
-		rp.ColumnTypes = make(map[string]string, len(t.Columns))
-		for _, c := range t.Columns {
-			rp.ColumnTypes[c.Name] = c.Type
-		}
+		rp.Columns = t.Columns
 		defer represent(b.sc, rp, t)
 	}
 	for _, it := range sel {

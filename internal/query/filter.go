@@ -57,7 +57,7 @@ func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pg
 			lang = b.param(f.Language) + "::regconfig, "
 		}
 		target := col
-		if t := rp.ColumnTypes[f.Field]; t != "tsvector" || len(f.JSONPath) > 0 {
+		if t := rp.ColumnType(f.Field); t != "tsvector" || len(f.JSONPath) > 0 {
 			target = "pg_catalog.to_tsvector(" + lang + col + ")"
 		}
 		cond = target + " @@ pg_catalog." + ftsFuncs[f.Op] + "(" + lang + b.param(f.Value) + ")"

@@ -190,7 +190,7 @@ func (b *sqlBuilder) presence(parent *plan.ReadPlan, e *plan.Embed) (string, *pg
 func (b *sqlBuilder) exists(parent *plan.ReadPlan, e *plan.Embed, present bool) (string, *pgrsterr.Error) {
 	from, conds := join(parent.Alias, e)
 	probe := &plan.ReadPlan{Table: e.Plan.Table, Alias: e.Plan.Alias, Fields: []plan.Field{{Name: "*"}},
-		Filters: e.Plan.Filters, Logic: e.Plan.Logic, ColumnTypes: e.Plan.ColumnTypes,
+		Filters: e.Plan.Filters, Logic: e.Plan.Logic, Columns: e.Plan.Columns,
 		FromText: e.Plan.FromText}
 	sub, err := b.selectNode(probe, from, conds)
 	if err != nil {
@@ -292,7 +292,7 @@ func (b *sqlBuilder) column(rp *plan.ReadPlan, name string, path []apirequest.JS
 	if len(path) == 0 {
 		return expr
 	}
-	if t := rp.ColumnTypes[name]; t != "json" && t != "jsonb" {
+	if t := rp.ColumnType(name); t != "json" && t != "jsonb" {
 		expr = "pg_catalog.to_jsonb(" + expr + ")"
 	}
 	for _, st := range path {
