@@ -19,6 +19,10 @@ import (
 // representation (Accept, Prefer, Range and the profile header) unless the
 // response set its own.
 func New(a *plan.Action, res *maintx.Result) *Response {
+	vary := "Accept, Prefer, Range"
+	if a.ContentProfile != "" {
+		vary += ", " + profileHeader(a.Method)
+	}
 	var r *Response
 	switch a.Kind {
 	case plan.ActionInfo:
@@ -32,7 +36,7 @@ func New(a *plan.Action, res *maintx.Result) *Response {
 		if a.Media.Type.Kind == apirequest.MediaPlan {
 			// The plan of a write is answered as a read's plan: 200 with
 			// the EXPLAIN output.
-			r = readResponse(outcome{Method: a.Method, Media: a.Media.Type, Prefs: a.Prefs, Result: res})
+			r = readResponse(outcome{Method: a.Method, Media: a.Media.Type, Prefs: a.Prefs, Vary: vary, Result: res})
 			break
 		}
 		r = mutationResponse(mutationOutcome{
@@ -42,17 +46,17 @@ func New(a *plan.Action, res *maintx.Result) *Response {
 	default:
 		r = readResponse(outcome{
 			Method: a.Method, Media: a.Media.Type, Prefs: a.Prefs, Call: a.Kind == plan.ActionCall,
-			Void: a.Kind == plan.ActionCall && a.Call.Routine.Return.IsVoid(), Offset: a.Offset, Location: a.Location, Result: res,
+			Void: a.Kind == plan.ActionCall && a.Call.Routine.Return.IsVoid(), Offset: a.Offset, Location: a.Location,
+			Vary: vary, Result: res,
 		})
 	}
-	vary := "Accept, Prefer, Range"
 	if a.ContentProfile != "" {
 		r.Headers.Set("Content-Profile", a.ContentProfile)
-		vary += ", " + profileHeader(a.Method)
 	}
 	if r.Headers.Get("Vary") == "" {
 		// Caches in front of the API (API Gateway, CloudFront) must key on
-		// what selects the representation, as PostgREST's Vary does.
+		// what selects the representation, as PostgREST's Vary does. A
+		// read sets it first, so that response.headers may replace it.
 		r.Headers.Set("Vary", vary)
 	}
 	return r

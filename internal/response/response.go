@@ -58,6 +58,8 @@ type outcome struct {
 	Offset int64
 	// Location is the Content-Location of a relation read, "" for a call.
 	Location string
+	// Vary is the Vary header, "" for none (New sets it then).
+	Vary string
 	// Result is what the transaction produced.
 	Result *maintx.Result
 }
@@ -76,11 +78,22 @@ func readResponse(o outcome) *Response {
 }
 
 func read(o outcome) *Response {
-	h := http.Header{}
+	// One allocation for the response and the values of its headers.
+	st := &struct {
+		r    Response
+		vals [6]string
+	}{}
+	r := &st.r
+	h := headers{h: make(http.Header, len(st.vals)), vals: st.vals[:0]}
+	r.Headers = h.h
+	if o.Vary != "" {
+		h.set("Vary", o.Vary)
+	}
 	res := o.Result
 	if o.Media.Kind == apirequest.MediaPlan {
-		h.Set("Content-Type", o.Media.ContentType())
-		return withBody(o.Method, &Response{Status: http.StatusOK, Headers: h}, res.Body)
+		h.set("Content-Type", o.Media.ContentType())
+		r.Status = http.StatusOK
+		return withBody(o.Method, r, res.Body)
 	}
 	lower := o.Offset
 	upper := lower + res.PageTotal - 1
@@ -108,23 +121,41 @@ func read(o outcome) *Response {
 			status = http.StatusPartialContent
 		}
 	}
-	h.Set("Content-Range", string(rng))
+	h.set("Content-Range", string(rng))
 	if o.Location != "" {
-		h.Set("Content-Location", o.Location)
+		h.set("Content-Location", o.Location)
 	}
 	if applied := o.Prefs.Applied(o.Call); applied != "" {
-		h.Set("Preference-Applied", applied)
+		h.set("Preference-Applied", applied)
 	}
 	if o.Void {
-		return &Response{Status: http.StatusNoContent, Headers: h}
+		r.Status = http.StatusNoContent
+		return r
 	}
-	h.Set("Content-Type", o.Media.ContentType())
-	r := &Response{Status: status, Headers: h}
+	h.set("Content-Type", o.Media.ContentType())
+	r.Status = status
 	if status == http.StatusRequestedRangeNotSatisfiable {
 		// PostgREST answers with its error body but otherwise a normal response.
 		return withBody(o.Method, r, pgrsterr.RangeOutOfBounds(lower, *res.Total).Body())
 	}
 	return withBody(o.Method, r, res.Body)
+}
+
+// headers is a header map being filled: the one-value slices of the
+// headers set through it share one array, so a response's few headers
+// cost one allocation together rather than one each.
+type headers struct {
+	h    http.Header
+	vals []string
+}
+
+// set sets the header key, a canonical name, to the single value v.
+func (hs *headers) set(key, v string) {
+	// Past the array's capacity append moves on to a new one; the
+	// slices already handed out keep the old.
+	hs.vals = append(hs.vals, v)
+	n := len(hs.vals)
+	hs.h[key] = hs.vals[n-1 : n : n]
 }
 
 // withBody sets the body of r, none for HEAD.
