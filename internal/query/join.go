@@ -23,35 +23,47 @@ func joinWith(parentAlias string, e *plan.Embed, sep string) (string, []string) 
 	if e.Rel.Cardinality == schemacache.Computed {
 		return qi(e.Rel.Function) + "(" + ident(parentAlias) + ".*) AS " + ident(child), nil
 	}
-	from := qi(e.Plan.Table) + " AS " + ident(child)
-	var conds []string
+	from := tableAs(e.Plan.Table, child)
 	if j := e.Rel.Junction; j != nil {
-		from += sep + qi(j.Table) + " AS " + ident(e.JunctionAlias)
+		from += sep + tableAs(j.Table, e.JunctionAlias)
+		conds := make([]string, 0, len(j.ColsTarget)+len(j.ColsSource))
 		for _, p := range j.ColsTarget {
-			conds = append(conds, ident(e.JunctionAlias)+"."+ident(p.Col)+" = "+ident(child)+"."+ident(p.FCol))
+			conds = append(conds, columnsEqual(e.JunctionAlias, p.Col, child, p.FCol))
 		}
 		for _, p := range j.ColsSource {
-			conds = append(conds, ident(e.JunctionAlias)+"."+ident(p.Col)+" = "+ident(parentAlias)+"."+ident(p.FCol))
+			conds = append(conds, columnsEqual(e.JunctionAlias, p.Col, parentAlias, p.FCol))
 		}
 		return from, conds
 	}
+	conds := make([]string, 0, len(e.Rel.Columns))
 	for _, p := range e.Rel.Columns {
-		conds = append(conds, ident(child)+"."+ident(p.FCol)+" = "+ident(parentAlias)+"."+ident(p.Col))
+		conds = append(conds, columnsEqual(child, p.FCol, parentAlias, p.Col))
 	}
 	return from, conds
 }
 
+// columnsEqual is the condition that column col1 of alias1 equals col2
+// of alias2, each name quoted, built in one buffer.
+func columnsEqual(alias1, col1, alias2, col2 string) string {
+	var buf [128]byte
+	b := appendIdent(buf[:0], alias1)
+	b = appendIdent(append(b, '.'), col1)
+	b = appendIdent(append(b, " = "...), alias2)
+	return string(appendIdent(append(b, '.'), col2))
+}
+
 // parentJoinColumns are the parent's columns an embedding's join reads.
 func parentJoinColumns(parentAlias string, e *plan.Embed) []string {
-	var out []string
 	if j := e.Rel.Junction; j != nil {
+		out := make([]string, 0, len(j.ColsSource))
 		for _, p := range j.ColsSource {
-			out = append(out, ident(parentAlias)+"."+ident(p.FCol))
+			out = append(out, qualified(parentAlias, p.FCol))
 		}
 		return out
 	}
+	out := make([]string, 0, len(e.Rel.Columns))
 	for _, p := range e.Rel.Columns {
-		out = append(out, ident(parentAlias)+"."+ident(p.Col))
+		out = append(out, qualified(parentAlias, p.Col))
 	}
 	return out
 }

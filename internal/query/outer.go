@@ -49,7 +49,7 @@ type parts struct {
 
 // readQuery builds the query for a read plan.
 func readQuery(rp *plan.ReadPlan, out Output) (Query, *pgrsterr.Error) {
-	from := qi(rp.Table) + " AS " + ident(rp.Alias)
+	from := tableAs(rp.Table, rp.Alias)
 	return assemble(parts{
 		source:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
 		unpaged: func(b *sqlBuilder) (string, *pgrsterr.Error) { return unpagedNode(b, rp, from) },
@@ -268,6 +268,10 @@ func body(sh shape, out Output) string {
 	case apirequest.MediaGeoJSON:
 		return "pg_catalog.json_build_object('type', 'FeatureCollection', 'features', " +
 			"coalesce(pg_catalog.json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))::text"
+	}
+	if sh == shapeRows && m.Kind != apirequest.MediaSingular && m.Kind != apirequest.MediaArrayStrip {
+		// What the rest builds for a JSON array of rows, the usual body.
+		return "coalesce(pg_catalog.json_agg(_postgrest_t)::text, '[]')"
 	}
 	agg := "pg_catalog.json_agg(_postgrest_t)"
 	if sh == shapeScalar || sh == shapeSetOfScalar {

@@ -24,10 +24,23 @@ type sqlBuilder struct {
 	args []any
 }
 
+// param adds the bind parameter v and returns its placeholder.
 func (b *sqlBuilder) param(v string) string {
 	b.args = append(b.args, v)
+	if n := len(b.args); n < len(placeholders) {
+		return placeholders[n]
+	}
 	return "$" + strconv.Itoa(len(b.args))
 }
+
+// placeholders are "$1" to "$63": most statements need no placeholder of
+// their own. Index 0 is unused.
+var placeholders = func() (p [64]string) {
+	for i := 1; i < len(p); i++ {
+		p[i] = "$" + strconv.Itoa(i)
+	}
+	return p
+}()
 
 // selectNode renders `SELECT <fields> FROM <from> WHERE <conds and filters>
 // [GROUP BY ...] ORDER BY ... LIMIT ... OFFSET ...` for one node of the
@@ -35,9 +48,14 @@ func (b *sqlBuilder) param(v string) string {
 // the grouping keys, as PostgREST's implicit GROUP BY. extra are more
 // output columns, after rp's.
 func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, extra ...string) (string, *pgrsterr.Error) {
-	var cols, groupBy []string
+	// The select list and conditions of a node are few: they start in
+	// arrays on the stack.
+	var colBuf, condBuf [16]string
+	cols := colBuf[:0]
+	conds = append(condBuf[:0], conds...)
+	var groupBy []string
 	// rp groups its rows when it has an aggregate, or a to-one spread has
-	// one for it to apply.
+	// one for it to apply; only then are the grouping keys collected.
 	hasAgg := hoistsAggregate(rp)
 	// spreadOrds are the select-list positions of to-one spread columns,
 	// by embedding key and column key, for related orders on them.
@@ -53,7 +71,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 				toOne := e.Rel.IsToOne()
 				for _, c := range spread {
 					cols = append(cols, c.sql)
-					if c.group {
+					if c.group && hasAgg {
 						groupBy = append(groupBy, strconv.Itoa(len(cols)))
 					}
 					if toOne {
@@ -63,7 +81,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 						spreadOrds[[2]string{e.Key, c.key}] = len(cols)
 					}
 				}
-				if !toOne {
+				if !toOne && hasAgg {
 					// As for embeddings: the spread's correlated subqueries
 					// stand in a grouped select through the join columns.
 					groupBy = append(groupBy, parentJoinColumns(rp.Alias, e)...)
@@ -74,10 +92,12 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 			if err != nil {
 				return "", err
 			}
-			cols = append(cols, sub+" AS "+ident(e.Key))
-			// Grouping by the parent's join columns lets the correlated
-			// subquery stand in a grouped select (json has no equality).
-			groupBy = append(groupBy, parentJoinColumns(rp.Alias, e)...)
+			cols = append(cols, as(sub, e.Key))
+			if hasAgg {
+				// Grouping by the parent's join columns lets the correlated
+				// subquery stand in a grouped select (json has no equality).
+				groupBy = append(groupBy, parentJoinColumns(rp.Alias, e)...)
+			}
 			continue
 		}
 		if f.Name == "*" {
@@ -85,14 +105,14 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 			continue
 		}
 		expr, key := b.field(rp, f)
-		cols = append(cols, expr+" AS "+ident(key))
-		if f.Aggregate == "" {
+		cols = append(cols, as(expr, key))
+		if f.Aggregate == "" && hasAgg {
 			groupBy = append(groupBy, strconv.Itoa(len(cols)))
 		}
 	}
 	cols = append(cols, extra...)
 	if len(cols) == 0 {
-		cols = []string{identStar(rp.Alias)}
+		cols = append(cols, identStar(rp.Alias))
 	}
 	for _, f := range rp.Filters {
 		c, err := b.filter(rp, f)
@@ -141,7 +161,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 		}
 		sb.WriteString(c)
 	}
-	if hasAgg && len(groupBy) > 0 {
+	if len(groupBy) > 0 {
 		sb.WriteString(" GROUP BY ")
 		for i, g := range groupBy {
 			if i > 0 {
@@ -210,11 +230,36 @@ func (b *sqlBuilder) embed(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrst
 	if err != nil {
 		return "", err
 	}
-	row := ident(e.Plan.Alias + "_row")
+	// ident(alias + "_row"), on the stack: the alias quoted, with _row
+	// before its closing quote.
+	var buf [64]byte
+	row := appendIdent(buf[:0], e.Plan.Alias)
+	row = append(row[:len(row)-1], `_row"`...)
+	open, mid := "(SELECT coalesce(pg_catalog.json_agg(", "), '[]') FROM ("
 	if e.Rel.IsToOne() {
-		return "(SELECT pg_catalog.row_to_json(" + row + ") FROM (" + inner + ") AS " + row + ")", nil
+		open, mid = "(SELECT pg_catalog.row_to_json(", ") FROM ("
 	}
-	return "(SELECT coalesce(pg_catalog.json_agg(" + row + "), '[]') FROM (" + inner + ") AS " + row + ")", nil
+	var sb strings.Builder
+	sb.Grow(len(open) + len(mid) + len(inner) + 2*len(row) + len(") AS )"))
+	sb.WriteString(open)
+	sb.Write(row)
+	sb.WriteString(mid)
+	sb.WriteString(inner)
+	sb.WriteString(") AS ")
+	sb.Write(row)
+	sb.WriteByte(')')
+	return sb.String(), nil
+}
+
+// as is expr + " AS " + ident(key) in one allocation.
+func as(expr, key string) string {
+	var sb strings.Builder
+	sb.Grow(len(expr) + len(key) + 8)
+	sb.WriteString(expr)
+	sb.WriteString(" AS ")
+	var buf [64]byte
+	sb.Write(appendIdent(buf[:0], key))
+	return sb.String()
 }
 
 // orderTerm renders one ORDER BY term. A related order on a to-one
@@ -288,7 +333,7 @@ func fieldKey(f plan.Field) string {
 // PostgreSQL picks the operator (text for json and jsonb) and, after a
 // `->>`, names the missing one `text -> unknown` as PostgREST's 42883 does.
 func (b *sqlBuilder) column(rp *plan.ReadPlan, name string, path []apirequest.JSONStep) string {
-	expr := ident(rp.Alias) + "." + ident(name)
+	expr := qualified(rp.Alias, name)
 	if len(path) == 0 {
 		return expr
 	}
@@ -339,11 +384,22 @@ func appendIdent(dst []byte, s string) []byte {
 }
 
 // qi is a schema-qualified name, both parts quoted.
-func qi(q schemacache.QI) string {
+func qi(q schemacache.QI) string { return qualified(q.Schema, q.Name) }
+
+// tableAs is qi(t) + " AS " + ident(alias) in one allocation.
+func tableAs(t schemacache.QI, alias string) string {
+	var buf [128]byte
+	out := appendIdent(buf[:0], t.Schema)
+	out = appendIdent(append(out, '.'), t.Name)
+	return string(appendIdent(append(out, " AS "...), alias))
+}
+
+// qualified is ident(a) + "." + ident(b) in one allocation.
+func qualified(a, b string) string {
 	var buf [64]byte
-	b := appendIdent(buf[:0], q.Schema)
-	b = append(b, '.')
-	return string(appendIdent(b, q.Name))
+	out := appendIdent(buf[:0], a)
+	out = append(out, '.')
+	return string(appendIdent(out, b))
 }
 
 func errUnknownOperator(op string) *pgrsterr.Error {
