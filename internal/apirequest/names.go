@@ -18,13 +18,18 @@ var identCont = []string{"letter", "digit", `"-"`}
 // name was not quoted, else what could have continued the path's last
 // step (pathCont, from jsonPath). The result is a new slice.
 func nameCont(quoted bool, steps []JSONStep, pathCont []string) []string {
+	return appendNameCont(nil, quoted, steps, pathCont)
+}
+
+// appendNameCont appends nameCont(quoted, steps, pathCont) to dst.
+func appendNameCont(dst []string, quoted bool, steps []JSONStep, pathCont []string) []string {
 	switch {
 	case len(steps) > 0:
-		return append([]string(nil), pathCont...)
+		return append(dst, pathCont...)
 	case !quoted:
-		return append([]string(nil), identCont...)
+		return append(dst, identCont...)
 	}
-	return nil
+	return dst
 }
 
 // fieldName parses PostgREST's pFieldName at i: a double-quoted name (with
@@ -36,7 +41,7 @@ func fieldName(in []rune, i int, f *failure) (name string, end int, quoted, ok b
 		s, j, ok := quotedValue(in, i, f)
 		return s, j, true, ok
 	}
-	var parts []string
+	// name is the parts read so far, "-"-joined; most names have one.
 	j := i
 	for {
 		k := j
@@ -51,7 +56,11 @@ func fieldName(in []rune, i int, f *failure) (name string, end int, quoted, ok b
 			}
 			return "", j, false, false
 		}
-		parts = append(parts, strings.TrimSpace(string(in[j:k])))
+		if part := strings.TrimSpace(string(in[j:k])); j == i {
+			name = part
+		} else {
+			name += "-" + part
+		}
 		j = k
 		// A dash continues the name unless it starts a JSON arrow.
 		if j+1 < len(in) && in[j] == '-' && in[j+1] != '>' {
@@ -64,7 +73,6 @@ func fieldName(in []rune, i int, f *failure) (name string, end int, quoted, ok b
 		}
 		break
 	}
-	name = strings.Join(parts, "-")
 	if name == "" {
 		f.add(i, tok(in, i), fieldNameLabel)
 		return "", j, false, false

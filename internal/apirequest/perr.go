@@ -108,6 +108,13 @@ func (f *failure) details() string {
 	return strings.Join(parts, " ")
 }
 
+// copied is a copy of f on the heap, for a parser that keeps its failure
+// on the stack until it returns it.
+func (f *failure) copied() *failure {
+	c := *f
+	return &c
+}
+
 // toError builds the PGRST100 error for input in, parsed under the name
 // what (e.g. "failed to parse select parameter (id,)").
 func (f *failure) toError(what string, in []rune) *pgrsterr.Error {

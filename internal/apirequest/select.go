@@ -101,14 +101,16 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 		return SelectItem{}, 0, nil, f
 	}
 	alias, j := p.alias(i)
-	f := &failure{}
+	// The failure stays on the stack unless it is returned.
+	var fs failure
+	f := &fs
 	if hasPrefixAt(in, j, "count()") {
 		it := SelectItem{Alias: alias, Aggregate: "count"}
 		k := j + len("count()")
 		if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
 			c, k2, ok := identifier(in, k+2, f)
 			if !ok {
-				return SelectItem{}, 0, nil, f
+				return SelectItem{}, 0, nil, f.copied()
 			}
 			it.AggregateCast, k = c, k2
 		}
@@ -116,18 +118,20 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	}
 	name, k, quoted, ok := fieldName(in, j, f)
 	if !ok {
-		return SelectItem{}, 0, nil, f
+		return SelectItem{}, 0, nil, f.copied()
 	}
 	steps, k, pathCont, ok := jsonPath(in, k, f)
 	if !ok {
-		return SelectItem{}, 0, nil, f
+		return SelectItem{}, 0, nil, f.copied()
 	}
-	cont := append(nameCont(quoted, steps, pathCont), `"->>"`, `"->"`, `"::"`, `"."`)
+	// Room for what forest adds after the item, in one allocation.
+	cont := appendNameCont(make([]string, 0, len(pathCont)+len(identCont)+8), quoted, steps, pathCont)
+	cont = append(cont, `"->>"`, `"->"`, `"::"`, `"."`)
 	cast := ""
 	if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
 		c, k2, ok := identifier(in, k+2, f)
 		if !ok {
-			return SelectItem{}, 0, nil, f
+			return SelectItem{}, 0, nil, f.copied()
 		}
 		cast, k = c, k2
 		cont = []string{"letter", "digit", `"."`, `"::"`}
@@ -136,13 +140,13 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	if k < len(in) && in[k] == '.' {
 		agg, k2, ok := aggregate(in, k+1, f)
 		if !ok {
-			return SelectItem{}, 0, nil, f
+			return SelectItem{}, 0, nil, f.copied()
 		}
 		it.Aggregate, k = agg, k2
 		if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
 			c, k3, ok := identifier(in, k+2, f)
 			if !ok {
-				return SelectItem{}, 0, nil, f
+				return SelectItem{}, 0, nil, f.copied()
 			}
 			it.AggregateCast, k = c, k3
 		}
@@ -154,7 +158,7 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	}
 	f.add(k2, tok(in, k2), cont...)
 	f.addEOF(in, k2, `")"`, `","`)
-	return SelectItem{}, 0, nil, f
+	return SelectItem{}, 0, nil, f.copied()
 }
 
 // end checks that an aggregate item ends at k.
@@ -165,7 +169,7 @@ func (p *selParser) end(it SelectItem, k int, f *failure) (SelectItem, int, []st
 	}
 	f.add(k2, tok(p.in, k2), `"::"`)
 	f.addEOF(p.in, k2, `")"`, `","`)
-	return SelectItem{}, 0, nil, f
+	return SelectItem{}, 0, nil, f.copied()
 }
 
 // aggregates are the aggregate functions PostgREST allows in select.
@@ -203,7 +207,8 @@ func (p *selParser) relation(i int) (SelectItem, int, bool, *failure) {
 	if !ok || name == "count" {
 		return SelectItem{}, 0, false, nil
 	}
-	emb := &Embed{Target: name}
+	// Most items are columns: the Embed is allocated only for an embedding.
+	emb := Embed{Target: name}
 	joinSet := false
 	for n := 0; n < 2 && k < len(in) && in[k] == '!'; n++ {
 		prm, k2, _, ok := fieldName(in, k+1, &f)
@@ -228,5 +233,6 @@ func (p *selParser) relation(i int) (SelectItem, int, bool, *failure) {
 		return SelectItem{}, 0, false, &failure{set: true, err: err}
 	}
 	emb.Select = children
-	return SelectItem{Alias: alias, Embed: emb}, m + 1, true, nil
+	e := emb // on the heap from here
+	return SelectItem{Alias: alias, Embed: &e}, m + 1, true, nil
 }
