@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
@@ -231,7 +232,7 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 			return nil, err
 		}
 		b.n++
-		child, err := b.node(rel.ForeignTable, fmt.Sprintf("%s_%d", rel.ForeignTable.Name, b.n), it.Embed.Select)
+		child, err := b.node(rel.ForeignTable, rel.ForeignTable.Name+"_"+strconv.Itoa(b.n), it.Embed.Select)
 		if err != nil {
 			return nil, err
 		}
@@ -244,7 +245,7 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 		}
 		e := &Embed{Key: key, Target: it.Embed.Target, Rel: rel, Inner: it.Embed.Inner, Spread: it.Embed.Spread, Plan: child}
 		if rel.Junction != nil {
-			e.JunctionAlias = fmt.Sprintf("%s_%d", rel.Junction.Table.Name, b.n)
+			e.JunctionAlias = rel.Junction.Table.Name + "_" + strconv.Itoa(b.n)
 		}
 		rp.Embeds = append(rp.Embeds, e)
 		// `rel()` embeds only for filtering: PostgREST leaves it out of the body.

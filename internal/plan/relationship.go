@@ -21,7 +21,9 @@ import (
 // relation origin leads to, or, for an origin without relationships, at
 // the closest relation that has some), several PGRST201.
 func findRel(sc *schemacache.SchemaCache, schema string, origin schemacache.QI, target, hint string) (*schemacache.Relationship, *pgrsterr.Error) {
-	var found []*schemacache.Relationship
+	// Usually one matches: the matches are collected on the stack.
+	var buf [4]*schemacache.Relationship
+	found := buf[:0]
 	rels := sc.RelationshipsFrom(origin)
 	for _, r := range rels {
 		if r.Cardinality == schemacache.Computed {
