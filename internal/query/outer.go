@@ -141,7 +141,7 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 	if out.Handler != nil && !out.Head && out.Media.Kind != apirequest.MediaPlan {
 		q.BinaryBody = out.Handler.Binary
 	}
-	b := &sqlBuilder{}
+	b := newSQLBuilder()
 	// The statement is written into one builder: WITH [p.with's CTE, ]
 	// pgrst_source[, pgrst_source_count] SELECT ...; p.with runs before
 	// p.source so the parameters keep their numbers.
@@ -201,9 +201,9 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 	if isPlan {
 		sql = explain(out.Media) + sql
 	}
-	q.Main = Statement{SQL: sql, Args: b.args}
+	q.Main = Statement{SQL: sql, Args: b.params()}
 	if !isPlan && (out.Count == apirequest.CountPlanned || out.Count == apirequest.CountEstimated) {
-		cb := &sqlBuilder{}
+		cb := newSQLBuilder()
 		var sb strings.Builder
 		sb.WriteString("EXPLAIN (FORMAT JSON) ")
 		if p.with != nil {
@@ -218,7 +218,7 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 			return Query{}, err
 		}
 		sb.WriteString(s)
-		q.CountPlan = &Statement{SQL: sb.String(), Args: cb.args}
+		q.CountPlan = &Statement{SQL: sb.String(), Args: cb.params()}
 	}
 	return q, nil
 }

@@ -22,6 +22,24 @@ type Statement struct {
 // sqlBuilder accumulates bind parameters while SQL is generated.
 type sqlBuilder struct {
 	args []any
+	// first holds the first few parameters, so that a statement with few
+	// needs no array of its own (args starts in it).
+	first [4]any
+}
+
+// newSQLBuilder returns an empty builder.
+func newSQLBuilder() *sqlBuilder {
+	b := &sqlBuilder{}
+	b.args = b.first[:0]
+	return b
+}
+
+// params are the bind parameters added, nil for none.
+func (b *sqlBuilder) params() []any {
+	if len(b.args) == 0 {
+		return nil
+	}
+	return b.args
 }
 
 // param adds the bind parameter v and returns its placeholder.

@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -51,6 +52,28 @@ func jsonArg(v string) any {
 	return v
 }
 
+// methodArg is the bind parameter of request.method: the methods the API
+// serves are constants, which need no allocation as an any.
+func methodArg(m string) any {
+	switch m {
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodOptions:
+		return http.MethodOptions
+	}
+	return m
+}
+
 // PreQuery is the transaction-scoped settings statement run after BEGIN
 // (see preQuery), with the search path quoted.
 func PreQuery(s plan.TxSettings) (string, []any) {
@@ -82,7 +105,7 @@ func preQuery(s plan.TxSettings, searchPath string) (string, []any) {
 			args = append(args, k, s.RoleSettings[k])
 		}
 	}
-	args = append(args, s.Role, jsonArg(s.Claims), s.Method, s.Path, jsonArg(s.Headers), jsonArg(s.Cookies))
+	args = append(args, s.Role, jsonArg(s.Claims), methodArg(s.Method), s.Path, jsonArg(s.Headers), jsonArg(s.Cookies))
 	if sh.tz {
 		args = append(args, s.Timezone)
 	}
