@@ -298,7 +298,8 @@ func (c *RedisCluster) Failover(ctx context.Context, key string) (oldMaster, new
 }
 
 // waitHealthy waits until every node reports cluster_state:ok with all
-// slots assigned and every replica's link to its master is up.
+// slots assigned, every replica's link to its master is up and every
+// master lists its replica online.
 func (c *RedisCluster) waitHealthy(ctx context.Context) error {
 	deadline := time.Now().Add(clusterReadyTimeout)
 	for {
@@ -331,6 +332,10 @@ func (c *RedisCluster) healthy(ctx context.Context) error {
 			return fmt.Errorf("%s: cluster not ok", addr)
 		}
 		switch {
+		case strings.Contains(repl, "role:master") && !strings.Contains(repl, "state=online"):
+			// The replica's link can be up before its master lists it online
+			// (it waits for the first REPLCONF ACK); Failover needs that list.
+			return fmt.Errorf("%s: master has no replica online yet", addr)
 		case strings.Contains(repl, "role:master"):
 			masters++
 		case !strings.Contains(repl, "master_link_status:up") || strings.Contains(repl, "master_sync_in_progress:1"):
