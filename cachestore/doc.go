@@ -30,6 +30,12 @@
 // pub/sub, which a cluster broadcasts to every node (see DialMode for how
 // a cluster is detected).
 //
+// Outside Redis, Builder announces each version it makes current on the
+// PostgreSQL channel pgrst_cache (NoticeChannel), payload "PREFIX V", once
+// Redis holds it; request functions with PGRST_CACHE_LISTEN listen on it
+// (Notices, ReaderOptions.Notices) instead of reading {PREFIX}:current
+// before each read.
+//
 // Versions are at least the Redis server's clock in ms, so they keep
 // increasing even when Redis loses its data.
 //
