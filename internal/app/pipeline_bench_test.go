@@ -117,10 +117,11 @@ func BenchmarkPipelineAllocs(b *testing.B) {
 					build(a)
 				}
 			})
+			var args [16]any
 			b.Run("prequery", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					query.PreQuery(a.Tx)
+					query.AppendPreQuery(args[:0], &a.Tx)
 				}
 			})
 			b.Run("response", func(b *testing.B) {
@@ -134,7 +135,7 @@ func BenchmarkPipelineAllocs(b *testing.B) {
 				for b.Loop() {
 					a := newPlan(parse(), auth())
 					build(a)
-					query.PreQuery(a.Tx)
+					query.AppendPreQuery(args[:0], &a.Tx)
 					respond(a)
 				}
 			})

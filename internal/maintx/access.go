@@ -25,7 +25,8 @@ func readAccess(ctx context.Context, db Pool, s plan.TxSettings, st query.Statem
 
 	out := &openapi.Access{Privileges: privileges}
 	s.ReadOnly = true
-	batch := beginBatch(s)
+	b := &batches{}
+	batch := b.begin(&s)
 	batch.Queue(st.SQL, st.Args...).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&out.SchemaDescription, &out.Tables, &out.Routines)
 	})

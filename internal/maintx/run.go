@@ -68,7 +68,7 @@ func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, 
 		}
 		return &Result{Access: access}, nil
 	}
-	return execute(ctx, db, a.Tx, q, a.Checks)
+	return execute(ctx, db, &a.Tx, q, a.Checks)
 }
 
 // execute runs q in one transaction with the settings applied first, in a
@@ -81,21 +81,25 @@ func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, 
 // transaction is rolled back on the same connection so it returns to the
 // pool clean. PostgreSQL errors come back as PostgREST errors mapped from
 // their SQLSTATE (pgrsterr.FromPg); connection failures as PGRST000 (503).
-func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, checks plan.Checks) (*Result, *pgrsterr.Error) {
+// s must not change until execute returns: the settings statement's
+// arguments refer to its strings.
+func execute(ctx context.Context, db Pool, s *plan.TxSettings, q query.Query, checks plan.Checks) (*Result, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
 		return nil, dbError(err, s.Authenticated)
 	}
 	defer conn.Release()
 
-	batch := beginBatch(s)
-	// One allocation for what the batch's callbacks fill in.
+	// One allocation for the batch, its statements' list and the settings'
+	// arguments, and for what the batch's callbacks fill in.
 	st := &struct {
+		batches
 		res       Result
 		planned   *int64
 		exactRows *int64
 	}{}
 	res := &st.res
+	batch := st.begin(s)
 	if q.Scan == query.ScanPlan {
 		batch.Queue(q.Main.SQL, q.Main.Args...).Query(func(rows pgx.Rows) error {
 			text := []byte{}
@@ -126,7 +130,7 @@ func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 	}
 	checked := checks.Any()
 	if !checked {
-		batch.Queue(query.End(s))
+		batch.Queue(query.End(*s))
 	}
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
 		rollback(ctx, conn)
@@ -134,7 +138,7 @@ func execute(ctx context.Context, db Pool, s plan.TxSettings, q query.Query, che
 	}
 	if checked {
 		failed := check(checks, res)
-		end := query.End(s)
+		end := query.End(*s)
 		if failed != nil {
 			end = "ROLLBACK"
 		}
@@ -247,15 +251,35 @@ func dbError(err error, authenticated bool) *pgrsterr.Error {
 	return pgrsterr.ClientError(err)
 }
 
+// maxQueued is the most statements a request's batch holds: BEGIN, the
+// settings, db-pre-request, the main statement, the count's EXPLAIN and
+// the end of the transaction.
+const maxQueued = 6
+
+// batches is the storage of a request's batch, to be part of a larger
+// allocation: the batch, room for its statements' list, and for the
+// settings statement's arguments when they are few.
+type batches struct {
+	batch  pgx.Batch
+	queued [maxQueued]*pgx.QueuedQuery
+	args   [16]any
+}
+
+// begin starts the batch as beginBatch does, in b's storage.
+func (b *batches) begin(s *plan.TxSettings) *pgx.Batch {
+	b.batch.QueuedQueries = b.queued[:0]
+	beginBatch(&b.batch, b.args[:0], s)
+	return &b.batch
+}
+
 // beginBatch starts a request's pipelined batch: BEGIN (READ ONLY when
-// s.ReadOnly), the transaction-scoped settings and the db-pre-request call.
-func beginBatch(s plan.TxSettings) *pgx.Batch {
-	batch := &pgx.Batch{}
-	batch.Queue(query.Begin(s))
-	sql, args := query.PreQuery(s)
+// s.ReadOnly), the transaction-scoped settings and the db-pre-request
+// call, the settings' arguments appended to args.
+func beginBatch(batch *pgx.Batch, args []any, s *plan.TxSettings) {
+	batch.Queue(query.Begin(*s))
+	sql, args := query.AppendPreQuery(args, s)
 	batch.Queue(sql, args...)
 	if s.PreRequest != "" {
 		batch.Queue(s.PreRequest)
 	}
-	return batch
 }

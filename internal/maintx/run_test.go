@@ -25,7 +25,7 @@ func TestBeginBatch(t *testing.T) {
 		// Anything else cannot reach the SQL text.
 		{"serializable; DROP TABLE x", false, "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"},
 	} {
-		b := beginBatch(plan.TxSettings{IsolationLevel: tc.level, ReadOnly: tc.readOnly, SearchPath: []string{"api"}})
+		b := (&batches{}).begin(&plan.TxSettings{IsolationLevel: tc.level, ReadOnly: tc.readOnly, Schema: "api"})
 		if got := b.QueuedQueries[0].SQL; got != tc.want {
 			t.Errorf("level %q: %s, want %s", tc.level, got, tc.want)
 		}
@@ -33,11 +33,11 @@ func TestBeginBatch(t *testing.T) {
 }
 
 func TestBeginBatchPreRequest(t *testing.T) {
-	b := beginBatch(plan.TxSettings{PreRequest: `SELECT "auth"."check"()`})
+	b := (&batches{}).begin(&plan.TxSettings{PreRequest: `SELECT "auth"."check"()`})
 	if n := len(b.QueuedQueries); n != 3 || b.QueuedQueries[2].SQL != `SELECT "auth"."check"()` {
 		t.Fatalf("queued %d: %+v", n, b.QueuedQueries)
 	}
-	if n := len(beginBatch(plan.TxSettings{}).QueuedQueries); n != 2 {
+	if n := len((&batches{}).begin(&plan.TxSettings{}).QueuedQueries); n != 2 {
 		t.Fatalf("without a pre-request: %d statements", n)
 	}
 }

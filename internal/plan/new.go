@@ -215,6 +215,6 @@ func (a *Action) inspect(req *apirequest.Request, sc *schemacache.SchemaCache, e
 	// The description reads as the role, with its settings and the
 	// request's search path only.
 	a.Tx = TxSettings{Role: env.Role, RoleSettings: env.RoleSettings.Settings, Authenticated: env.Authenticated,
-		SearchPath: searchPath(req.Schema, cfg.DBExtraSearchPath), Method: req.Method, Path: req.Path, ReadOnly: true}
+		Schema: req.Schema, ExtraSearchPath: cfg.DBExtraSearchPath, Method: req.Method, Path: req.Path, ReadOnly: true}
 	return nil
 }

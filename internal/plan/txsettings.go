@@ -18,8 +18,11 @@ type TxSettings struct {
 	// RoleSettings are the role's own settings (ALTER ROLE ... SET), applied
 	// before the role as PostgREST does (#3045).
 	RoleSettings map[string]string
-	// SearchPath is the request schema followed by db-extra-search-path.
-	SearchPath []string
+	// Schema is the request's schema, first on the search path, and
+	// ExtraSearchPath db-extra-search-path after it (the configuration's
+	// own slice, never modified).
+	Schema          string
+	ExtraSearchPath []string
 	// Method and Path are exposed as request.method and request.path.
 	Method, Path string
 	// Claims, Headers and Cookies are JSON objects exposed as
@@ -66,27 +69,22 @@ func txSettings(req *apirequest.Request, prefs apirequest.Preferences, env Env) 
 		claims = anonClaims(env.Role)
 	}
 	return TxSettings{
-		Rollback:       rollback,
-		Role:           env.Role,
-		RoleSettings:   env.RoleSettings.Settings,
-		IsolationLevel: env.RoleSettings.IsolationLevel,
-		SearchPath:     searchPath(req.Schema, cfg.DBExtraSearchPath),
-		Method:         req.Method,
-		Path:           req.Path,
-		Claims:         claims,
-		Headers:        headersJSON(req.Headers),
-		Cookies:        cookiesJSON(req.Header("cookie")),
-		Timezone:       prefs.Timezone,
-		PreRequest:     cfg.PreRequestSQL(),
-		AppSettings:    cfg.AppSettings,
-		Authenticated:  env.Authenticated,
+		Rollback:        rollback,
+		Role:            env.Role,
+		RoleSettings:    env.RoleSettings.Settings,
+		IsolationLevel:  env.RoleSettings.IsolationLevel,
+		Schema:          req.Schema,
+		ExtraSearchPath: cfg.DBExtraSearchPath,
+		Method:          req.Method,
+		Path:            req.Path,
+		Claims:          claims,
+		Headers:         headersJSON(req.Headers),
+		Cookies:         cookiesJSON(req.Header("cookie")),
+		Timezone:        prefs.Timezone,
+		PreRequest:      cfg.PreRequestSQL(),
+		AppSettings:     cfg.AppSettings,
+		Authenticated:   env.Authenticated,
 	}
-}
-
-// searchPath is the request's schema followed by db-extra-search-path.
-func searchPath(schema string, extra []string) []string {
-	out := make([]string, 0, 1+len(extra))
-	return append(append(out, schema), extra...)
 }
 
 // anonClaims is request.jwt.claims of a request without a JWT: PostgREST

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 )
@@ -43,13 +46,13 @@ func End(s plan.TxSettings) string {
 	return "COMMIT"
 }
 
-// jsonArg is the bind parameter of a JSON object setting: v, or {} when
-// v is empty. {} is the constant, which needs no allocation as an any.
-func jsonArg(v string) any {
-	if v == "" || v == "{}" {
+// jsonArg is the bind parameter of a JSON object setting: the string at
+// p, or {} when it is empty.
+func jsonArg(p *string) any {
+	if *p == "" {
 		return "{}"
 	}
-	return v
+	return ref(p)
 }
 
 // methodArg is the bind parameter of request.method: the methods the API
@@ -75,42 +78,35 @@ func methodArg(m string) any {
 }
 
 // PreQuery is the transaction-scoped settings statement run after BEGIN
-// (see preQuery), with the search path quoted.
+// (see AppendPreQuery), its arguments in a slice of their own.
 func PreQuery(s plan.TxSettings) (string, []any) {
-	// ident of each schema, ", "-joined, built in one buffer.
-	n := 0
-	for _, p := range s.SearchPath {
-		n += len(p) + 4
-	}
-	b := make([]byte, 0, n)
-	for i, p := range s.SearchPath {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = appendIdent(b, p)
-	}
-	return preQuery(s, string(b))
+	return AppendPreQuery(nil, &s)
 }
 
-// preQuery is PostgREST's transaction-scoped settings statement: search
-// path, the role's settings, the role, request.jwt.claims, request.method,
-// request.path, request.headers, request.cookies and timezone, then the
-// routine's hoisted settings and app.settings.*, every value a bind parameter.
-func preQuery(s plan.TxSettings, searchPath string) (string, []any) {
+// AppendPreQuery is PostgREST's transaction-scoped settings statement:
+// search path, the role's settings, the role, request.jwt.claims,
+// request.method, request.path, request.headers, request.cookies and
+// timezone, then the routine's hoisted settings and app.settings.*, every
+// value a bind parameter, appended to dst. The arguments refer to s's
+// strings in place (see textArg): s must not change until the statement
+// has been sent.
+func AppendPreQuery(dst []any, s *plan.TxSettings) (string, []any) {
 	sh := preQueryShape{role: len(s.RoleSettings), fn: len(s.FuncSettings), app: len(s.AppSettings), tz: s.Timezone != ""}
-	args := make([]any, 0, 1+len(requestSettings)+2*(sh.role+sh.fn+sh.app)+1)
-	args = append(args, searchPath)
+	args := slices.Grow(dst, 1+len(requestSettings)+2*(sh.role+sh.fn+sh.app)+1)
+	args = append(args, searchPathArg(s.Schema, s.ExtraSearchPath))
 	if len(s.RoleSettings) > 0 {
 		for _, k := range slices.Sorted(maps.Keys(s.RoleSettings)) {
 			args = append(args, k, s.RoleSettings[k])
 		}
 	}
-	args = append(args, s.Role, jsonArg(s.Claims), methodArg(s.Method), s.Path, jsonArg(s.Headers), jsonArg(s.Cookies))
+	args = append(args, ref(&s.Role), jsonArg(&s.Claims), methodArg(s.Method), ref(&s.Path), jsonArg(&s.Headers),
+		jsonArg(&s.Cookies))
 	if sh.tz {
-		args = append(args, s.Timezone)
+		args = append(args, ref(&s.Timezone))
 	}
-	for _, fs := range s.FuncSettings {
-		args = append(args, fs.Name, fs.Value)
+	for i := range s.FuncSettings {
+		fs := &s.FuncSettings[i]
+		args = append(args, ref(&fs.Name), ref(&fs.Value))
 	}
 	if len(s.AppSettings) > 0 {
 		for _, k := range slices.Sorted(maps.Keys(s.AppSettings)) {
@@ -118,6 +114,68 @@ func preQuery(s plan.TxSettings, searchPath string) (string, []any) {
 		}
 	}
 	return sh.text(), args
+}
+
+// textArg is a text bind parameter read in place. A string stored in an
+// any is copied to the heap; a pointer is not, and pgx encodes a
+// pgtype.TextValuer as the text it returns, so the settings statement's
+// values cost no allocation each.
+type textArg string
+
+// TextValue implements pgtype.TextValuer: the string t points to.
+func (t *textArg) TextValue() (pgtype.Text, error) {
+	return pgtype.Text{String: string(*t), Valid: true}, nil
+}
+
+// ref is the bind parameter of the string at p, which must not change
+// until the statement has been sent.
+func ref(p *string) any { return (*textArg)(p) }
+
+// searchPaths memoises the search_path values (the quoted schema and
+// db-extra-search-path, ", "-joined), each already an any: a deployment
+// has one per exposed schema and configuration. The list is replaced
+// whole when one is added, so reading it takes no lock, and holds at most
+// maxSearchPaths; past that a value is built per request.
+var searchPaths atomic.Pointer[[]searchPathValue]
+
+const maxSearchPaths = 32
+
+type searchPathValue struct {
+	schema string
+	extra  []string
+	value  any
+}
+
+// searchPathArg is the bind parameter of search_path for schema followed
+// by extra.
+func searchPathArg(schema string, extra []string) any {
+	cur := searchPaths.Load()
+	var list []searchPathValue
+	if cur != nil {
+		list = *cur
+	}
+	for i := range list {
+		if list[i].schema == schema && slices.Equal(list[i].extra, extra) {
+			return list[i].value
+		}
+	}
+	// ident of each schema, ", "-joined, built in one buffer.
+	n := len(schema) + 2
+	for _, p := range extra {
+		n += len(p) + 4
+	}
+	b := appendIdent(make([]byte, 0, n), schema)
+	for _, p := range extra {
+		b = appendIdent(append(b, ", "...), p)
+	}
+	var v any = string(b)
+	if len(list) < maxSearchPaths {
+		// When another request added one meanwhile, this one is left
+		// out: a later request adds it.
+		next := append(slices.Clip(list), searchPathValue{schema: schema, extra: slices.Clone(extra), value: v})
+		searchPaths.CompareAndSwap(cur, &next)
+	}
+	return v
 }
 
 // requestSettings are the settings every request sets, in order, after
