@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
@@ -15,9 +14,11 @@ type cacheCheck struct {
 	ctx   context.Context
 	cache CacheSource
 	// done is closed when a check started at once has finished; nil for a
-	// lazy check, which runs under once on the first waiter's goroutine.
+	// lazy check, which runs on its first wait and sets ran. A lazy check
+	// is waited for by its request's goroutine only, so it needs no lock:
+	// without one (a sync.Once's) it does not escape to the heap.
 	done chan struct{}
-	once sync.Once
+	ran  bool
 
 	snap    *snapshot.Snapshot
 	version int64
@@ -37,7 +38,7 @@ func startCheck(ctx context.Context, cache CacheSource) *cacheCheck {
 }
 
 // lazyCheck is a check that runs only if waited for, on the waiter's
-// goroutine: a request on an untouched memo (PGRST_CACHE_LISTEN) asks
+// goroutine, which must be the request's own: a request on an untouched memo (PGRST_CACHE_LISTEN) asks
 // Redis only before a write, after an error, or when a notice arrived.
 func lazyCheck(ctx context.Context, cache CacheSource) *cacheCheck {
 	return &cacheCheck{ctx: ctx, cache: cache}
@@ -56,7 +57,10 @@ func (c *cacheCheck) run() {
 // returns its snapshot, version and error.
 func (c *cacheCheck) wait() (*snapshot.Snapshot, int64, error) {
 	if c.done == nil {
-		c.once.Do(c.run)
+		if !c.ran {
+			c.ran = true
+			c.run()
+		}
 	} else {
 		<-c.done
 	}
