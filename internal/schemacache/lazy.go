@@ -103,9 +103,13 @@ func (sc *SchemaCache) View() *SchemaCache {
 	if sc.lazy == nil {
 		return sc
 	}
-	v := *sc
-	v.miss = &misses{}
-	return &v
+	// The copy and its record of misses in one allocation.
+	v := &struct {
+		sc   SchemaCache
+		miss misses
+	}{sc: *sc}
+	v.sc.miss = &v.miss
+	return &v.sc
 }
 
 // Missed reports whether an accessor of this view found its section (or
@@ -154,6 +158,10 @@ func (sc *SchemaCache) Prefetch(ctx context.Context, qis ...QI) error {
 	want, names := sc.miss.secs, sc.miss.names
 	sc.miss.secs, sc.miss.names = nil, false
 	sc.miss.mu.Unlock()
+	if len(want) == 0 && !names && loaded(l, qis) {
+		// The usual case, checked without building the list.
+		return nil
+	}
 	for _, qi := range qis {
 		want = append(want, SectionOf(qi, len(l.secs)))
 	}
@@ -177,6 +185,16 @@ func (sc *SchemaCache) Prefetch(ctx context.Context, qis ...QI) error {
 		l.names.CompareAndSwap(nil, n)
 	}
 	return nil
+}
+
+// loaded reports whether the sections of qis are all loaded in l.
+func loaded(l *lazy, qis []QI) bool {
+	for _, qi := range qis {
+		if l.secs[SectionOf(qi, len(l.secs))].Load() == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // Complete returns the whole cache of sc, with every slice filled in cache
