@@ -296,7 +296,8 @@ func (h *Handler) buildLazy(ctx context.Context, req *apirequest.Request, sc *sc
 		return build(req, whole, env, t)
 	}
 	view := sc.View()
-	if err := view.Prefetch(ctx, requestNames(req)...); err != nil {
+	var names [8]schemacache.QI // enough for most requests, on the stack
+	if err := view.Prefetch(ctx, requestNames(names[:0], req)...); err != nil {
 		return fail(err)
 	}
 	for range schemacache.MaxPrefetchRounds {
@@ -319,26 +320,27 @@ type sectionRejecter interface {
 	RejectSections(sc *schemacache.SchemaCache, err error) bool
 }
 
-// requestNames returns the qualified names a request mentions: its target
-// and every embedded resource's target and hint, in the request's schema.
-// They are guesses (an embedding may name a constraint or a column), so
-// planning still records what it misses.
-func requestNames(req *apirequest.Request) []schemacache.QI {
-	out := []schemacache.QI{{Schema: req.Schema, Name: req.Name}}
-	var walk func(items []apirequest.SelectItem)
-	walk = func(items []apirequest.SelectItem) {
-		for i := range items {
-			if e := items[i].Embed; e != nil {
-				out = append(out, schemacache.QI{Schema: req.Schema, Name: e.Target})
-				if e.Hint != "" {
-					out = append(out, schemacache.QI{Schema: req.Schema, Name: e.Hint})
-				}
-				walk(e.Select)
+// requestNames appends to dst the qualified names a request mentions: its
+// target and every embedded resource's target and hint, in the request's
+// schema. They are guesses (an embedding may name a constraint or a
+// column), so planning still records what it misses.
+func requestNames(dst []schemacache.QI, req *apirequest.Request) []schemacache.QI {
+	return embedNames(append(dst, schemacache.QI{Schema: req.Schema, Name: req.Name}), req.Schema, req.Select)
+}
+
+// embedNames appends the targets and hints of the embeddings in items,
+// nested ones included, in schema.
+func embedNames(dst []schemacache.QI, schema string, items []apirequest.SelectItem) []schemacache.QI {
+	for i := range items {
+		if e := items[i].Embed; e != nil {
+			dst = append(dst, schemacache.QI{Schema: schema, Name: e.Target})
+			if e.Hint != "" {
+				dst = append(dst, schemacache.QI{Schema: schema, Name: e.Hint})
 			}
+			dst = embedNames(dst, schema, e.Select)
 		}
 	}
-	walk(req.Select)
-	return out
+	return dst
 }
 
 // build plans req and builds its query.

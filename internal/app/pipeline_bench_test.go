@@ -11,6 +11,7 @@ import (
 	"github.com/pgrest-lambda/pgrest-lambda/internal/plan"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/query"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/response"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/schemacache"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
@@ -36,13 +37,21 @@ func (w *discardWriter) WriteHeader(int)             {}
 // BenchmarkPipelineAllocs runs what the handler does for a simple read,
 // except the database, stage by stage and whole: authentication, parse,
 // plan, query, the settings statement, and the response on a fixed
-// result. Only allocs/op are of interest.
+// result; and parse, plan and query together on a lazy cache, as from a
+// snapshot in Redis. Only allocs/op are of interest.
 func BenchmarkPipelineAllocs(b *testing.B) {
 	cfg := parseOptions(b, "")
 	cfg.DBSchemas = []string{"api"}
 	snap := &snapshot.Snapshot{Cache: fixtureCache()}
 	h := New(cfg, staticCache{snap}, nil, nil)
 	ctx := context.Background()
+	// The fixture as a snapshot opened from Redis sees it: a lazy cache,
+	// every section loaded.
+	secs, _ := snap.Cache.Split(4)
+	for _, s := range secs {
+		s.Index()
+	}
+	lazy := schemacache.NewLazy(snap.Cache, len(secs), nil, secs)
 	for _, c := range pipelineCases {
 		r := httptest.NewRequest(http.MethodGet, c.target, nil)
 		r.Header.Set("Accept", "*/*")
@@ -109,6 +118,15 @@ func BenchmarkPipelineAllocs(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					newPlan(req, env)
+				}
+			})
+			b.Run("prepare-lazy", func(b *testing.B) {
+				// parse, the request's view of the lazy cache, plan and query
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, _, perr := h.prepare(ctx, r, body{}, lazy, env, nil); perr != nil {
+						b.Fatal(perr)
+					}
 				}
 			})
 			b.Run("query", func(b *testing.B) {
