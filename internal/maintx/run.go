@@ -43,9 +43,11 @@ type Result struct {
 }
 
 // scanMain reads the one row of a main statement into res; exact
-// receives total_result_set.
-func scanMain(row pgx.Row, res *Result, exact **int64) error {
-	return row.Scan(exact, &res.PageTotal, &res.Body, &res.GucHeaders, &res.GucStatus, &res.Inserted)
+// receives total_result_set. dest holds the scan's arguments: a variadic
+// list passed to an interface method is allocated on each call.
+func scanMain(row pgx.Row, dest *[6]any, res *Result, exact **int64) error {
+	*dest = [6]any{exact, &res.PageTotal, &res.Body, &res.GucHeaders, &res.GucStatus, &res.Inserted}
+	return row.Scan(dest[:]...)
 }
 
 // Pool hands out connections: *pgxpool.Pool.
@@ -97,6 +99,7 @@ func execute(ctx context.Context, db Pool, s *plan.TxSettings, q query.Query, ch
 		res       Result
 		planned   *int64
 		exactRows *int64
+		dest      [6]any
 	}{}
 	res := &st.res
 	batch := st.begin(s)
@@ -115,7 +118,7 @@ func execute(ctx context.Context, db Pool, s *plan.TxSettings, q query.Query, ch
 		})
 	} else {
 		batch.Queue(q.Main.SQL, q.Main.Args...).QueryRow(func(row pgx.Row) error {
-			return scanMain(row, res, &st.exactRows)
+			return scanMain(row, &st.dest, res, &st.exactRows)
 		})
 	}
 	if q.CountPlan != nil {
