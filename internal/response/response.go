@@ -14,6 +14,10 @@ type Response struct {
 	Status  int
 	Headers http.Header
 	Body    []byte
+
+	// length holds the Content-Length value Write sets, so that its
+	// one-value slice needs no allocation of its own.
+	length [1]string
 }
 
 // Write sends r to w. An empty body is not written at all, so no
@@ -23,7 +27,8 @@ func (r *Response) Write(w http.ResponseWriter) {
 	for k, vs := range r.Headers {
 		w.Header()[k] = vs
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(r.Body)))
+	r.length[0] = strconv.Itoa(len(r.Body))
+	w.Header()["Content-Length"] = r.length[:1:1]
 	w.WriteHeader(r.Status)
 	if len(r.Body) > 0 {
 		_, _ = w.Write(r.Body)
