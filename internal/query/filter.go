@@ -31,6 +31,11 @@ var ftsFuncs = map[string]string{
 // compare with ANY/ALL of a `{a,b}` array value; full-text search wraps a
 // column that is not a tsvector in to_tsvector, with the query's language.
 func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pgrsterr.Error) {
+	if len(f.JSONPath) == 0 && f.Quantifier == "" && representable[f.Op] {
+		if _, ok := rp.FromText[f.Field]; !ok {
+			return b.comparison(rp.Alias, f), nil
+		}
+	}
 	col := b.column(rp, f.Field, f.JSONPath)
 	var cond string
 	switch f.Op {
@@ -87,6 +92,25 @@ func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pg
 		return "NOT (" + cond + ")", nil
 	}
 	return cond, nil
+}
+
+// comparison is the usual filter, a column of alias compared with a bind
+// parameter by one of the representable operators, written in one buffer:
+// the text the general case of filter builds.
+func (b *sqlBuilder) comparison(alias string, f apirequest.Filter) string {
+	var buf [128]byte
+	out := buf[:0]
+	if f.Negate {
+		out = append(out, "NOT ("...)
+	}
+	out = appendIdent(out, alias)
+	out = appendIdent(append(out, '.'), f.Field)
+	out = append(append(append(out, ' '), binaryOps[f.Op]...), ' ')
+	out = append(out, b.param(f.Value)...)
+	if f.Negate {
+		out = append(out, ')')
+	}
+	return string(out)
 }
 
 // representable are the operators whose value a domain representation
