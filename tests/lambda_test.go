@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -82,9 +83,17 @@ func TestBootstrapUnderRuntimeAPI(t *testing.T) {
 		}
 		payloads = append(payloads, raw)
 	}
-	results := runBootstrap(t, bin, e.vars, payloads)
-	for i, c := range lambdaCases {
-		checkLambdaResponse(t, c, results[i])
+	// Once as deployed by default, once with the connections listening for
+	// version notices (PGRST_CACHE_LISTEN, the template's CacheListen).
+	for _, listen := range []string{"false", "true"} {
+		t.Run("PGRST_CACHE_LISTEN="+listen, func(t *testing.T) {
+			vars := maps.Clone(e.vars)
+			vars["PGRST_CACHE_LISTEN"] = listen
+			results := runBootstrap(t, bin, vars, payloads)
+			for i, c := range lambdaCases {
+				checkLambdaResponse(t, c, results[i])
+			}
+		})
 	}
 }
 
