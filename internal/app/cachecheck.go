@@ -38,8 +38,9 @@ func startCheck(ctx context.Context, cache CacheSource) *cacheCheck {
 }
 
 // lazyCheck is a check that runs only if waited for, on the waiter's
-// goroutine, which must be the request's own: a request on an untouched memo (PGRST_CACHE_LISTEN) asks
-// Redis only before a write, after an error, or when a notice arrived.
+// goroutine, which must be the request's own: a request on an untouched
+// memo (PGRST_CACHE_LISTEN) asks Redis only before a write, after an
+// error, or when a notice arrived.
 func lazyCheck(ctx context.Context, cache CacheSource) *cacheCheck {
 	return &cacheCheck{ctx: ctx, cache: cache}
 }
