@@ -1,6 +1,7 @@
 package cachestore
 
 import (
+	"log/slog"
 	"strconv"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
@@ -34,14 +35,24 @@ func NoticePayload(prefix string, version int64) string {
 // the driver's goroutines and only touch atomics.
 type Notices struct {
 	prefix string
+	logger *slog.Logger
 	gen    atomic.Uint64
+	// refused is set once a server refused to LISTEN (a hot standby):
+	// that connection hears no notice, so the memo is never untouched.
+	refused atomic.Bool
 	// held is the version the Reader serves: notices of it or older
 	// versions change nothing.
 	held atomic.Int64
 }
 
-// NewNotices returns the Notices of key prefix (PGRST_CACHE_KEY_PREFIX).
-func NewNotices(prefix string) *Notices { return &Notices{prefix: prefix} }
+// NewNotices returns the Notices of key prefix (PGRST_CACHE_KEY_PREFIX);
+// logger (nil discards) hears of a refused LISTEN.
+func NewNotices(prefix string, logger *slog.Logger) *Notices {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Notices{prefix: prefix, logger: logger}
+}
 
 // Observe takes the payload of a notice on NoticeChannel. A notice of
 // another prefix, of a version not newer than the one held, or that does
@@ -63,6 +74,16 @@ func (n *Notices) Observe(payload string) {
 // on that connection.
 func (n *Notices) Listening() { n.gen.Add(1) }
 
+// Refused records that a server refused to LISTEN: from then on the
+// Reader asks Redis for every request, as without PGRST_CACHE_LISTEN. It
+// is logged once.
+func (n *Notices) Refused(err error) {
+	if !n.refused.Swap(true) {
+		n.logger.Warn("PGRST_CACHE_LISTEN: the database refused LISTEN; the schema cache version is checked in Redis on every request",
+			"channel", NoticeChannel, "error", err.Error())
+	}
+}
+
 // Generation counts the notices and new listeners so far; a Reader
 // trusts its memo only while it is unchanged since the memo was confirmed.
 func (n *Notices) Generation() uint64 { return n.gen.Load() }
@@ -72,11 +93,12 @@ func (n *Notices) hold(v int64) { n.held.Store(v) }
 
 // Listening returns the Notices of a request function and how its pool
 // listens for them (pgpool.ConnectListening) when cfg.CacheListen
-// (PGRST_CACHE_LISTEN) is set; nil and the zero Listen otherwise.
-func Listening(cfg *config.Config) (*Notices, pgpool.Listen) {
+// (PGRST_CACHE_LISTEN) is set; nil and the zero Listen otherwise. logger
+// (nil discards) hears of a refused LISTEN.
+func Listening(cfg *config.Config, logger *slog.Logger) (*Notices, pgpool.Listen) {
 	if !cfg.CacheListen {
 		return nil, pgpool.Listen{}
 	}
-	n := NewNotices(cfg.CacheKeyPrefix)
-	return n, pgpool.Listen{Channel: NoticeChannel, OnNotice: n.Observe, OnListen: n.Listening}
+	n := NewNotices(cfg.CacheKeyPrefix, logger)
+	return n, pgpool.Listen{Channel: NoticeChannel, OnNotice: n.Observe, OnListen: n.Listening, OnRefused: n.Refused}
 }

@@ -14,7 +14,7 @@ import (
 func TestReaderUntouched(t *testing.T) {
 	s, _ := newStore(t)
 	v1 := publishBlob(t, s, cacheBlob(t, "a"))
-	n := cachestore.NewNotices(s.Prefix())
+	n := cachestore.NewNotices(s.Prefix(), nil)
 	r := cachestore.NewReaderWithOptions(s, cachestore.ReaderOptions{Notices: n, ListenTrust: time.Minute})
 	if _, _, _, ok := r.Untouched(); ok {
 		t.Fatal("untouched before the first check")

@@ -161,13 +161,14 @@ func (r *Reader) confirmed(gen uint64) {
 }
 
 // Untouched returns the memo, its version and the Notices generation when
-// the Reader has Notices (PGRST_CACHE_LISTEN) and none arrived since Redis
+// the Reader has Notices (PGRST_CACHE_LISTEN, not refused by the server)
+// and none arrived since Redis
 // last confirmed the memo, less than ListenTrust ago; ok is false
 // otherwise. A caller serving a read from it must ask Current again when
 // Touched(gen) turns true before its results are read, and must ask
 // Current before a write.
 func (r *Reader) Untouched() (snap *snapshot.Snapshot, version int64, gen uint64, ok bool) {
-	if r.opts.Notices == nil {
+	if r.opts.Notices == nil || r.opts.Notices.refused.Load() {
 		return nil, 0, 0, false
 	}
 	gen = r.opts.Notices.Generation()

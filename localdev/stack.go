@@ -73,7 +73,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Stack, 
 	}
 	s.Worker = worker
 	s.closers = append(s.closers, closeWorker)
-	notices, listen := cachestore.Listening(cfg)
+	notices, listen := cachestore.Listening(cfg, logger)
 	apiPool, err := pgpool.ConnectListening(ctx, cfg.DBURI, 10, listen)
 	if err != nil {
 		s.Close()

@@ -2,13 +2,22 @@ package tests
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/app"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
 )
 
 // currentReads counts the GETs of the stack's current-version key: the
@@ -102,5 +111,111 @@ func TestCacheListen(t *testing.T) {
 	}
 	if n := reads.n.Load(); n != 1 {
 		t.Fatalf("a write asked Redis %d times, want 1", n)
+	}
+}
+
+// TestCacheListenOnStandby: pointed at a hot standby, which refuses
+// LISTEN, a function with PGRST_CACHE_LISTEN keeps its connections, says
+// so once in its log, and checks the version in Redis on every read, as
+// without the setting: a new version is served on the next read.
+func TestCacheListenOnStandby(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	primary, err := testharness.StartPostgres()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = primary.Stop() })
+	db, err := pgx.Connect(ctx, primary.URI("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close(context.Background()) })
+	mustExec(t, db, `CREATE ROLE web_anon NOLOGIN; CREATE SCHEMA api; GRANT USAGE ON SCHEMA api TO web_anon;
+		CREATE TABLE api.items (id int PRIMARY KEY); INSERT INTO api.items VALUES (1); GRANT SELECT ON api.items TO web_anon;`)
+	standby, err := primary.StartStandby()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = standby.Stop() })
+
+	prefix := fmt.Sprintf("standby_%d", seq.Add(1))
+	vars := map[string]string{"PGRST_DB_SCHEMAS": "api", "PGRST_DB_ANON_ROLE": "web_anon",
+		"REDIS_URL": rds.URL(), "PGRST_CACHE_KEY_PREFIX": prefix, "PGRST_CACHE_REVALIDATE_MS": "60000"}
+	rdb, err := cachestore.Dial(rds.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	store := cachestore.New(rdb, prefix)
+	// The worker builds on the primary.
+	primaryCfg := configFrom(t, vars, "PGRST_DB_URI", primary.URI("postgres"))
+	primaryPool, err := pgpool.Connect(ctx, primaryCfg.DBURI, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(primaryPool.Close)
+	build := func() int64 {
+		r := (&cachestore.Builder{Config: primaryCfg, DB: primaryPool, Store: store}).Build(ctx, "test")
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		return r.Version
+	}
+	build()
+
+	// The function reads from the standby.
+	cfg := configFrom(t, vars, "PGRST_DB_URI", standby.URI("postgres"), "PGRST_CACHE_LISTEN", "true")
+	var logs testharness.SyncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	notices, listen := cachestore.Listening(cfg, logger)
+	pool, err := pgpool.ConnectListening(ctx, cfg.DBURI, 2, listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	reader := (&cachestore.Builder{Config: cfg, DB: pool, Store: store}).NewListeningReader(notices)
+	reads := &currentReads{key: store.Key("current")}
+	rdb.AddHook(reads)
+	h := app.New(cfg, reader, pool, logger)
+	get := func(path string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		return w
+	}
+	for range 3 {
+		if w := get("/items"); w.Code != 200 || w.Body.String() != `[{"id":1}]` {
+			t.Fatalf("read from the standby: %d %s", w.Code, w.Body)
+		}
+	}
+	reads.n.Store(0)
+	for range 5 {
+		get("/items")
+	}
+	if n := reads.n.Load(); n != 5 {
+		t.Fatalf("5 reads with LISTEN refused asked Redis %d times, want 5", n)
+	}
+	if got := strings.Count(logs.String(), "refused LISTEN"); got != 1 {
+		t.Fatalf("refused LISTEN logged %d times, want 1:\n%s", got, logs.String())
+	}
+	mustExec(t, db, `CREATE TABLE api.more (id int); GRANT SELECT ON api.more TO web_anon`)
+	// The standby must have replayed the table before the cache names it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var ok bool
+		if err := pool.QueryRow(ctx, "SELECT to_regclass('api.more') IS NOT NULL").Scan(&ok); err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the standby did not replay api.more within 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	v := build()
+	if w := get("/more"); w.Code != 200 {
+		t.Fatalf("new table on the next read: %d %s", w.Code, w.Body)
+	}
+	if _, got, _ := reader.Memo(); got != v {
+		t.Fatalf("memo v%d, want v%d", got, v)
 	}
 }

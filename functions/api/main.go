@@ -67,7 +67,7 @@ func setup(ctx context.Context) (*app.Invoker, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	notices, listen := cachestore.Listening(cfg)
+	notices, listen := cachestore.Listening(cfg, logger)
 	pool, err := pgpool.ConnectListening(ctx, cfg.DBURI, poolSize, listen)
 	if err != nil {
 		return nil, nil, err

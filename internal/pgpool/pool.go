@@ -5,6 +5,7 @@ package pgpool
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -24,11 +25,14 @@ func Connect(ctx context.Context, uri string, maxConns int32) (*pgxpool.Pool, er
 // Listen makes every pooled connection LISTEN on Channel before it is
 // first used, then call OnListen; OnNotice receives the payload of each
 // notification on Channel, on the goroutine reading the connection (it must
-// not block). The zero Listen listens on nothing.
+// not block). When the server refuses the LISTEN (a hot standby: "cannot
+// execute LISTEN during recovery") the connection is kept, unlistening,
+// and OnRefused gets the error. The zero Listen listens on nothing.
 type Listen struct {
-	Channel  string
-	OnNotice func(payload string)
-	OnListen func()
+	Channel   string
+	OnNotice  func(payload string)
+	OnListen  func()
+	OnRefused func(err error)
 }
 
 // ConnectListening is Connect with every connection listening as l says.
@@ -48,6 +52,11 @@ func ConnectListening(ctx context.Context, uri string, maxConns int32, l Listen)
 		listen := "LISTEN " + pgx.Identifier{l.Channel}.Sanitize()
 		cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 			if _, err := conn.Exec(ctx, listen); err != nil {
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) && l.OnRefused != nil {
+					l.OnRefused(err)
+					return nil
+				}
 				return err
 			}
 			if l.OnListen != nil {

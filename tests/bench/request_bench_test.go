@@ -135,7 +135,7 @@ func newReqStack(b *testing.B) *reqStack {
 	}
 	direct := handler(cfg, false)
 	// As functions/api with PGRST_CACHE_LISTEN: its own pool, listening.
-	notices, listen := cachestore.Listening(cfgListen)
+	notices, listen := cachestore.Listening(cfgListen, nil)
 	listenPool, err := pgpool.ConnectListening(ctx, cfgListen.DBURI, reqPoolSize, listen)
 	if err != nil {
 		b.Fatal(err)
