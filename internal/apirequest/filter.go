@@ -150,7 +150,7 @@ func opExprAt(in []rune, s0 int, logic bool) (e opExpr, end int, f failure, ok, 
 		k := s + len(op)
 		lang := ""
 		if k < len(in) && in[k] == '(' {
-			if l, k2, ok := identifier(in, k+1, &of); ok {
+			if l, k2, ok := identifier(in, "", k+1, &of); ok {
 				if k2 < len(in) && in[k2] == ')' {
 					lang, k = l, k2+1
 				} else {

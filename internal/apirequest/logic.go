@@ -175,7 +175,7 @@ func (p *logicParser) condition(i int) (*Filter, logicResult) {
 	in := p.in
 	var f failure
 	j := skipWS(in, i)
-	name, k, quoted, ok := fieldName(in, j, &f)
+	name, k, quoted, ok := fieldName(in, "", j, &f)
 	if !ok {
 		return nil, logicResult{err: f}
 	}

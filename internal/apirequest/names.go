@@ -2,6 +2,7 @@ package apirequest
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 )
@@ -32,11 +33,33 @@ func appendNameCont(dst []string, quoted bool, steps []JSONStep, pathCont []stri
 	return dst
 }
 
+// asciiSource is s when it is all ASCII, else "". A rune index into
+// []rune(s) is then a byte offset into it, so a parser can slice names out
+// of it instead of converting runes back to a new string.
+func asciiSource(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return ""
+		}
+	}
+	return s
+}
+
+// runeText is string(in[i:j]), sliced from src (asciiSource of the input)
+// when the input is ASCII.
+func runeText(in []rune, src string, i, j int) string {
+	if src != "" {
+		return src[i:j]
+	}
+	return string(in[i:j])
+}
+
 // fieldName parses PostgREST's pFieldName at i: a double-quoted name (with
 // backslash escapes) or identifiers of letters, digits, `_`, `$` and
-// spaces joined by dashes, trimmed. It returns the name, the index after
-// it and whether it was quoted; ok is false after recording the failure.
-func fieldName(in []rune, i int, f *failure) (name string, end int, quoted, ok bool) {
+// spaces joined by dashes, trimmed. src is asciiSource of the input. It
+// returns the name, the index after it and whether it was quoted; ok is
+// false after recording the failure.
+func fieldName(in []rune, src string, i int, f *failure) (name string, end int, quoted, ok bool) {
 	if i < len(in) && in[i] == '"' {
 		s, j, ok := quotedValue(in, i, f)
 		return s, j, true, ok
@@ -56,7 +79,7 @@ func fieldName(in []rune, i int, f *failure) (name string, end int, quoted, ok b
 			}
 			return "", j, false, false
 		}
-		if part := strings.TrimSpace(string(in[j:k])); j == i {
+		if part := strings.TrimSpace(runeText(in, src, j, k)); j == i {
 			name = part
 		} else {
 			name += "-" + part
@@ -107,8 +130,9 @@ func quotedValue(in []rune, i int, f *failure) (string, int, bool) {
 }
 
 // identifier parses PostgREST's pIdentifier (casts, text search
-// configurations): one or more identifier characters, trimmed.
-func identifier(in []rune, i int, f *failure) (string, int, bool) {
+// configurations): one or more identifier characters, trimmed. src is
+// asciiSource of the input.
+func identifier(in []rune, src string, i int, f *failure) (string, int, bool) {
 	j := i
 	for j < len(in) && isIdentChar(in[j]) {
 		j++
@@ -117,7 +141,7 @@ func identifier(in []rune, i int, f *failure) (string, int, bool) {
 		f.add(i, tok(in, i), "letter", "digit")
 		return "", i, false
 	}
-	return strings.TrimSpace(string(in[i:j])), j, true
+	return strings.TrimSpace(runeText(in, src, i, j)), j, true
 }
 
 // isJSONArrow reports whether a JSON path operator (-> or ->>) starts at i.
@@ -140,14 +164,14 @@ func parseTreePath(key string) ([]string, string, *pgrsterr.Error) {
 // parseFilterKey parses a filter's key `rel.sub.field[->a->>b]`: the embed
 // path, the field and the JSON path into it.
 func parseFilterKey(key string) ([]string, string, []JSONStep, *pgrsterr.Error) {
-	in := []rune(key)
+	in, src := []rune(key), asciiSource(key)
 	fail := func(f *failure) *pgrsterr.Error { return f.toError("failed to parse tree path ("+key+")", in) }
 	// path holds the names before the last; most keys have one name only.
 	var path []string
 	i := 0
 	for {
 		var f failure
-		name, j, quoted, ok := fieldName(in, i, &f)
+		name, j, quoted, ok := fieldName(in, src, i, &f)
 		if !ok {
 			return nil, "", nil, fail(&f)
 		}
@@ -184,12 +208,12 @@ func parseFilterKey(key string) ([]string, string, []JSONStep, *pgrsterr.Error) 
 // separated by commas (PostgREST's pColumns).
 func parseColumns(param, raw string) ([]string, *pgrsterr.Error) {
 	what := "failed to parse " + param + " parameter (" + raw + ")"
-	in := []rune(raw)
+	in, src := []rune(raw), asciiSource(raw)
 	var cols []string
 	i := skipWS(in, 0)
 	for {
 		var f failure
-		name, j, quoted, ok := fieldName(in, i, &f)
+		name, j, quoted, ok := fieldName(in, src, i, &f)
 		if !ok {
 			return nil, f.toError(what, in)
 		}

@@ -6,14 +6,14 @@ import "github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
 // `col[->path][.asc|.desc][.nullsfirst|.nullslast]` terms, where col may be
 // `rel(col)`: a column of a to-one embedding.
 func parseOrder(raw string) ([]OrderTerm, *pgrsterr.Error) {
-	in := []rune(raw)
+	in, src := []rune(raw), asciiSource(raw)
 	what := "failed to parse order (" + raw + ")"
 	var terms []OrderTerm
 	i := 0
 	for {
 		var f failure
 		i = skipWS(in, i)
-		name, k, quoted, ok := fieldName(in, i, &f)
+		name, k, quoted, ok := fieldName(in, src, i, &f)
 		if !ok {
 			return nil, f.toError(what, in)
 		}
@@ -21,7 +21,7 @@ func parseOrder(raw string) ([]OrderTerm, *pgrsterr.Error) {
 		if k < len(in) && in[k] == '(' {
 			// A related order: `rel(col)` orders by a column of a to-one embedding.
 			relation = name
-			if name, k, _, ok = fieldName(in, k+1, &f); !ok {
+			if name, k, _, ok = fieldName(in, src, k+1, &f); !ok {
 				return nil, f.toError(what, in)
 			}
 		}

@@ -20,7 +20,7 @@ func parseSelect(raw string) ([]SelectItem, *pgrsterr.Error) {
 	if strings.TrimSpace(raw) == "" {
 		return starSelect(), nil
 	}
-	p := selParser{in: []rune(raw), raw: raw}
+	p := selParser{in: []rune(raw), raw: raw, src: asciiSource(raw)}
 	items, _, err := p.forest(0, false)
 	return items, err
 }
@@ -28,21 +28,82 @@ func parseSelect(raw string) ([]SelectItem, *pgrsterr.Error) {
 type selParser struct {
 	in  []rune
 	raw string
+	// src is asciiSource(raw), which names are sliced from.
+	src string
+	// items holds the lists of items, each list a part of it; embeds the
+	// embeddings. Both are allocated once, at their first use, for all
+	// there can be: a list has at most one item more than its commas, and
+	// every embedding and nested list opens a parenthesis.
+	items  []SelectItem
+	embeds []Embed
 }
 
 // what names the parameter in error messages; built only for an error.
 func (p *selParser) what() string { return "failed to parse select parameter (" + p.raw + ")" }
+
+// newList is an empty list for the items of the list at i, with room for
+// as many as it has.
+func (p *selParser) newList(i int) []SelectItem {
+	if p.items == nil {
+		p.items = make([]SelectItem, 0, strings.Count(p.raw, ",")+strings.Count(p.raw, "(")+1)
+	}
+	n := min(p.countItems(i), cap(p.items)-len(p.items))
+	l := p.items[len(p.items) : len(p.items) : len(p.items)+n]
+	p.items = p.items[:len(p.items)+n]
+	return l
+}
+
+// countItems counts the items of the list at i: one more than its commas
+// outside quotes and nested parentheses, up to the `)` that closes it. It
+// only sizes the list: a list that outgrows it is copied.
+func (p *selParser) countItems(i int) int {
+	in, n, depth := p.in, 1, 0
+	for ; i < len(in); i++ {
+		switch in[i] {
+		case '"':
+			for i++; i < len(in) && in[i] != '"'; i++ {
+				if in[i] == '\\' {
+					i++
+				}
+			}
+		case '(':
+			depth++
+		case ')':
+			if depth == 0 {
+				return n
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// newEmbed is e on the heap, in the parser's block of embeddings.
+func (p *selParser) newEmbed(e Embed) *Embed {
+	if p.embeds == nil {
+		p.embeds = make([]Embed, 0, strings.Count(p.raw, "("))
+	}
+	if len(p.embeds) == cap(p.embeds) {
+		return &e
+	}
+	p.embeds = append(p.embeds, e)
+	return &p.embeds[len(p.embeds)-1]
+}
 
 // forest parses items from i. Nested lists stop before their `)`; the top
 // level must reach the end of the input (PostgREST ignores trailing input
 // there, which hides unbalanced parentheses).
 func (p *selParser) forest(i int, nested bool) ([]SelectItem, int, *pgrsterr.Error) {
 	in := p.in
-	items := []SelectItem{}
 	i = skipWS(in, i)
 	if nested && i < len(in) && in[i] == ')' {
-		return items, i, nil
+		return []SelectItem{}, i, nil
 	}
+	items := p.newList(i)
 	for {
 		item, j, cont, f := p.item(i)
 		if f != nil {
@@ -64,41 +125,63 @@ func (p *selParser) forest(i int, nested bool) ([]SelectItem, int, *pgrsterr.Err
 		case !nested && j == len(in):
 			return items, j, nil
 		case nested:
-			f2.add(j, tok(in, j), append(cont, `","`, `")"`)...)
+			f2.add(j, tok(in, j), cont.list(`","`, `")"`)...)
 		default:
-			f2.add(j, tok(in, j), append(cont, `","`)...)
+			f2.add(j, tok(in, j), cont.list(`","`)...)
 			f2.addEOF(in, j)
 		}
 		return nil, 0, f2.toError(p.what(), in)
 	}
 }
 
-// item parses one select item at i. cont lists what could have continued
+// itemCont says what could have continued an item where it ended, for the
+// message when what follows it does not fit; list builds it only then.
+type itemCont struct {
+	// column is set for a column; cast when a cast ended it.
+	column, cast bool
+	// quoted, steps and pathCont are the column's, for appendNameCont.
+	quoted   bool
+	steps    []JSONStep
+	pathCont []string
+}
+
+// list is what could have continued the item, then more.
+func (c itemCont) list(more ...string) []string {
+	var l []string
+	switch {
+	case c.cast:
+		l = []string{"letter", "digit", `"."`, `"::"`}
+	case c.column:
+		l = appendNameCont(nil, c.quoted, c.steps, c.pathCont)
+		l = append(l, `"->>"`, `"->"`, `"::"`, `"."`)
+	}
+	return append(l, more...)
+}
+
+// item parses one select item at i. cont tells what could have continued
 // the item, for error messages about what follows it.
-func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
+func (p *selParser) item(i int) (SelectItem, int, itemCont, *failure) {
 	in := p.in
 	if hasPrefixAt(in, i, "...") {
 		it, j, ok, err := p.relation(i + 3)
 		if err != nil {
-			return SelectItem{}, 0, nil, err
+			return SelectItem{}, 0, itemCont{}, err
 		}
 		if !ok || it.Alias != "" {
-			return SelectItem{}, 0, nil, &failure{set: true, pos: i + 3, msg: "a spread (...) must be followed by an embedding without an alias, rel(cols)"}
+			return SelectItem{}, 0, itemCont{}, &failure{set: true, pos: i + 3, msg: "a spread (...) must be followed by an embedding without an alias, rel(cols)"}
 		}
 		it.Embed.Spread = true
-		return it, j, nil, nil
+		return it, j, itemCont{}, nil
 	}
-	if it, j, ok, err := p.relation(i); ok || err != nil {
-		return it, j, nil, err
-	}
+	// `*` is neither an embedding nor a name.
 	if i < len(in) && in[i] == '*' {
 		j := skipWS(in, i+1)
 		if j == len(in) || in[j] == ')' || in[j] == ',' {
-			return SelectItem{Column: "*"}, i + 1, nil, nil
+			return SelectItem{Column: "*"}, i + 1, itemCont{}, nil
 		}
 		f := &failure{}
 		f.addEOF(in, j, `")"`, `","`)
-		return SelectItem{}, 0, nil, f
+		return SelectItem{}, 0, itemCont{}, f
 	}
 	alias, j := p.alias(i)
 	// The failure stays on the stack unless it is returned.
@@ -108,45 +191,47 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 		it := SelectItem{Alias: alias, Aggregate: "count"}
 		k := j + len("count()")
 		if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
-			c, k2, ok := identifier(in, k+2, f)
+			c, k2, ok := identifier(in, p.src, k+2, f)
 			if !ok {
-				return SelectItem{}, 0, nil, f.copied()
+				return SelectItem{}, 0, itemCont{}, f.copied()
 			}
 			it.AggregateCast, k = c, k2
 		}
 		return p.end(it, k, f)
 	}
-	name, k, quoted, ok := fieldName(in, j, f)
+	name, k, quoted, ok := fieldName(in, p.src, j, f)
 	if !ok {
-		return SelectItem{}, 0, nil, f.copied()
+		return SelectItem{}, 0, itemCont{}, f.copied()
+	}
+	// The name read once serves an embedding and a column alike.
+	if it, m, ok, err := p.embedding(alias, name, k); ok || err != nil {
+		return it, m, itemCont{}, err
 	}
 	steps, k, pathCont, ok := jsonPath(in, k, f)
 	if !ok {
-		return SelectItem{}, 0, nil, f.copied()
+		return SelectItem{}, 0, itemCont{}, f.copied()
 	}
-	// Room for what forest adds after the item, in one allocation.
-	cont := appendNameCont(make([]string, 0, len(pathCont)+len(identCont)+8), quoted, steps, pathCont)
-	cont = append(cont, `"->>"`, `"->"`, `"::"`, `"."`)
+	cont := itemCont{column: true, quoted: quoted, steps: steps, pathCont: pathCont}
 	cast := ""
 	if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
-		c, k2, ok := identifier(in, k+2, f)
+		c, k2, ok := identifier(in, p.src, k+2, f)
 		if !ok {
-			return SelectItem{}, 0, nil, f.copied()
+			return SelectItem{}, 0, itemCont{}, f.copied()
 		}
 		cast, k = c, k2
-		cont = []string{"letter", "digit", `"."`, `"::"`}
+		cont.cast = true
 	}
 	it := SelectItem{Alias: alias, Column: name, Cast: cast, JSONPath: steps}
 	if k < len(in) && in[k] == '.' {
 		agg, k2, ok := aggregate(in, k+1, f)
 		if !ok {
-			return SelectItem{}, 0, nil, f.copied()
+			return SelectItem{}, 0, itemCont{}, f.copied()
 		}
 		it.Aggregate, k = agg, k2
 		if k+1 < len(in) && in[k] == ':' && in[k+1] == ':' {
-			c, k3, ok := identifier(in, k+2, f)
+			c, k3, ok := identifier(in, p.src, k+2, f)
 			if !ok {
-				return SelectItem{}, 0, nil, f.copied()
+				return SelectItem{}, 0, itemCont{}, f.copied()
 			}
 			it.AggregateCast, k = c, k3
 		}
@@ -156,20 +241,20 @@ func (p *selParser) item(i int) (SelectItem, int, []string, *failure) {
 	if k2 == len(in) || in[k2] == ')' || in[k2] == ',' {
 		return it, k, cont, nil
 	}
-	f.add(k2, tok(in, k2), cont...)
+	f.add(k2, tok(in, k2), cont.list()...)
 	f.addEOF(in, k2, `")"`, `","`)
-	return SelectItem{}, 0, nil, f.copied()
+	return SelectItem{}, 0, itemCont{}, f.copied()
 }
 
 // end checks that an aggregate item ends at k.
-func (p *selParser) end(it SelectItem, k int, f *failure) (SelectItem, int, []string, *failure) {
+func (p *selParser) end(it SelectItem, k int, f *failure) (SelectItem, int, itemCont, *failure) {
 	k2 := skipWS(p.in, k)
 	if k2 == len(p.in) || p.in[k2] == ')' || p.in[k2] == ',' {
-		return it, k, nil, nil
+		return it, k, itemCont{}, nil
 	}
 	f.add(k2, tok(p.in, k2), `"::"`)
 	f.addEOF(p.in, k2, `")"`, `","`)
-	return SelectItem{}, 0, nil, f.copied()
+	return SelectItem{}, 0, itemCont{}, f.copied()
 }
 
 // aggregates are the aggregate functions PostgREST allows in select.
@@ -189,7 +274,7 @@ func aggregate(in []rune, i int, f *failure) (string, int, bool) {
 // alias parses an optional `alias:` prefix (a single colon, `::` is a cast).
 func (p *selParser) alias(i int) (string, int) {
 	var f failure
-	name, k, _, ok := fieldName(p.in, i, &f)
+	name, k, _, ok := fieldName(p.in, p.src, i, &f)
 	if ok && k < len(p.in) && p.in[k] == ':' && (k+1 >= len(p.in) || p.in[k+1] != ':') {
 		return name, k + 1
 	}
@@ -199,19 +284,30 @@ func (p *selParser) alias(i int) (string, int) {
 // relation tries `[alias:]rel[!param[!param]](items)`; ok is false, with
 // no error, when the item is not an embedding.
 func (p *selParser) relation(i int) (SelectItem, int, bool, *failure) {
-	in := p.in
 	alias, j := p.alias(i)
 	var f failure
-	name, k, _, ok := fieldName(in, j, &f)
-	// `count()` is an aggregate, never an embedding (as in PostgREST).
-	if !ok || name == "count" {
+	name, k, _, ok := fieldName(p.in, p.src, j, &f)
+	if !ok {
 		return SelectItem{}, 0, false, nil
 	}
+	return p.embedding(alias, name, k)
+}
+
+// embedding tries the rest of an embedding, `[!param[!param]](items)`,
+// after its alias and name, which end at k; ok is false, with no error,
+// when the item is not an embedding.
+func (p *selParser) embedding(alias, name string, k int) (SelectItem, int, bool, *failure) {
+	in := p.in
+	// `count()` is an aggregate, never an embedding (as in PostgREST).
+	if name == "count" {
+		return SelectItem{}, 0, false, nil
+	}
+	var f failure
 	// Most items are columns: the Embed is allocated only for an embedding.
 	emb := Embed{Target: name}
 	joinSet := false
 	for n := 0; n < 2 && k < len(in) && in[k] == '!'; n++ {
-		prm, k2, _, ok := fieldName(in, k+1, &f)
+		prm, k2, _, ok := fieldName(in, p.src, k+1, &f)
 		if !ok {
 			return SelectItem{}, 0, false, nil
 		}
@@ -233,6 +329,5 @@ func (p *selParser) relation(i int) (SelectItem, int, bool, *failure) {
 		return SelectItem{}, 0, false, &failure{set: true, err: err}
 	}
 	emb.Select = children
-	e := emb // on the heap from here
-	return SelectItem{Alias: alias, Embed: &e}, m + 1, true, nil
+	return SelectItem{Alias: alias, Embed: p.newEmbed(emb)}, m + 1, true, nil
 }
