@@ -88,7 +88,9 @@ func (p *selParser) newEmbed(e Embed) *Embed {
 		p.embeds = make([]Embed, 0, strings.Count(p.raw, "("))
 	}
 	if len(p.embeds) == cap(p.embeds) {
-		return &e
+		n := new(Embed) // not &e, which would put every e on the heap
+		*n = e
+		return n
 	}
 	p.embeds = append(p.embeds, e)
 	return &p.embeds[len(p.embeds)-1]
