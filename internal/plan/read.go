@@ -196,6 +196,69 @@ type builder struct {
 	sc     *schemacache.SchemaCache
 	schema string
 	n      int
+	// plans, embeds, embedPtrs and fields hold the nodes, embeddings and
+	// select lists of the plan, allocated at the first node for the whole
+	// select tree (see reserve) and handed out in parts.
+	plans     []ReadPlan
+	embeds    []Embed
+	embedPtrs []*Embed
+	fields    []Field
+}
+
+// reserve allocates the builder's blocks for the select tree sel.
+func (b *builder) reserve(sel []apirequest.SelectItem) {
+	items, embeds := countItems(sel)
+	b.plans = make([]ReadPlan, 0, embeds+1)
+	if embeds > 0 {
+		b.embeds = make([]Embed, 0, embeds)
+		b.embedPtrs = make([]*Embed, 0, embeds)
+	}
+	b.fields = make([]Field, 0, items)
+}
+
+// countItems counts the items of a select tree and its embeddings.
+func countItems(sel []apirequest.SelectItem) (items, embeds int) {
+	items = len(sel)
+	for _, it := range sel {
+		if it.Embed != nil {
+			n, e := countItems(it.Embed.Select)
+			items, embeds = items+n, embeds+e+1
+		}
+	}
+	return items, embeds
+}
+
+// newPlan is rp on the heap, in the builder's block when it has room.
+func (b *builder) newPlan(rp ReadPlan) *ReadPlan {
+	if len(b.plans) == cap(b.plans) {
+		n := new(ReadPlan) // not &rp, which would put every rp on the heap
+		*n = rp
+		return n
+	}
+	b.plans = append(b.plans, rp)
+	return &b.plans[len(b.plans)-1]
+}
+
+// newEmbed is e on the heap, in the builder's block when it has room.
+func (b *builder) newEmbed(e Embed) *Embed {
+	if len(b.embeds) == cap(b.embeds) {
+		n := new(Embed) // not &e, which would put every e on the heap
+		*n = e
+		return n
+	}
+	b.embeds = append(b.embeds, e)
+	return &b.embeds[len(b.embeds)-1]
+}
+
+// part takes an empty slice with room for n from the front of *block, or
+// leaves it nil when the block has too little room.
+func part[T any](block *[]T, n int) []T {
+	l := len(*block)
+	if cap(*block)-l < n {
+		return nil
+	}
+	*block = (*block)[:l+n]
+	return (*block)[l : l : l+n]
 }
 
 // checkCasts rejects casts that are not type names.
@@ -213,7 +276,18 @@ func checkCasts(it apirequest.SelectItem) *pgrsterr.Error {
 var castRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?$`)
 
 func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectItem) (*ReadPlan, *pgrsterr.Error) {
-	rp := &ReadPlan{Table: qi, Alias: alias}
+	if b.plans == nil {
+		b.reserve(sel)
+	}
+	rp := b.newPlan(ReadPlan{Table: qi, Alias: alias})
+	rp.Fields = part(&b.fields, len(sel))
+	nEmbeds := 0
+	for _, it := range sel {
+		if it.Embed != nil {
+			nEmbeds++
+		}
+	}
+	rp.Embeds = part(&b.embedPtrs, nEmbeds)
 	t := b.sc.Table(qi)
 	if t != nil {
 		rp.Columns = t.Columns
@@ -243,7 +317,7 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 		if key == "" {
 			key = it.Embed.Target
 		}
-		e := &Embed{Key: key, Target: it.Embed.Target, Rel: rel, Inner: it.Embed.Inner, Spread: it.Embed.Spread, Plan: child}
+		e := b.newEmbed(Embed{Key: key, Target: it.Embed.Target, Rel: rel, Inner: it.Embed.Inner, Spread: it.Embed.Spread, Plan: child})
 		if rel.Junction != nil {
 			e.JunctionAlias = rel.Junction.Table.Name + "_" + strconv.Itoa(b.n)
 		}
@@ -253,6 +327,12 @@ func (b *builder) node(qi schemacache.QI, alias string, sel []apirequest.SelectI
 			continue
 		}
 		rp.Fields = append(rp.Fields, Field{embedIndex: len(rp.Embeds)})
+	}
+	if len(rp.Fields) == 0 {
+		rp.Fields = nil // as when nothing was selected
+	}
+	if len(rp.Embeds) == 0 {
+		rp.Embeds = nil
 	}
 	return rp, nil
 }

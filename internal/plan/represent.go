@@ -13,10 +13,10 @@ func represent(sc *schemacache.SchemaCache, rp *ReadPlan, t *schemacache.Table) 
 	}
 	toJSON := map[string]schemacache.QI{}
 	for _, c := range t.Columns {
-		if r := sc.RepresentationOf(c.NominalType, "json"); r != nil {
+		if r := representationOf(sc, c.NominalType, "json"); r != nil {
 			toJSON[c.Name] = r.Function
 		}
-		if r := sc.RepresentationOf("text", c.NominalType); r != nil {
+		if r := representationOf(sc, "text", c.NominalType); r != nil {
 			if rp.FromText == nil {
 				rp.FromText = map[string]schemacache.QI{}
 			}
@@ -41,6 +41,21 @@ func represent(sc *schemacache.SchemaCache, rp *ReadPlan, t *schemacache.Table) 
 		fields = append(fields, f)
 	}
 	rp.Fields = fields
+}
+
+// representationOf is sc.RepresentationOf(source, target). A short list
+// is searched in place, which is cheaper than hashing the pair for every
+// column; the first match is the one the cache's index keeps.
+func representationOf(sc *schemacache.SchemaCache, source, target string) *schemacache.Representation {
+	if len(sc.Representations) > 8 {
+		return sc.RepresentationOf(source, target)
+	}
+	for i := range sc.Representations {
+		if r := &sc.Representations[i]; r.Target == target && r.Source == source {
+			return r
+		}
+	}
+	return nil
 }
 
 // jsonInputs maps the columns whose JSON body values are read by a domain
