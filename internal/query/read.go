@@ -110,7 +110,7 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 			if err != nil {
 				return "", err
 			}
-			cols = append(cols, as(sub, e.Key))
+			cols = append(cols, sub)
 			if hasAgg {
 				// Grouping by the parent's join columns lets the correlated
 				// subquery stand in a grouped select (json has no equality).
@@ -241,7 +241,8 @@ func (b *sqlBuilder) exists(parent *plan.ReadPlan, e *plan.Embed, present bool) 
 }
 
 // embed renders the correlated subquery producing an embedded resource: a
-// JSON object (or null) for to-one relationships, a JSON array for to-many.
+// JSON object (or null) for to-one relationships, a JSON array for to-many;
+// with its output key, as(subquery, e.Key), in the same buffer.
 func (b *sqlBuilder) embed(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrsterr.Error) {
 	from, conds := join(parent.Alias, e)
 	inner, err := b.selectNode(e.Plan, from, conds)
@@ -257,15 +258,18 @@ func (b *sqlBuilder) embed(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrst
 	if e.Rel.IsToOne() {
 		open, mid = "(SELECT pg_catalog.row_to_json(", ") FROM ("
 	}
+	var keyBuf [64]byte
+	key := appendIdent(keyBuf[:0], e.Key)
 	var sb strings.Builder
-	sb.Grow(len(open) + len(mid) + len(inner) + 2*len(row) + len(") AS )"))
+	sb.Grow(len(open) + len(mid) + len(inner) + 2*len(row) + len(") AS ) AS ") + len(key))
 	sb.WriteString(open)
 	sb.Write(row)
 	sb.WriteString(mid)
 	sb.WriteString(inner)
 	sb.WriteString(") AS ")
 	sb.Write(row)
-	sb.WriteByte(')')
+	sb.WriteString(") AS ")
+	sb.Write(key)
 	return sb.String(), nil
 }
 
