@@ -229,25 +229,21 @@ func countItems(sel []apirequest.SelectItem) (items, embeds int) {
 }
 
 // newPlan is rp on the heap, in the builder's block when it has room.
-func (b *builder) newPlan(rp ReadPlan) *ReadPlan {
-	if len(b.plans) == cap(b.plans) {
-		n := new(ReadPlan) // not &rp, which would put every rp on the heap
-		*n = rp
-		return n
-	}
-	b.plans = append(b.plans, rp)
-	return &b.plans[len(b.plans)-1]
-}
+func (b *builder) newPlan(rp ReadPlan) *ReadPlan { return inBlock(&b.plans, rp) }
 
 // newEmbed is e on the heap, in the builder's block when it has room.
-func (b *builder) newEmbed(e Embed) *Embed {
-	if len(b.embeds) == cap(b.embeds) {
-		n := new(Embed) // not &e, which would put every e on the heap
-		*n = e
+func (b *builder) newEmbed(e Embed) *Embed { return inBlock(&b.embeds, e) }
+
+// inBlock stores v in the next free element of *block and returns it, or
+// in a new allocation of its own when the block is full.
+func inBlock[T any](block *[]T, v T) *T {
+	if len(*block) == cap(*block) {
+		n := new(T) // not &v, which would put every v on the heap
+		*n = v
 		return n
 	}
-	b.embeds = append(b.embeds, e)
-	return &b.embeds[len(b.embeds)-1]
+	*block = append(*block, v)
+	return &(*block)[len(*block)-1]
 }
 
 // part takes an empty slice with room for n from the front of *block, or

@@ -36,6 +36,14 @@ type Postgres struct {
 // `make test` if the PostgreSQL binaries are missing, and one quoting the
 // server log if the server does not come up. Call [Postgres.Stop] when done.
 func StartPostgres() (*Postgres, error) {
+	return startServer("pgrest-lambda-pg-*", prepareDataDir)
+}
+
+// startServer creates a temporary directory (pattern as os.MkdirTemp's),
+// has fill create the data directory in it, and starts postgres on it,
+// retrying on another port when the one picked was taken meanwhile. The
+// directory is removed when anything fails.
+func startServer(pattern string, fill func(binDir string, as runAs, dataDir string) error) (*Postgres, error) {
 	binDir, err := pgBinDir()
 	if err != nil {
 		return nil, err
@@ -44,7 +52,7 @@ func StartPostgres() (*Postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := as.mkdirTemp(os.TempDir(), "pgrest-lambda-pg-*")
+	dir, err := as.mkdirTemp(os.TempDir(), pattern)
 	if err != nil {
 		return nil, fmt.Errorf("create postgres directory: %w", err)
 	}
@@ -54,7 +62,7 @@ func StartPostgres() (*Postgres, error) {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	if err := prepareDataDir(binDir, as, filepath.Join(dir, "data")); err != nil {
+	if err := fill(binDir, as, filepath.Join(dir, "data")); err != nil {
 		return nil, err
 	}
 

@@ -1,9 +1,7 @@
 package testharness
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 )
@@ -14,33 +12,12 @@ import (
 // and LISTEN ("during recovery") as a read replica does. Stop it with
 // [Postgres.Stop], before pg.
 func (pg *Postgres) StartStandby() (*Postgres, error) {
-	binDir, err := pgBinDir()
-	if err != nil {
-		return nil, err
-	}
-	as, err := pgUser()
-	if err != nil {
-		return nil, err
-	}
-	dir, err := as.mkdirTemp(os.TempDir(), "pgrest-lambda-pg-standby-*")
-	if err != nil {
-		return nil, fmt.Errorf("create standby directory: %w", err)
-	}
-	backup := as.command(dir, filepath.Join(binDir, "pg_basebackup"), "-D", filepath.Join(dir, "data"), "-R",
-		"-X", "stream", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-U", "postgres")
-	if out, err := backup.CombinedOutput(); err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("pg_basebackup: %w: %s", err, out)
-	}
-	st := &Postgres{dir: dir}
-	for attempt := 1; ; attempt++ {
-		err := st.start(binDir, as)
-		if err == nil {
-			return st, nil
+	return startServer("pgrest-lambda-pg-standby-*", func(binDir string, as runAs, dataDir string) error {
+		backup := as.command(filepath.Dir(dataDir), filepath.Join(binDir, "pg_basebackup"), "-D", dataDir, "-R",
+			"-X", "stream", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-U", "postgres")
+		if out, err := backup.CombinedOutput(); err != nil {
+			return fmt.Errorf("pg_basebackup: %w: %s", err, out)
 		}
-		if !errors.Is(err, errPortInUse) || attempt == startAttempts {
-			_ = os.RemoveAll(dir)
-			return nil, err
-		}
-	}
+		return nil
+	})
 }
