@@ -99,7 +99,11 @@ func (b *sqlBuilder) filter(rp *plan.ReadPlan, f apirequest.Filter) (string, *pg
 // the text the general case of filter builds.
 func (b *sqlBuilder) comparison(alias string, f apirequest.Filter) string {
 	var buf [128]byte
-	out := buf[:0]
+	return string(b.appendComparison(buf[:0], alias, f))
+}
+
+// appendComparison appends comparison(alias, f) to out.
+func (b *sqlBuilder) appendComparison(out []byte, alias string, f apirequest.Filter) []byte {
 	if f.Negate {
 		out = append(out, "NOT ("...)
 	}
@@ -110,7 +114,7 @@ func (b *sqlBuilder) comparison(alias string, f apirequest.Filter) string {
 	if f.Negate {
 		out = append(out, ')')
 	}
-	return string(out)
+	return out
 }
 
 // representable are the operators whose value a domain representation
@@ -172,4 +176,21 @@ func presenceTest(rp *plan.ReadPlan, f *apirequest.Filter) *plan.Embed {
 		return nil
 	}
 	return rp.EmbedByKey(f.Field)
+}
+
+// writeFilter appends filter(rp, f) to b.buf; the usual comparison is
+// written in place.
+func (b *sqlBuilder) writeFilter(rp *plan.ReadPlan, f apirequest.Filter) *pgrsterr.Error {
+	if len(f.JSONPath) == 0 && f.Quantifier == "" && representable[f.Op] {
+		if _, ok := rp.FromText[f.Field]; !ok {
+			b.buf = b.appendComparison(b.buf, rp.Alias, f)
+			return nil
+		}
+	}
+	c, err := b.filter(rp, f)
+	if err != nil {
+		return err
+	}
+	b.buf = append(b.buf, c...)
+	return nil
 }

@@ -46,10 +46,7 @@ func joinWith(parentAlias string, e *plan.Embed, sep string) (string, []string) 
 // of alias2, each name quoted, built in one buffer.
 func columnsEqual(alias1, col1, alias2, col2 string) string {
 	var buf [128]byte
-	b := appendIdent(buf[:0], alias1)
-	b = appendIdent(append(b, '.'), col1)
-	b = appendIdent(append(b, " = "...), alias2)
-	return string(appendIdent(append(b, '.'), col2))
+	return string(appendColumnsEqual(buf[:0], alias1, col1, alias2, col2))
 }
 
 // parentJoinColumns are the parent's columns an embedding's join reads.
@@ -66,4 +63,70 @@ func parentJoinColumns(parentAlias string, e *plan.Embed) []string {
 		out = append(out, qualified(parentAlias, p.Col))
 	}
 	return out
+}
+
+// appendJoinFrom appends the FROM item of joinWith(parentAlias, e, sep).
+func appendJoinFrom(dst []byte, parentAlias string, e *plan.Embed, sep string) []byte {
+	if e.Rel.Cardinality == schemacache.Computed {
+		dst = appendQI(dst, e.Rel.Function)
+		dst = appendIdent(append(dst, '('), parentAlias)
+		return appendIdent(append(dst, ".*) AS "...), e.Plan.Alias)
+	}
+	dst = appendTableAs(dst, e.Plan.Table, e.Plan.Alias)
+	if j := e.Rel.Junction; j != nil {
+		dst = appendTableAs(append(dst, sep...), j.Table, e.JunctionAlias)
+	}
+	return dst
+}
+
+// appendJoinConds appends the conditions of joinWith(parentAlias, e, _),
+// the first after " WHERE ", the others after " AND ", and returns how
+// many it appended.
+func appendJoinConds(dst []byte, parentAlias string, e *plan.Embed) ([]byte, int) {
+	n := 0
+	next := func() {
+		if n == 0 {
+			dst = append(dst, " WHERE "...)
+		} else {
+			dst = append(dst, " AND "...)
+		}
+		n++
+	}
+	if e.Rel.Cardinality == schemacache.Computed {
+		return dst, 0
+	}
+	if j := e.Rel.Junction; j != nil {
+		for _, p := range j.ColsTarget {
+			next()
+			dst = appendColumnsEqual(dst, e.JunctionAlias, p.Col, e.Plan.Alias, p.FCol)
+		}
+		for _, p := range j.ColsSource {
+			next()
+			dst = appendColumnsEqual(dst, e.JunctionAlias, p.Col, parentAlias, p.FCol)
+		}
+		return dst, n
+	}
+	for _, p := range e.Rel.Columns {
+		next()
+		dst = appendColumnsEqual(dst, e.Plan.Alias, p.FCol, parentAlias, p.Col)
+	}
+	return dst, n
+}
+
+// appendColumnsEqual appends columnsEqual(alias1, col1, alias2, col2).
+func appendColumnsEqual(dst []byte, alias1, col1, alias2, col2 string) []byte {
+	dst = appendIdent(dst, alias1)
+	dst = appendIdent(append(dst, '.'), col1)
+	dst = appendIdent(append(dst, " = "...), alias2)
+	return appendIdent(append(dst, '.'), col2)
+}
+
+// appendQI appends qi(q).
+func appendQI(dst []byte, q schemacache.QI) []byte {
+	return appendIdent(append(appendIdent(dst, q.Schema), '.'), q.Name)
+}
+
+// appendTableAs appends tableAs(t, alias).
+func appendTableAs(dst []byte, t schemacache.QI, alias string) []byte {
+	return appendIdent(append(appendQI(dst, t), " AS "...), alias)
 }

@@ -26,8 +26,8 @@ func mutateQuery(mp *plan.MutatePlan, out Output) (Query, *pgrsterr.Error) {
 			sql, _ := b.mutation(mp)
 			return "pgrst_mutation AS (" + sql + ")"
 		},
-		source:   func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
-		unpaged:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return unpagedNode(b, rp, from) },
+		source:   func(b *sqlBuilder) *pgrsterr.Error { return b.writeSelect(rp, nodeSource{from: from}, nil) },
+		unpaged:  func(b *sqlBuilder) *pgrsterr.Error { return unpagedNode(b, rp, nodeSource{from: from}) },
 		shape:    shapeRows,
 		inserted: countsInserted(mp),
 	}, out)

@@ -37,11 +37,11 @@ const (
 type parts struct {
 	// with renders a CTE the rows read from (the routine call); nil for none.
 	with func(b *sqlBuilder) string
-	// source renders the rows of the response, paged.
-	source func(b *sqlBuilder) (string, *pgrsterr.Error)
-	// unpaged renders the same rows without limit and offset; nil when the
+	// source appends the rows of the response, paged, to b.buf.
+	source func(b *sqlBuilder) *pgrsterr.Error
+	// unpaged appends the same rows without limit and offset; nil when the
 	// source is never paged (scalar results).
-	unpaged func(b *sqlBuilder) (string, *pgrsterr.Error)
+	unpaged func(b *sqlBuilder) *pgrsterr.Error
 	shape   shape
 	// inserted marks a write that counts its inserted rows (countsInserted).
 	inserted bool
@@ -49,20 +49,20 @@ type parts struct {
 
 // readQuery builds the query for a read plan.
 func readQuery(rp *plan.ReadPlan, out Output) (Query, *pgrsterr.Error) {
-	from := tableAs(rp.Table, rp.Alias)
+	src := nodeSource{table: rp.Table}
 	return assemble(parts{
-		source:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
-		unpaged: func(b *sqlBuilder) (string, *pgrsterr.Error) { return unpagedNode(b, rp, from) },
+		source:  func(b *sqlBuilder) *pgrsterr.Error { return b.writeSelect(rp, src, nil) },
+		unpaged: func(b *sqlBuilder) *pgrsterr.Error { return unpagedNode(b, rp, src) },
 		shape:   shapeRows,
 	}, out)
 }
 
-// unpagedNode renders the rows of rp without limit, offset and order: what
-// a count counts. It is the read builder's own selectNode on a copy.
-func unpagedNode(b *sqlBuilder, rp *plan.ReadPlan, from string) (string, *pgrsterr.Error) {
+// unpagedNode appends the rows of rp without limit, offset and order: what
+// a count counts. It is the read builder's own writeSelect on a copy.
+func unpagedNode(b *sqlBuilder, rp *plan.ReadPlan, src nodeSource) *pgrsterr.Error {
 	c := *rp
 	c.Limit, c.Offset, c.Order = nil, nil, nil
-	return b.selectNode(&c, from, nil)
+	return b.writeSelect(&c, src, nil)
 }
 
 // callQuery builds the query for a routine call. The arguments travel as one
@@ -84,7 +84,7 @@ func callQuery(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
 			sh = shapeSetOfScalar
 		}
 		return assemble(parts{
-			source: func(b *sqlBuilder) (string, *pgrsterr.Error) {
+			source: func(b *sqlBuilder) *pgrsterr.Error {
 				var sql string
 				if r.Return.IsRecord() {
 					// A record is called in the select list, as PostgREST
@@ -105,7 +105,8 @@ func callQuery(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
 				if cp.Offset != nil {
 					sql += " OFFSET " + b.param(strconv.FormatInt(*cp.Offset, 10))
 				}
-				return sql, nil
+				b.buf = append(b.buf, sql...)
+				return nil
 			},
 			shape: sh,
 		}, out)
@@ -120,8 +121,8 @@ func callQuery(cp *plan.CallPlan, out Output) (Query, *pgrsterr.Error) {
 		with: func(b *sqlBuilder) string {
 			return "pgrst_call AS (SELECT " + ident(rp.Alias) + ".* FROM " + callFrom(b, rp.Alias) + ")"
 		},
-		source:  func(b *sqlBuilder) (string, *pgrsterr.Error) { return b.selectNode(rp, from, nil) },
-		unpaged: func(b *sqlBuilder) (string, *pgrsterr.Error) { return unpagedNode(b, rp, from) },
+		source:  func(b *sqlBuilder) *pgrsterr.Error { return b.writeSelect(rp, nodeSource{from: from}, nil) },
+		unpaged: func(b *sqlBuilder) *pgrsterr.Error { return unpagedNode(b, rp, nodeSource{from: from}) },
 		shape:   sh,
 	}, out)
 }
@@ -142,83 +143,78 @@ func assemble(p parts, out Output) (Query, *pgrsterr.Error) {
 		q.BinaryBody = out.Handler.Binary
 	}
 	b := newSQLBuilder()
-	// The statement is written into one builder: WITH [p.with's CTE, ]
-	// pgrst_source[, pgrst_source_count] SELECT ...; p.with runs before
-	// p.source so the parameters keep their numbers.
-	var with string
-	if p.with != nil {
-		with = p.with(b)
+	pooled := bufPool.Get().(*[]byte)
+	b.buf = (*pooled)[:0]
+	defer func() {
+		if cap(b.buf) <= maxPooledBuf {
+			*pooled = b.buf[:0]
+			bufPool.Put(pooled)
+		}
+	}()
+	// The statement is written into one buffer: [EXPLAIN ...] WITH [p.with's
+	// CTE, ] pgrst_source[, pgrst_source_count] SELECT ...; p.with runs
+	// before p.source so the parameters keep their numbers.
+	if isPlan {
+		b.buf = append(b.buf, explain(out.Media)...)
 	}
-	src, err := p.source(b)
-	if err != nil {
+	b.buf = append(b.buf, "WITH "...)
+	if p.with != nil {
+		with := p.with(b)
+		b.buf = append(append(b.buf, with...), ", "...)
+	}
+	b.buf = append(b.buf, "pgrst_source AS ("...)
+	if err := p.source(b); err != nil {
 		return Query{}, err
 	}
+	b.buf = append(b.buf, ')')
 	total := "NULL::bigint"
-	cnt, counted := "", false
 	// PostgREST counts in the statement for exact and estimated counts only.
 	if out.Count == apirequest.CountExact || out.Count == apirequest.CountEstimated {
-		cnt = "SELECT 1 FROM pgrst_source"
+		b.buf = append(b.buf, ", pgrst_source_count AS ("...)
 		if p.unpaged != nil {
-			if cnt, err = p.unpaged(b); err != nil {
+			if err := p.unpaged(b); err != nil {
 				return Query{}, err
 			}
+		} else {
+			b.buf = append(b.buf, "SELECT 1 FROM pgrst_source"...)
 		}
 		if out.Count == apirequest.CountEstimated && out.MaxRows > 0 {
 			// One row more than max-rows tells that the planner's estimate is needed.
-			cnt += " LIMIT " + b.param(strconv.Itoa(out.MaxRows+1))
+			ph := b.param(strconv.Itoa(out.MaxRows + 1))
+			b.buf = append(append(b.buf, " LIMIT "...), ph...)
 		}
-		counted = true
+		b.buf = append(b.buf, ')')
 		total = "(SELECT pg_catalog.count(*) FROM pgrst_source_count)"
 	}
 	inserted := "NULL::bigint"
 	if p.inserted {
 		inserted = insertedCount
 	}
-	bodyExpr := body(p.shape, out)
-	var sb strings.Builder
-	sb.Grow(len(with) + len(src) + len(cnt) + len(total) + len(bodyExpr) + len(gucHeaders) + len(gucStatus) +
-		len(inserted) + 300)
-	sb.WriteString("WITH ")
-	if p.with != nil {
-		sb.WriteString(with)
-		sb.WriteString(", ")
-	}
-	sb.WriteString("pgrst_source AS (")
-	sb.WriteString(src)
-	sb.WriteString(")")
-	if counted {
-		sb.WriteString(", pgrst_source_count AS (")
-		sb.WriteString(cnt)
-		sb.WriteString(")")
-	}
 	for _, part := range [...]string{" SELECT ", total, " AS total_result_set, ",
-		"pg_catalog.count(_postgrest_t)::bigint AS page_total, ", bodyExpr, " AS body, ",
+		"pg_catalog.count(_postgrest_t)::bigint AS page_total, ", body(p.shape, out), " AS body, ",
 		gucHeaders, " AS response_headers, ", gucStatus, " AS response_status, ",
 		inserted, " AS response_inserted FROM (SELECT * FROM pgrst_source) AS _postgrest_t"} {
-		sb.WriteString(part)
+		b.buf = append(b.buf, part...)
 	}
-	sql := sb.String()
-	if isPlan {
-		sql = explain(out.Media) + sql
-	}
-	q.Main = Statement{SQL: sql, Args: b.params()}
+	q.Main = Statement{SQL: string(b.buf), Args: b.params()}
 	if !isPlan && (out.Count == apirequest.CountPlanned || out.Count == apirequest.CountEstimated) {
 		cb := newSQLBuilder()
-		var sb strings.Builder
-		sb.WriteString("EXPLAIN (FORMAT JSON) ")
+		cb.buf = append(b.buf[:0], "EXPLAIN (FORMAT JSON) "...)
 		if p.with != nil {
-			sb.WriteString("WITH " + p.with(cb) + " ")
+			with := p.with(cb)
+			cb.buf = append(append(append(cb.buf, "WITH "...), with...), ' ')
 		}
 		rows := p.unpaged
 		if rows == nil {
 			rows = p.source
 		}
-		s, err := rows(cb)
+		err := rows(cb)
+		// cb wrote in b's buffer, which goes back to the pool.
+		b.buf = cb.buf
 		if err != nil {
 			return Query{}, err
 		}
-		sb.WriteString(s)
-		q.CountPlan = &Statement{SQL: sb.String(), Args: cb.params()}
+		q.CountPlan = &Statement{SQL: string(cb.buf), Args: cb.params()}
 	}
 	return q, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/apirequest"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgrsterr"
@@ -19,12 +20,16 @@ type Statement struct {
 	Args []any
 }
 
-// sqlBuilder accumulates bind parameters while SQL is generated.
+// sqlBuilder accumulates bind parameters while SQL is generated, and the
+// text of the statement in buf: nested nodes append to it in place rather
+// than building strings their parents copy.
 type sqlBuilder struct {
 	args []any
 	// first holds the first few parameters, so that a statement with few
 	// needs no array of its own (args starts in it).
 	first [4]any
+	// buf is the SQL written so far.
+	buf []byte
 }
 
 // newSQLBuilder returns an empty builder.
@@ -32,6 +37,26 @@ func newSQLBuilder() *sqlBuilder {
 	b := &sqlBuilder{}
 	b.args = b.first[:0]
 	return b
+}
+
+// bufPool holds statement buffers between requests: assemble writes a
+// statement in one and copies it out as the statement's string, so a
+// buffer never outlives its use.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBuf is the largest buffer put back in bufPool: a rare large
+// statement should not keep its memory.
+const maxPooledBuf = 64 << 10
+
+// capture runs write, which appends to b.buf, and returns what it appended
+// as a string, leaving b.buf as it was: for the callers that still put
+// rendered pieces together as strings.
+func (b *sqlBuilder) capture(write func() *pgrsterr.Error) (string, *pgrsterr.Error) {
+	start := len(b.buf)
+	err := write()
+	s := string(b.buf[start:])
+	b.buf = b.buf[:start]
+	return s, err
 }
 
 // params are the bind parameters added, nil for none.
@@ -60,17 +85,49 @@ var placeholders = func() (p [64]string) {
 	return p
 }()
 
+// nodeSource is what a node selects from: a rendered FROM item and
+// conditions; or table, when set, as the node's alias; or, when embed is
+// set, the join of embed with the parent alias (see joinWith). The last
+// two are written in place.
+type nodeSource struct {
+	from  string
+	conds []string
+	table schemacache.QI
+	// parentAlias and embed name the join; sep is joinWith's.
+	parentAlias string
+	embed       *plan.Embed
+	sep         string
+}
+
+// joined is the source of an embedding's node: its join with parentAlias.
+func joined(parentAlias string, e *plan.Embed) nodeSource {
+	return nodeSource{parentAlias: parentAlias, embed: e, sep: ", "}
+}
+
 // selectNode renders `SELECT <fields> FROM <from> WHERE <conds and filters>
 // [GROUP BY ...] ORDER BY ... LIMIT ... OFFSET ...` for one node of the
-// plan. With aggregates in the select list, the other output columns are
-// the grouping keys, as PostgREST's implicit GROUP BY. extra are more
-// output columns, after rp's.
+// plan, as a string (see writeSelect).
 func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, extra ...string) (string, *pgrsterr.Error) {
-	// The select list and conditions of a node are few: they start in
-	// arrays on the stack.
-	var colBuf, condBuf [16]string
-	cols := colBuf[:0]
-	conds = append(condBuf[:0], conds...)
+	return b.capture(func() *pgrsterr.Error {
+		return b.writeSelect(rp, nodeSource{from: from, conds: conds}, extra)
+	})
+}
+
+// writeSelect appends the select of one node of the plan to b.buf. With
+// aggregates in the select list, the other output columns are the grouping
+// keys, as PostgREST's implicit GROUP BY. extra are more output columns,
+// after rp's. The text is written in the order of its bind parameters:
+// select list, conditions, then ordering and paging.
+func (b *sqlBuilder) writeSelect(rp *plan.ReadPlan, src nodeSource, extra []string) *pgrsterr.Error {
+	b.buf = append(b.buf, "SELECT "...)
+	ncols := 0
+	// sep starts each output column but the first.
+	sep := func() {
+		if ncols > 0 {
+			b.buf = append(b.buf, ", "...)
+		}
+		ncols++
+	}
 	var groupBy []string
 	// rp groups its rows when it has an aggregate, or a to-one spread has
 	// one for it to apply; only then are the grouping keys collected.
@@ -84,19 +141,20 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 			if e.Spread {
 				spread, err := b.spread(rp, e, hasAgg)
 				if err != nil {
-					return "", err
+					return err
 				}
 				toOne := e.Rel.IsToOne()
 				for _, c := range spread {
-					cols = append(cols, c.sql)
+					sep()
+					b.buf = append(b.buf, c.sql...)
 					if c.group && hasAgg {
-						groupBy = append(groupBy, strconv.Itoa(len(cols)))
+						groupBy = append(groupBy, strconv.Itoa(ncols))
 					}
 					if toOne {
 						if spreadOrds == nil {
 							spreadOrds = map[[2]string]int{}
 						}
-						spreadOrds[[2]string{e.Key, c.key}] = len(cols)
+						spreadOrds[[2]string{e.Key, c.key}] = ncols
 					}
 				}
 				if !toOne && hasAgg {
@@ -106,11 +164,10 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 				}
 				continue
 			}
-			sub, err := b.embed(rp, e)
-			if err != nil {
-				return "", err
+			sep()
+			if err := b.writeEmbed(rp, e); err != nil {
+				return err
 			}
-			cols = append(cols, sub)
 			if hasAgg {
 				// Grouping by the parent's join columns lets the correlated
 				// subquery stand in a grouped select (json has no equality).
@@ -118,170 +175,180 @@ func (b *sqlBuilder) selectNode(rp *plan.ReadPlan, from string, conds []string, 
 			}
 			continue
 		}
+		sep()
 		if f.Name == "*" {
-			cols = append(cols, identStar(rp.Alias))
+			b.buf = append(appendIdent(b.buf, rp.Alias), '.', '*')
 			continue
 		}
-		expr, key := b.field(rp, f)
-		cols = append(cols, as(expr, key))
+		b.writeField(rp, f)
 		if f.Aggregate == "" && hasAgg {
-			groupBy = append(groupBy, strconv.Itoa(len(cols)))
+			groupBy = append(groupBy, strconv.Itoa(ncols))
 		}
 	}
-	cols = append(cols, extra...)
-	if len(cols) == 0 {
-		cols = append(cols, identStar(rp.Alias))
+	for _, c := range extra {
+		sep()
+		b.buf = append(b.buf, c...)
+	}
+	if ncols == 0 {
+		b.buf = append(appendIdent(b.buf, rp.Alias), '.', '*')
+	}
+	b.buf = append(b.buf, " FROM "...)
+	nconds := 0
+	// cond starts each condition: WHERE, then AND.
+	cond := func() {
+		if nconds == 0 {
+			b.buf = append(b.buf, " WHERE "...)
+		} else {
+			b.buf = append(b.buf, " AND "...)
+		}
+		nconds++
+	}
+	if src.embed != nil {
+		b.buf = appendJoinFrom(b.buf, src.parentAlias, src.embed, src.sep)
+		b.buf, nconds = appendJoinConds(b.buf, src.parentAlias, src.embed)
+	} else {
+		if src.table != (schemacache.QI{}) {
+			b.buf = appendTableAs(b.buf, src.table, rp.Alias)
+		} else {
+			b.buf = append(b.buf, src.from...)
+		}
+		for _, c := range src.conds {
+			cond()
+			b.buf = append(b.buf, c...)
+		}
 	}
 	for _, f := range rp.Filters {
-		c, err := b.filter(rp, f)
-		if err != nil {
-			return "", err
+		cond()
+		if err := b.writeFilter(rp, f); err != nil {
+			return err
 		}
-		conds = append(conds, c)
 	}
 	for _, t := range rp.Logic {
 		c, err := b.logic(rp, t)
 		if err != nil {
-			return "", err
+			return err
 		}
-		conds = append(conds, c)
+		cond()
+		b.buf = append(b.buf, c...)
 	}
 	for _, e := range rp.Embeds {
-		if c, err := b.presence(rp, e); err != nil {
-			return "", err
-		} else if c != "" {
-			conds = append(conds, c)
+		if !e.Inner && e.Presence == "" {
+			continue
 		}
-	}
-	tail := b.orderLimit(rp, spreadOrds)
-	n := len("SELECT  FROM  WHERE  GROUP BY ") + len(from) + len(tail)
-	for _, ss := range [...][]string{cols, conds, groupBy} {
-		for _, c := range ss {
-			n += len(c) + len(" AND ")
+		cond()
+		if err := b.writeExists(rp, e, e.Presence != "absent"); err != nil {
+			return err
 		}
-	}
-	var sb strings.Builder
-	sb.Grow(n)
-	sb.WriteString("SELECT ")
-	for i, c := range cols {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString(c)
-	}
-	sb.WriteString(" FROM ")
-	sb.WriteString(from)
-	for i, c := range conds {
-		if i == 0 {
-			sb.WriteString(" WHERE ")
-		} else {
-			sb.WriteString(" AND ")
-		}
-		sb.WriteString(c)
 	}
 	if len(groupBy) > 0 {
-		sb.WriteString(" GROUP BY ")
+		b.buf = append(b.buf, " GROUP BY "...)
 		for i, g := range groupBy {
 			if i > 0 {
-				sb.WriteString(", ")
+				b.buf = append(b.buf, ", "...)
 			}
-			sb.WriteString(g)
+			b.buf = append(b.buf, g...)
 		}
 	}
-	sb.WriteString(tail)
-	return sb.String(), nil
+	b.writeOrderLimit(rp, spreadOrds)
+	return nil
 }
 
-// orderLimit renders ` ORDER BY ... LIMIT ... OFFSET ...` of rp, each part
-// only when rp has it. spreadOrds are the positions of rp's to-one spread
-// columns in its select list, which a related order on them uses.
+// orderLimit renders ` ORDER BY ... LIMIT ... OFFSET ...` of rp as a
+// string (see writeOrderLimit).
 func (b *sqlBuilder) orderLimit(rp *plan.ReadPlan, spreadOrds map[[2]string]int) string {
-	var sb strings.Builder
-	if len(rp.Order) > 0 {
-		terms := make([]string, len(rp.Order))
-		for i, o := range rp.Order {
-			terms[i] = b.orderTerm(rp, o, spreadOrds)
+	s, _ := b.capture(func() *pgrsterr.Error {
+		b.writeOrderLimit(rp, spreadOrds)
+		return nil
+	})
+	return s
+}
+
+// writeOrderLimit appends ` ORDER BY ... LIMIT ... OFFSET ...` of rp, each
+// part only when rp has it. spreadOrds are the positions of rp's to-one
+// spread columns in its select list, which a related order on them uses.
+func (b *sqlBuilder) writeOrderLimit(rp *plan.ReadPlan, spreadOrds map[[2]string]int) {
+	for i, o := range rp.Order {
+		if i == 0 {
+			b.buf = append(b.buf, " ORDER BY "...)
+		} else {
+			b.buf = append(b.buf, ", "...)
 		}
-		sb.WriteString(" ORDER BY " + strings.Join(terms, ", "))
+		t := b.orderTerm(rp, o, spreadOrds)
+		b.buf = append(b.buf, t...)
 	}
 	if rp.Limit != nil {
-		sb.WriteString(" LIMIT " + b.param(strconv.FormatInt(*rp.Limit, 10)))
+		b.buf = append(b.buf, " LIMIT "...)
+		b.buf = append(b.buf, b.param(strconv.FormatInt(*rp.Limit, 10))...)
 	}
 	if rp.Offset != nil {
-		sb.WriteString(" OFFSET " + b.param(strconv.FormatInt(*rp.Offset, 10)))
+		b.buf = append(b.buf, " OFFSET "...)
+		b.buf = append(b.buf, b.param(strconv.FormatInt(*rp.Offset, 10))...)
 	}
-	return sb.String()
-}
-
-// presence renders the condition an `!inner` embedding or a null filter on
-// an embedding puts on the parent rows: EXISTS (or NOT EXISTS) a related row
-// passing the embedding's own filters.
-func (b *sqlBuilder) presence(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrsterr.Error) {
-	if !e.Inner && e.Presence == "" {
-		return "", nil
-	}
-	return b.exists(parent, e, e.Presence != "absent")
 }
 
 // exists tests whether a parent row of e has related rows that pass the
 // embedding's own filters: EXISTS, or NOT EXISTS when present is false.
 func (b *sqlBuilder) exists(parent *plan.ReadPlan, e *plan.Embed, present bool) (string, *pgrsterr.Error) {
-	from, conds := join(parent.Alias, e)
+	return b.capture(func() *pgrsterr.Error { return b.writeExists(parent, e, present) })
+}
+
+// writeExists appends exists(parent, e, present) to b.buf.
+func (b *sqlBuilder) writeExists(parent *plan.ReadPlan, e *plan.Embed, present bool) *pgrsterr.Error {
 	probe := &plan.ReadPlan{Table: e.Plan.Table, Alias: e.Plan.Alias, Fields: []plan.Field{{Name: "*"}},
 		Filters: e.Plan.Filters, Logic: e.Plan.Logic, Columns: e.Plan.Columns,
 		FromText: e.Plan.FromText}
-	sub, err := b.selectNode(probe, from, conds)
-	if err != nil {
-		return "", err
-	}
 	if !present {
-		return "NOT EXISTS (" + sub + ")", nil
+		b.buf = append(b.buf, "NOT "...)
 	}
-	return "EXISTS (" + sub + ")", nil
+	b.buf = append(b.buf, "EXISTS ("...)
+	if err := b.writeSelect(probe, joined(parent.Alias, e), nil); err != nil {
+		return err
+	}
+	b.buf = append(b.buf, ')')
+	return nil
 }
 
-// embed renders the correlated subquery producing an embedded resource: a
-// JSON object (or null) for to-one relationships, a JSON array for to-many;
-// with its output key, as(subquery, e.Key), in the same buffer.
-func (b *sqlBuilder) embed(parent *plan.ReadPlan, e *plan.Embed) (string, *pgrsterr.Error) {
-	from, conds := join(parent.Alias, e)
-	inner, err := b.selectNode(e.Plan, from, conds)
-	if err != nil {
-		return "", err
-	}
-	// ident(alias + "_row"), on the stack: the alias quoted, with _row
-	// before its closing quote.
-	var buf [64]byte
-	row := appendIdent(buf[:0], e.Plan.Alias)
-	row = append(row[:len(row)-1], `_row"`...)
+// writeEmbed appends the correlated subquery producing an embedded
+// resource: a JSON object (or null) for to-one relationships, a JSON array
+// for to-many; then " AS " and its output key, quoted.
+func (b *sqlBuilder) writeEmbed(parent *plan.ReadPlan, e *plan.Embed) *pgrsterr.Error {
 	open, mid := "(SELECT coalesce(pg_catalog.json_agg(", "), '[]') FROM ("
 	if e.Rel.IsToOne() {
 		open, mid = "(SELECT pg_catalog.row_to_json(", ") FROM ("
 	}
-	var keyBuf [64]byte
-	key := appendIdent(keyBuf[:0], e.Key)
-	var sb strings.Builder
-	sb.Grow(len(open) + len(mid) + len(inner) + 2*len(row) + len(") AS ) AS ") + len(key))
-	sb.WriteString(open)
-	sb.Write(row)
-	sb.WriteString(mid)
-	sb.WriteString(inner)
-	sb.WriteString(") AS ")
-	sb.Write(row)
-	sb.WriteString(") AS ")
-	sb.Write(key)
-	return sb.String(), nil
+	b.buf = append(b.buf, open...)
+	b.buf = appendRowAlias(b.buf, e.Plan.Alias)
+	b.buf = append(b.buf, mid...)
+	if err := b.writeSelect(e.Plan, joined(parent.Alias, e), nil); err != nil {
+		return err
+	}
+	b.buf = append(b.buf, ") AS "...)
+	b.buf = appendRowAlias(b.buf, e.Plan.Alias)
+	b.buf = append(b.buf, ") AS "...)
+	b.buf = appendIdent(b.buf, e.Key)
+	return nil
 }
 
-// as is expr + " AS " + ident(key) in one allocation.
-func as(expr, key string) string {
-	var sb strings.Builder
-	sb.Grow(len(expr) + len(key) + 8)
-	sb.WriteString(expr)
-	sb.WriteString(" AS ")
-	var buf [64]byte
-	sb.Write(appendIdent(buf[:0], key))
-	return sb.String()
+// appendRowAlias appends ident(alias + "_row"): the alias quoted, with
+// _row before its closing quote.
+func appendRowAlias(dst []byte, alias string) []byte {
+	dst = appendIdent(dst, alias)
+	return append(dst[:len(dst)-1], `_row"`...)
+}
+
+// writeField appends a selected column, " AS " and its output key,
+// quoted (see field).
+func (b *sqlBuilder) writeField(rp *plan.ReadPlan, f plan.Field) {
+	if f.Aggregate == "" && f.AggregateCast == "" && f.Cast == "" && f.Name != "" &&
+		len(f.JSONPath) == 0 && f.ToJSON == (schemacache.QI{}) {
+		// A plain column, the usual field.
+		b.buf = appendIdent(b.buf, rp.Alias)
+		b.buf = appendIdent(append(b.buf, '.'), f.Name)
+	} else {
+		expr, _ := b.field(rp, f)
+		b.buf = append(b.buf, expr...)
+	}
+	b.buf = appendIdent(append(b.buf, " AS "...), fieldKey(f))
 }
 
 // orderTerm renders one ORDER BY term. A related order on a to-one
@@ -382,12 +449,6 @@ func (b *sqlBuilder) column(rp *plan.ReadPlan, name string, path []apirequest.JS
 func ident(s string) string {
 	s = strings.ReplaceAll(s, "\x00", "")
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// identStar is ident(alias) + ".*" in one allocation.
-func identStar(alias string) string {
-	var buf [64]byte
-	return string(append(appendIdent(buf[:0], alias), '.', '*'))
 }
 
 // appendIdent appends ident(s) to dst.
