@@ -36,11 +36,11 @@ import (
 
 // Load of BenchmarkRequestPath; the defaults are what `make bench` runs.
 var (
-	reqConcurrency = flag.Int("reqpath.concurrency", 8, "BenchmarkRequestPath: requests in flight")              //nolint:gochecknoglobals
-	reqDuration    = flag.Duration("reqpath.duration", 5*time.Second, "BenchmarkRequestPath: measured time")     //nolint:gochecknoglobals
-	reqWarmup      = flag.Duration("reqpath.warmup", time.Second, "BenchmarkRequestPath: unmeasured time first") //nolint:gochecknoglobals
-	reqRounds      = flag.Int("reqpath.rounds", 3, "BenchmarkRequestPath: rounds over all servers, alternating") //nolint:gochecknoglobals
-	reqRTT         = flag.Duration("reqpath.rtt", 300*time.Microsecond,                                          //nolint:gochecknoglobals
+	reqConcurrency = flag.Int("reqpath.concurrency", 8, "BenchmarkRequestPath: requests in flight")                       //nolint:gochecknoglobals
+	reqDuration    = flag.Duration("reqpath.duration", 2*time.Second, "BenchmarkRequestPath: measured time per round")    //nolint:gochecknoglobals
+	reqWarmup      = flag.Duration("reqpath.warmup", 500*time.Millisecond, "BenchmarkRequestPath: unmeasured time first") //nolint:gochecknoglobals
+	reqRounds      = flag.Int("reqpath.rounds", 10, "BenchmarkRequestPath: rounds over all servers, alternating")         //nolint:gochecknoglobals
+	reqRTT         = flag.Duration("reqpath.rtt", 300*time.Microsecond,                                                   //nolint:gochecknoglobals
 		"BenchmarkRequestPath: round trip added to PostgreSQL and Redis by a loopback delay proxy (0: none)")
 )
 
