@@ -155,7 +155,7 @@ clean: ## Remove build output (not .localdev/; use dev-stop first if running)
 # introspection, run once (-benchtime=1x): it alternates rounds itself.
 # The request path benchmark runs once too (-benchtime=1x): each of its
 # runs is a fixed-duration load test, and it prints its own table.
-bench: ## Schema cache, request path, JWT and dev-lambda benchmarks vs their baselines (~11 min)
+bench: ## Schema cache, request path, JWT and dev-lambda benchmarks vs their baselines (~13 min)
 	@pg_bindir="$$(bash scripts/ensure-deps.sh --pg-bindir)"; \
 	export PATH="$$pg_bindir:$$PATH"; \
 	echo "go test -run '^$$' -bench NotifyToVisible -benchtime=10x -timeout 20m ./tests/bench/"; \
