@@ -2,7 +2,6 @@ package apirequest
 
 import (
 	"strings"
-	"unicode/utf8"
 )
 
 // queryParam is one decoded query string pair. hasValue is false for a
@@ -39,27 +38,9 @@ func appendQuery(dst []queryParam, raw string) []queryParam {
 	return dst
 }
 
-// queryUnescape decodes `+` and %XX escapes, leaving invalid escapes as is.
+// queryUnescape is urlDecodePlus with invalid UTF-8 replaced by U+FFFD.
 func queryUnescape(s string) string {
-	if !strings.ContainsAny(s, "+%") {
-		return strings.ToValidUTF8(s, "\uFFFD")
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '+':
-			b = append(b, ' ')
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		default:
-			b = append(b, c)
-		}
-	}
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return strings.ToValidUTF8(urlDecodePlus(s), "\uFFFD")
 }
 
 func isHex(c byte) bool {
