@@ -347,15 +347,15 @@ func compareRels(a, b *Relationship) int {
 			return c
 		}
 		// PostgREST keeps junction columns as (origin/target column, junction column).
-		if c := comparePairsSwapped(ja.ColsSource, jb.ColsSource); c != 0 {
+		if c := comparePairs(ja.ColsSource, jb.ColsSource, true); c != 0 {
 			return c
 		}
-		return comparePairsSwapped(ja.ColsTarget, jb.ColsTarget)
+		return comparePairs(ja.ColsTarget, jb.ColsTarget, true)
 	}
 	if c := strings.Compare(a.Constraint, b.Constraint); c != 0 {
 		return c
 	}
-	if c := comparePairs(a.Columns, b.Columns); c != 0 {
+	if c := comparePairs(a.Columns, b.Columns, false); c != 0 {
 		return c
 	}
 	return boolCmp(a.IsParent, b.IsParent)
@@ -368,26 +368,19 @@ func compareQI(a, b QI) int {
 	return strings.Compare(a.Name, b.Name)
 }
 
-// comparePairsSwapped compares a and b as comparePairs compares
-// swapped(a) and swapped(b), without building them.
-func comparePairsSwapped(a, b []ColumnPair) int {
+// comparePairs orders column pairs by column, then foreign column, pair
+// by pair; swapped compares them as swapped(a) and swapped(b), without
+// building them.
+func comparePairs(a, b []ColumnPair, swapped bool) int {
 	for i := range min(len(a), len(b)) {
-		if c := strings.Compare(a[i].FCol, b[i].FCol); c != 0 {
+		x, y, fx, fy := a[i].Col, b[i].Col, a[i].FCol, b[i].FCol
+		if swapped {
+			x, y, fx, fy = fx, fy, x, y
+		}
+		if c := strings.Compare(x, y); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a[i].Col, b[i].Col); c != 0 {
-			return c
-		}
-	}
-	return cmp.Compare(len(a), len(b))
-}
-
-func comparePairs(a, b []ColumnPair) int {
-	for i := range min(len(a), len(b)) {
-		if c := strings.Compare(a[i].Col, b[i].Col); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a[i].FCol, b[i].FCol); c != 0 {
+		if c := strings.Compare(fx, fy); c != 0 {
 			return c
 		}
 	}
