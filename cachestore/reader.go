@@ -174,7 +174,7 @@ func (r *Reader) Untouched() (snap *snapshot.Snapshot, version int64, gen uint64
 	gen = r.opts.Notices.Generation()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ok = r.snap != nil && r.checkedGen == gen && r.bad != r.version && time.Since(r.checked) < r.opts.ListenTrust
+	ok = r.snap != nil && r.checkedGen == gen && time.Since(r.checked) < r.opts.ListenTrust
 	return r.snap, r.version, gen, ok
 }
 
