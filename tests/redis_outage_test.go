@@ -77,7 +77,7 @@ func TestHungRedisLatency(t *testing.T) {
 	if pid == 0 {
 		t.Fatal("no process_id in INFO server")
 	}
-	var logs logBuffer
+	var logs testharness.SyncBuffer
 	e := newLoggedEnv(t, trustSQL, &logs, "REDIS_URL", own.URL())
 	url := e.api.URL + "/items?id=eq.1"
 	load(t, url, 100) // warm up
@@ -107,10 +107,10 @@ func TestHungRedisLatency(t *testing.T) {
 	if outage > base+10*time.Millisecond {
 		t.Errorf("p99 during the outage %v > p99 before %v + 10 ms", outage, base)
 	}
-	if n := logs.count("redis failed: serving the memoised schema cache"); n != 1 {
+	if n := countIn(&logs, "redis failed: serving the memoised schema cache"); n != 1 {
 		t.Errorf("%d breaker log lines for one outage, want 1", n)
 	}
-	if n := logs.count("serving the last good schema cache"); n > 2 {
+	if n := countIn(&logs, "serving the last good schema cache"); n > 2 {
 		t.Errorf("%d fallback log lines, want at most 2 (one per distinct error)", n)
 	}
 	cont()
@@ -122,7 +122,7 @@ func TestHungRedisLatency(t *testing.T) {
 	if e.stack.Reader.RedisSkipped() {
 		t.Error("the reader still skips Redis 10 s after it came back")
 	}
-	if n := logs.count("redis answers again"); n != 1 {
+	if n := countIn(&logs, "redis answers again"); n != 1 {
 		t.Errorf("%d recovery log lines, want 1", n)
 	}
 }

@@ -8,31 +8,16 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pgrest-lambda/pgrest-lambda/cachestore"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
+	"github.com/pgrest-lambda/pgrest-lambda/internal/testharness"
 )
 
-// logBuffer collects a stack's JSON log lines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) count(sub string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), sub)
-}
+// countIn counts sub in the log lines collected in logs.
+func countIn(logs *testharness.SyncBuffer, sub string) int { return strings.Count(logs.String(), sub) }
 
 const trustSigningKey = "e2e signing key: 0123456789abcdef0123456789abcdef"
 
@@ -90,7 +75,7 @@ func bomb() []byte {
 // request that needed it, and every one after, is served from the last
 // good version.
 func TestTamperedSectionIsRejected(t *testing.T) {
-	var logs logBuffer
+	var logs testharness.SyncBuffer
 	e := newLoggedEnv(t, trustSQL, &logs, "PGRST_CACHE_SIGNING_KEY", trustSigningKey)
 	store, reader := e.stack.Store, e.stack.Reader
 	ctx := context.Background()
@@ -130,7 +115,7 @@ func TestTamperedSectionIsRejected(t *testing.T) {
 	if got := reader.Rejected.Load(); got != 1 {
 		t.Errorf("Rejected = %d, want 1", got)
 	}
-	if got := logs.count(fmt.Sprintf(`"msg":"schema cache blob rejected: section not authentic","version":%d`, v)); got != 1 {
+	if got := countIn(&logs, fmt.Sprintf(`"msg":"schema cache blob rejected: section not authentic","version":%d`, v)); got != 1 {
 		t.Errorf("%d rejection log lines for v%d, want 1", got, v)
 	}
 }
@@ -138,7 +123,7 @@ func TestTamperedSectionIsRejected(t *testing.T) {
 // Crafted snapshots planted in a real Redis leave the API serving the
 // previous version, each counted once in Reader.Rejected and logged once.
 func TestCraftedSnapshotsAreRejected(t *testing.T) {
-	var logs logBuffer
+	var logs testharness.SyncBuffer
 	e := newLoggedEnv(t, trustSQL, &logs, "PGRST_CACHE_SIGNING_KEY", trustSigningKey)
 	store, reader := e.stack.Store, e.stack.Reader
 	ctx := context.Background()
@@ -234,7 +219,7 @@ func TestCraftedSnapshotsAreRejected(t *testing.T) {
 			if got := reader.Rejected.Load(); got != int64(i+1) {
 				t.Errorf("Rejected = %d, want %d", got, i+1)
 			}
-			if got := logs.count(fmt.Sprintf(`"msg":"schema cache blob rejected: not authentic","version":%d`, v)); got != 1 {
+			if got := countIn(&logs, fmt.Sprintf(`"msg":"schema cache blob rejected: not authentic","version":%d`, v)); got != 1 {
 				t.Errorf("%d rejection log lines for v%d, want 1", got, v)
 			}
 		})
@@ -261,7 +246,7 @@ func TestJWTSecretNotInRedisInClear(t *testing.T) {
 			if signed {
 				extra = []string{"PGRST_CACHE_SIGNING_KEY", trustSigningKey}
 			}
-			var logs logBuffer
+			var logs testharness.SyncBuffer
 			sql := trustSQL + fmt.Sprintf("DO $$ BEGIN EXECUTE format('ALTER ROLE authenticator IN DATABASE %%I SET pgrst.jwt_secret = %%L', current_database(), '%s'); END $$;", secret)
 			e := newLoggedEnv(t, sql, &logs, extra...)
 			ctx := context.Background()
@@ -287,11 +272,11 @@ func TestJWTSecretNotInRedisInClear(t *testing.T) {
 			if got := snap.DBSettings["jwt_secret"]; got != want {
 				t.Errorf("request function's jwt_secret = %q, want %q", got, want)
 			}
-			if !signed && logs.count("secret in-database settings are not published") == 0 {
+			if !signed && countIn(&logs, "secret in-database settings are not published") == 0 {
 				t.Error("no warning that the secret was left out")
 			}
-			if !signed && logs.count("PGRST_CACHE_SIGNING_KEY is not set") != 1 {
-				t.Errorf("%d warnings about the missing key, want 1", logs.count("PGRST_CACHE_SIGNING_KEY is not set"))
+			if !signed && countIn(&logs, "PGRST_CACHE_SIGNING_KEY is not set") != 1 {
+				t.Errorf("%d warnings about the missing key, want 1", countIn(&logs, "PGRST_CACHE_SIGNING_KEY is not set"))
 			}
 		})
 	}
