@@ -4,10 +4,12 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // delayProxy is a loopback stand-in for a network: it forwards TCP
@@ -95,9 +97,14 @@ func (p *delayProxy) pipe(src, dst net.Conn) {
 			}
 		}
 	}()
+	clock, err := newDelayClock()
 	for c := range queue {
-		sleepUntil(c.due)
-		_, err := dst.Write(c.buf[:c.n])
+		if err == nil {
+			err = clock.sleepUntil(c.due)
+		}
+		if err == nil {
+			_, err = dst.Write(c.buf[:c.n])
+		}
 		chunkBufs.Put(c.buf)
 		if err != nil && !errors.Is(err, io.EOF) {
 			break
@@ -105,25 +112,58 @@ func (p *delayProxy) pipe(src, dst net.Conn) {
 	}
 	_ = src.Close()
 	_ = dst.Close()
+	if clock != nil {
+		_ = clock.Close()
+	}
 	for c := range queue {
 		// Drain so the reader ends.
 		chunkBufs.Put(c.buf)
 	}
 }
 
-// timerSlack is Linux's default timer slack: a nanosleep lasts about this
-// much longer than asked.
-const timerSlack = 50 * time.Microsecond
-
-// sleepUntil blocks the calling thread until t. time.Sleep would wake up
-// to a millisecond late (the runtime's idle poll has millisecond
-// resolution), ten times the delays simulated here; nanosleep wakes about
-// timerSlack late, which is taken off.
-func sleepUntil(t time.Time) {
-	d := time.Until(t) - timerSlack
-	if d <= 0 {
-		return
-	}
-	ts := syscall.NsecToTimespec(int64(d))
-	_ = syscall.Nanosleep(&ts, nil)
+// delayClock waits for a point in time the way a socket waits for data:
+// a timerfd read through Go's network poller. The goroutine parks without
+// holding a thread or a P, and the kernel's high-resolution timer wakes
+// the poller on time. time.Sleep would wake up to a millisecond late (the
+// runtime's idle poll has millisecond resolution), ten times the delays
+// simulated here; a nanosleep holds its P (one of the machine's two) until
+// the runtime takes it back, which starves the servers under test, the
+// more so the more round trips they make.
+type delayClock struct {
+	fd   int
+	file *os.File
+	// expirations receives the timer's count; here, so a read allocates
+	// nothing and the servers' allocation counts stay theirs.
+	expirations [8]byte
 }
+
+func newDelayClock() (*delayClock, error) {
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	// A non-blocking descriptor is registered with the network poller.
+	return &delayClock{fd: fd, file: os.NewFile(uintptr(fd), "timerfd")}, nil
+}
+
+// sleepUntil returns at t (time.Now's monotonic reading), at once when t
+// has passed.
+func (c *delayClock) sleepUntil(t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return nil
+	}
+	var now unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &now); err != nil {
+		return err
+	}
+	due := unix.NsecToTimespec(now.Nano() + int64(d))
+	if err := unix.TimerfdSettime(c.fd, unix.TFD_TIMER_ABSTIME, &unix.ItimerSpec{Value: due}, nil); err != nil {
+		return err
+	}
+	_, err := io.ReadFull(c.file, c.expirations[:])
+	return err
+}
+
+// Close releases the timer.
+func (c *delayClock) Close() error { return c.file.Close() }
