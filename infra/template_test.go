@@ -29,7 +29,6 @@ var wantEnvRefs = map[string]string{
 	"PGRST_JWT_SECRET":        "JwtSecret",
 	"PGRST_CACHE_SIGNING_KEY": "CacheSigningKey",
 	"PGRST_CACHE_KEY_PREFIX":  "CacheKeyPrefix",
-	"PGRST_CACHE_LISTEN":      "CacheListen",
 	"PGRST_LOG_LEVEL":         "LogLevel",
 	"PGRST_SETTINGS_ARN":      "SettingsArn",
 }
@@ -90,6 +89,8 @@ func TestTemplateChecksCatchMistakes(t *testing.T) {
 		{"ref to conditional", "FunctionUrlEndpoint:\n    Condition: WantFunctionUrl\n", "FunctionUrlEndpoint:\n"},
 		{"function url condition", "WantFunctionUrl: !Equals [!Ref FunctionUrl, 'true']", "WantFunctionUrl: !Equals [!Ref FunctionUrl, 'false']"},
 		{"security groups", "          SecurityGroupIds: !If\n            - HasSecurityGroups\n            - !Ref SecurityGroupIds\n            - !Ref AWS::NoValue", "          SecurityGroupIds: !Ref SecurityGroupIds"},
+		{"cache listen behind a pooler", "WorkerListensOnDbUri: !And [!Condition WantWorkerFunction, !Not [!Condition HasWorkerDbUri]]", "WorkerListensOnDbUri: !Condition WantWorkerFunction"},
+		{"cache listen forced", "PGRST_CACHE_LISTEN: !If [WantCacheListen, 'true', 'false']", "PGRST_CACHE_LISTEN: !If [WantCacheListen, 'true', 'true']"},
 		{"vpc condition", "InVpc: !Not [!Equals [!Join ['', !Ref SubnetIds], '']]", "InVpc: !Not [!Equals [!Join ['', !Ref SecurityGroupIds], '']]"},
 	}
 	for _, m := range mutations {
@@ -375,6 +376,28 @@ func checkConditions(root *yaml.Node, report func(string, ...any)) {
 			report("condition WantFunctionUrl: %v", err)
 		} else if got != (v == "true") {
 			report("FunctionUrl=%s: condition WantFunctionUrl = %v", v, got)
+		}
+	}
+	// PGRST_CACHE_LISTEN: auto listens only where the worker itself
+	// listens on DbUri, which therefore carries LISTEN/NOTIFY.
+	listen := get(root, "Resources", "ApiFunction", "Properties", "Environment", "Variables", "PGRST_CACHE_LISTEN")
+	for _, mode := range []string{"auto", "true", "false"} {
+		for _, worker := range []string{"lambda", "external"} {
+			for _, workerURI := range []string{"", "postgres://direct/db"} {
+				want := mode == "true" || (mode == "auto" && worker == "lambda" && workerURI == "")
+				if listen == nil {
+					report("environment variable PGRST_CACHE_LISTEN is missing")
+					return
+				}
+				v, err := newEvaluator(root, with("CacheListen", mode, "WorkerMode", worker, "WorkerDbUri", workerURI)).value(listen)
+				if err != nil {
+					report("PGRST_CACHE_LISTEN: %v", err)
+					return
+				}
+				if v != strconv.FormatBool(want) {
+					report("CacheListen=%s WorkerMode=%s WorkerDbUri=%q: PGRST_CACHE_LISTEN = %v, want %v", mode, worker, workerURI, v, want)
+				}
+			}
 		}
 	}
 	vpc := get(root, "Resources", "ApiFunction", "Properties", "VpcConfig")
