@@ -1,10 +1,14 @@
 package bench
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,37 +20,71 @@ import (
 // connections to an upstream server and holds every chunk of bytes for
 // half the round trip time in each direction, so a request and its answer
 // take at least rtt more than on loopback. Order within a connection is
-// kept; throughput is not limited.
+// kept; throughput is not limited. It runs in a process of its own
+// (startDelayProxy), so its CPU is counted apart from the servers under
+// test and its goroutines do not take their Ps.
 type delayProxy struct {
 	ln       net.Listener
 	upstream string
 	oneWay   time.Duration
-	wg       sync.WaitGroup
 }
 
-// startDelayProxy listens on a free loopback port and forwards to
-// upstream (host:port) with rtt added; it stops with the benchmark.
-func startDelayProxy(b *testing.B, upstream string, rtt time.Duration) *delayProxy {
+// delayProxyEnv makes the test binary a delay proxy when set, to
+// "<upstream host:port> <round trip>" (e.g. "127.0.0.1:5432 300µs").
+const delayProxyEnv = "PGREST_BENCH_DELAY_PROXY"
+
+// startDelayProxy starts this test binary again as a delay proxy to
+// upstream (host:port) adding rtt, and returns its host:port; it stops
+// with the benchmark.
+func startDelayProxy(b *testing.B, upstream string, rtt time.Duration) string {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), delayProxyEnv+"="+upstream+" "+rtt.String())
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &delayProxy{ln: ln, upstream: upstream, oneWay: rtt / 2}
-	p.wg.Add(1)
-	go p.accept()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(func() {
-		_ = ln.Close()
-		p.wg.Wait()
+		_ = stdin.Close() // the proxy exits when its stdin ends
+		_ = cmd.Wait()
 	})
-	return p
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("delay proxy to %s: %v", upstream, err)
+	}
+	return strings.TrimSpace(addr)
 }
 
-// Addr is the proxy's host:port.
-func (p *delayProxy) Addr() string { return p.ln.Addr().String() }
+// runDelayProxy is the proxy process (spec as in delayProxyEnv): it
+// prints the address it listens on, then forwards until its stdin ends.
+func runDelayProxy(spec string) int {
+	upstream, rttText, _ := strings.Cut(spec, " ")
+	rtt, err := time.ParseDuration(rttText)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "delay proxy:", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "delay proxy:", err)
+		return 1
+	}
+	p := &delayProxy{ln: ln, upstream: upstream, oneWay: rtt / 2}
+	go p.accept()
+	fmt.Println(ln.Addr().String())
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
 
 func (p *delayProxy) accept() {
-	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
@@ -76,7 +114,7 @@ type chunk struct {
 const chunkSize = 32 << 10
 
 // chunkBufs recycles the read buffers, so the proxy allocates (almost)
-// nothing per message and the servers' allocation counts stay theirs.
+// nothing per message.
 var chunkBufs = sync.Pool{New: func() any { return new([chunkSize]byte) }} //nolint:gochecknoglobals
 
 // pipe copies src to dst, each chunk oneWay after it was read.
@@ -133,7 +171,7 @@ type delayClock struct {
 	fd   int
 	file *os.File
 	// expirations receives the timer's count; here, so a read allocates
-	// nothing and the servers' allocation counts stay theirs.
+	// nothing.
 	expirations [8]byte
 }
 

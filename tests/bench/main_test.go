@@ -31,6 +31,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(delayProxyEnv); spec != "" {
+		os.Exit(runDelayProxy(spec))
+	}
 	flag.Parse()
 	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
 		os.Exit(m.Run())

@@ -199,7 +199,7 @@ func networkVars(b *testing.B, db string, rtt time.Duration) []string {
 		if err != nil {
 			b.Fatal(err)
 		}
-		u.Host = startDelayProxy(b, u.Host, rtt).Addr()
+		u.Host = startDelayProxy(b, u.Host, rtt)
 		return u.String()
 	}
 	return []string{
@@ -577,9 +577,10 @@ func printRequestSummary(out io.Writer, runs map[reqKey][]loadResult, serial map
 		}
 	}
 	fmt.Fprintln(w, "\nCPU per request during the measured time (µs): go = this process (server and load generator),\n"+
-		"postgres and redis = the servers it started, own = their sum, other = the rest of the machine (other work on it);\n"+
-		"idle = share of both cores unused. own ratio = baseline own / ours own: the throughput ratio on a machine doing nothing else.")
-	fmt.Fprintln(w, "request\tserver\tgo\tpostgres\tredis\town\tother\tidle\town ratio\t")
+		"postgres and redis = the servers it started, own = their sum, proxies = the delay proxies (the simulated network),\n"+
+		"other = the rest of the machine (other work on it); idle = share of both cores unused.\n"+
+		"own ratio = baseline own / ours own: the throughput ratio on a machine doing nothing else, over a network that costs no CPU.")
+	fmt.Fprintln(w, "request\tserver\tgo\tpostgres\tredis\town\tproxies\tother\tidle\town ratio\t")
 	for _, rp := range reqPaths {
 		base, _ := pooled(runs[reqKey{rp.name, srvBaseline}])
 		baseOwn := base.cpu.own() / float64(max(base.requests, 1))
@@ -598,8 +599,9 @@ func printRequestSummary(out io.Writer, runs map[reqKey][]loadResult, serial map
 			if name != srvBaseline && base.cpu.ok && baseOwn > 0 {
 				ratio = fmt.Sprintf("%.3f", baseOwn/(c.own()/n))
 			}
-			fmt.Fprintf(w, "%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f%%\t%s\t\n", rp.name, name, us(c.goProc), us(c.postgres),
-				us(c.redis), c.own()/n, us(max(c.busy-c.goProc-c.postgres-c.redis, 0)), 100*float64(c.idle)/float64(c.busy+c.idle), ratio)
+			fmt.Fprintf(w, "%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f%%\t%s\t\n", rp.name, name, us(c.goProc), us(c.postgres),
+				us(c.redis), c.own()/n, us(c.proxy), us(max(c.busy-c.goProc-c.postgres-c.redis-c.proxy, 0)),
+				100*float64(c.idle)/float64(c.busy+c.idle), ratio)
 		}
 	}
 	if len(serial) > 0 {
@@ -637,9 +639,7 @@ func pooled(rs []loadResult) (loadResult, bool) {
 		out.requests += r.requests
 		out.elapsed += r.elapsed
 		out.lat = append(out.lat, r.lat...)
-		c := r.cpu
-		out.cpu = cpuSample{out.cpu.goProc + c.goProc, out.cpu.postgres + c.postgres, out.cpu.redis + c.redis,
-			out.cpu.busy + c.busy, out.cpu.idle + c.idle, out.cpu.ok && c.ok}
+		out.cpu = out.cpu.add(r.cpu)
 	}
 	out.lat = slices.Clip(out.lat)
 	return out, len(rs) > 0

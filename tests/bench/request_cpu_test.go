@@ -12,21 +12,30 @@ const clockTick = 10 * time.Millisecond
 
 // cpuSample is the CPU time used so far by this process (the servers under
 // test and the load generator), by the PostgreSQL and Redis servers it
-// started, and by the whole machine.
+// started, by its delay proxies (the simulated network), and by the whole
+// machine.
 type cpuSample struct {
-	goProc, postgres, redis time.Duration
+	goProc, postgres, redis, proxy time.Duration
 	// busy and idle are the machine's totals over all cores.
 	busy, idle time.Duration
 	ok         bool
 }
 
-// own is the CPU time of this process and its servers, in µs.
+// own is the CPU time of this process and its servers, in µs; the
+// proxies stand for the network and are left out.
 func (a cpuSample) own() float64 {
 	return float64((a.goProc + a.postgres + a.redis).Microseconds())
 }
 
 func (a cpuSample) sub(b cpuSample) cpuSample {
-	return cpuSample{a.goProc - b.goProc, a.postgres - b.postgres, a.redis - b.redis, a.busy - b.busy, a.idle - b.idle, a.ok && b.ok}
+	return cpuSample{goProc: a.goProc - b.goProc, postgres: a.postgres - b.postgres, redis: a.redis - b.redis,
+		proxy: a.proxy - b.proxy, busy: a.busy - b.busy, idle: a.idle - b.idle, ok: a.ok && b.ok}
+}
+
+// add is a + b.
+func (a cpuSample) add(b cpuSample) cpuSample {
+	return cpuSample{goProc: a.goProc + b.goProc, postgres: a.postgres + b.postgres, redis: a.redis + b.redis,
+		proxy: a.proxy + b.proxy, busy: a.busy + b.busy, idle: a.idle + b.idle, ok: a.ok && b.ok}
 }
 
 // procStat returns the command name, parent pid and user+system CPU time
@@ -52,15 +61,16 @@ func procStat(pid string) (comm string, ppid int, cpu time.Duration, ok bool) {
 }
 
 // sampleCPU reads /proc: this process, its descendants named postgres or
-// redis-server, and the machine's cpu line. ok is false without /proc.
+// redis-server, those running this binary (the delay proxies), and the
+// machine's cpu line. ok is false without /proc.
 func sampleCPU() cpuSample {
 	var out cpuSample
 	self := strconv.Itoa(os.Getpid())
-	if _, _, cpu, ok := procStat(self); ok {
-		out.goProc, out.ok = cpu, true
-	} else {
+	selfComm, _, cpu, ok := procStat(self)
+	if !ok {
 		return out
 	}
+	out.goProc, out.ok = cpu, true
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return cpuSample{}
@@ -103,6 +113,8 @@ func sampleCPU() cpuSample {
 			out.postgres += p.cpu
 		case strings.HasPrefix(p.comm, "redis"):
 			out.redis += p.cpu
+		case p.comm == selfComm:
+			out.proxy += p.cpu
 		}
 	}
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
