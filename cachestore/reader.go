@@ -48,6 +48,9 @@ type Reader struct {
 	opts    ReaderOptions
 	breaker *breaker
 	rounds  checkRounds
+	// fetchFn is fetch as a function value, made once: a method value
+	// made per check would be allocated on every request.
+	fetchFn func(context.Context, int64, int64) (int64, []byte, error)
 
 	mu      sync.Mutex
 	version int64
@@ -94,7 +97,9 @@ func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
 	if opts.ListenTrust <= 0 {
 		opts.ListenTrust = time.Second
 	}
-	return &Reader{store: store, opts: opts, breaker: &breaker{logger: opts.Logger}}
+	r := &Reader{store: store, opts: opts, breaker: &breaker{logger: opts.Logger}}
+	r.fetchFn = r.fetch
+	return r
 }
 
 // Current returns the current snapshot and its version, with at most one
@@ -124,7 +129,7 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 		return snap, version, nil
 	}
 	r.mu.Unlock()
-	v, blob, err := r.rounds.do(ctx, version, bad, r.fetch)
+	v, blob, err := r.rounds.do(ctx, version, bad, r.fetchFn)
 	if err == nil && blob == nil && v == version && snap != nil {
 		r.mu.Lock()
 		if r.version == version {

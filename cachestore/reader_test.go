@@ -432,3 +432,23 @@ func TestReaderColdBuildIsSingle(t *testing.T) {
 		t.Fatalf("%d builds, want exactly 1", n)
 	}
 }
+
+// TestReaderCheckAllocations bounds what a version check that finds the
+// memo current allocates (the request path's allocation goal counts it on
+// every request with PGRST_CACHE_REVALIDATE_MS=0): go-redis's command, its
+// reply and its connection handling, nothing of ours per check.
+func TestReaderCheckAllocations(t *testing.T) {
+	s, _ := newStore(t)
+	r := cachestore.NewReader(s, nil)
+	publishBlob(t, s, cacheBlob(t, "a"))
+	_, v := current(t, r)
+	ctx := context.Background()
+	const most = 5
+	if n := testing.AllocsPerRun(100, func() {
+		if _, got, err := r.Current(ctx); err != nil || got != v {
+			t.Fatalf("Current = v%d, %v; want v%d", got, err, v)
+		}
+	}); n > most {
+		t.Errorf("a check of an unchanged version allocates %.0f times, want at most %d", n, most)
+	}
+}

@@ -24,6 +24,9 @@ type Store struct {
 	prefix string
 	// current is Key("current"), read on every version check.
 	current string
+	// getCurrent is the check's GET command, built once: every check
+	// shares it read-only, so a check allocates no arguments.
+	getCurrent []any
 	// Keep is how many versions Publish keeps (older ones are deleted); 0 means DefaultKeep.
 	Keep int
 	// Keys sign what Builder publishes and verify what Reader decodes
@@ -35,6 +38,7 @@ type Store struct {
 func New(rdb redis.UniversalClient, prefix string) *Store {
 	s := &Store{rdb: rdb, prefix: prefix}
 	s.current = s.Key("current")
+	s.getCurrent = []any{"get", s.current}
 	return s
 }
 
@@ -254,7 +258,9 @@ func (s *Store) Fetch(ctx context.Context, have, skip int64) (version int64, blo
 	// less than a script call. Only a change runs the script, which reads
 	// the pointer and its blob atomically.
 	if have != 0 || skip != 0 {
-		cur, err := s.rdb.Get(ctx, s.current).Int64()
+		cmd := redis.NewStringCmd(ctx, s.getCurrent...)
+		_ = s.rdb.Process(ctx, cmd)
+		cur, err := cmd.Int64()
 		switch {
 		case errors.Is(err, redis.Nil):
 			return 0, nil, ErrNoCache
