@@ -619,7 +619,7 @@ func printRequestSummary(out io.Writer, runs map[reqKey][]loadResult, serial map
 				if ok && name != srvBaseline {
 					extra, met = fmt.Sprintf("%+.1f", float64(c.perReq-base.perReq)/1e3), verdict(c.allocs <= targetAllocs)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%.1f\t%.0f\t%.0f\t%s\t%s\t\n", rp.name, name, float64(c.perReq)/1e3, c.allocs, c.bytes, extra, met)
+				fmt.Fprintf(w, "%s\t%s\t%.1f\t%.1f\t%.0f\t%s\t%s\t\n", rp.name, name, float64(c.perReq)/1e3, c.allocs, c.bytes, extra, met)
 			}
 		}
 		fmt.Fprintf(w, "Redis round trip of the cache check alone (Store.Fetch of the held version), one at a time: %.1f µs\n",
