@@ -14,13 +14,12 @@ import (
 type cacheCheck struct {
 	ctx   context.Context
 	cache CacheSource
-	// started marks a check started at once, done when it has finished
-	// (a WaitGroup, not a channel: one allocation less per request). A
-	// lazy check runs on its first wait and sets ran; it is waited for by
-	// its request's goroutine only, so it needs no lock: without one (a
-	// sync.Once's) it does not escape to the heap.
-	started bool
-	done    sync.WaitGroup
+	// running is set for a check started at once: wait waits for its
+	// goroutine. A lazy check (nil) runs on its first wait and sets ran;
+	// it is waited for by its request's goroutine only, so it needs no
+	// lock: without one (a sync.Once's, or a WaitGroup in this struct) it
+	// does not escape to the heap.
+	running *runningCheck
 	ran     bool
 
 	snap    *snapshot.Snapshot
@@ -28,17 +27,25 @@ type cacheCheck struct {
 	err     error
 }
 
+// runningCheck is a check started at once and what signals its end, in
+// one allocation (a channel would be a second one per request).
+type runningCheck struct {
+	check cacheCheck
+	done  sync.WaitGroup
+}
+
 // startCheck starts cache.Current in its own goroutine. A panic there is
 // returned as an error rather than taking the process down: the request
 // then stands on the memo, as it would on a failed Redis round trip.
 func startCheck(ctx context.Context, cache CacheSource) *cacheCheck {
-	c := &cacheCheck{ctx: ctx, cache: cache, started: true}
-	c.done.Add(1)
+	r := &runningCheck{check: cacheCheck{ctx: ctx, cache: cache}}
+	r.check.running = r
+	r.done.Add(1)
 	go func() {
-		defer c.done.Done()
-		c.run()
+		defer r.done.Done()
+		r.check.run()
 	}()
-	return c
+	return &r.check
 }
 
 // lazyCheck is a check that runs only if waited for, on the waiter's
@@ -61,8 +68,8 @@ func (c *cacheCheck) run() {
 // wait blocks until the check is done (running a lazy one first) and
 // returns its snapshot, version and error.
 func (c *cacheCheck) wait() (*snapshot.Snapshot, int64, error) {
-	if c.started {
-		c.done.Wait()
+	if c.running != nil {
+		c.running.done.Wait()
 	} else if !c.ran {
 		c.ran = true
 		c.run()
