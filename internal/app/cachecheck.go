@@ -3,49 +3,26 @@ package app
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
 
-// cacheCheck is a version check (CacheSource.Current) running beside the
-// request's own work, or a lazy one run only when first waited for; wait
-// returns its result, as often as asked.
+// cacheCheck is a version check (CacheSource.Current) run at most once, on
+// the request's goroutine: by the execution stage while the request's
+// statements are in flight (overlap), or at its first wait. wait returns
+// its result, as often as asked. It needs no lock, and without one (a
+// sync.Once's or a WaitGroup's) it does not escape to the heap.
 type cacheCheck struct {
 	ctx   context.Context
 	cache CacheSource
-	// running is set for a check started at once: wait waits for its
-	// goroutine. A lazy check (nil) runs on its first wait and sets ran;
-	// it is waited for by its request's goroutine only, so it needs no
-	// lock: without one (a sync.Once's, or a WaitGroup in this struct) it
-	// does not escape to the heap.
-	running *runningCheck
-	ran     bool
+	ran   bool
+	// overlap: the execution stage runs the check while the request's
+	// statements are in flight (maintx.Run's whileSent).
+	overlap bool
 
 	snap    *snapshot.Snapshot
 	version int64
 	err     error
-}
-
-// runningCheck is a check started at once and what signals its end, in
-// one allocation (a channel would be a second one per request).
-type runningCheck struct {
-	check cacheCheck
-	done  sync.WaitGroup
-}
-
-// startCheck starts cache.Current in its own goroutine. A panic there is
-// returned as an error rather than taking the process down: the request
-// then stands on the memo, as it would on a failed Redis round trip.
-func startCheck(ctx context.Context, cache CacheSource) *cacheCheck {
-	r := &runningCheck{check: cacheCheck{ctx: ctx, cache: cache}}
-	r.check.running = r
-	r.done.Add(1)
-	go func() {
-		defer r.done.Done()
-		r.check.run()
-	}()
-	return &r.check
 }
 
 // lazyCheck is a check that runs only if waited for, on the waiter's
@@ -54,6 +31,16 @@ func startCheck(ctx context.Context, cache CacheSource) *cacheCheck {
 // error, or when a notice arrived.
 func lazyCheck(ctx context.Context, cache CacheSource) *cacheCheck {
 	return &cacheCheck{ctx: ctx, cache: cache}
+}
+
+// overlappedCheck is a check that the execution stage runs once the
+// request's statements are sent, before it reads their results: the Redis
+// and the database round trips overlap without a goroutine of their own.
+// A request that reaches no database round trip runs it at its first
+// wait. A panic in the check is returned as its error: the request then
+// stands on the memo, as it would on a failed Redis round trip.
+func overlappedCheck(ctx context.Context, cache CacheSource) *cacheCheck {
+	return &cacheCheck{ctx: ctx, cache: cache, overlap: true}
 }
 
 func (c *cacheCheck) run() {
@@ -68,9 +55,7 @@ func (c *cacheCheck) run() {
 // wait blocks until the check is done (running a lazy one first) and
 // returns its snapshot, version and error.
 func (c *cacheCheck) wait() (*snapshot.Snapshot, int64, error) {
-	if c.running != nil {
-		c.running.done.Wait()
-	} else if !c.ran {
+	if !c.ran {
 		c.ran = true
 		c.run()
 	}

@@ -114,13 +114,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // its response with the snapshot version it was served from. With
 // server-timing-enabled the response reports each stage's duration.
 //
-// The version check (one Redis round trip with revalidate 0) runs beside
-// the request's own work on the memoised snapshot instead of before it: a
-// read-only action runs its transaction meanwhile, and its response stands
-// only if the check confirms the version; otherwise the request is planned
-// and run again from the new snapshot. An action that may write waits for
-// the check before its transaction starts, so nothing commits under a
-// stale plan.
+// The version check (one Redis round trip with revalidate 0) overlaps the
+// request's own work on the memoised snapshot instead of preceding it: a
+// read-only action is planned on the memo and its statements sent, and the
+// check runs while they are in flight (the connection stays held until
+// both answered); the response stands only if the check confirms the
+// version, otherwise the request is planned and run again from the new
+// snapshot. An action that may write runs the check before its
+// transaction starts, so nothing commits under a stale plan.
 func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 	ctx := r.Context()
 	in := readBody(r)
@@ -139,7 +140,7 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 		resp, _ := h.serveFrom(ctx, r, in, snap, version, nil)
 		return resp, version
 	}
-	check := startCheck(ctx, h.cache)
+	check := overlappedCheck(ctx, h.cache)
 	resp, stale := h.serveFrom(ctx, r, in, memo, memoVer, check)
 	snap, version, err := check.wait()
 	if !stale && (err != nil || version == memoVer) {
@@ -195,7 +196,11 @@ func (h *Handler) serveFrom(ctx context.Context, r *http.Request, in body, snap 
 			return nil, true
 		}
 	}
-	res, perr := maintx.Run(ctx, h.db, a, q)
+	var whileSent func()
+	if check != nil && check.overlap {
+		whileSent = func() { check.wait() }
+	}
+	res, perr := maintx.Run(ctx, h.db, a, q, whileSent)
 	if a.Kind != plan.ActionInfo {
 		t.mark("transaction")
 	}

@@ -58,8 +58,11 @@ type Pool interface {
 // Run executes the query of action a, as PostgREST's MainTx: nothing for
 // OPTIONS (ScanNone), the OpenAPI access read for the root (ScanAccess),
 // else the statement in one transaction with a's settings (see execute)
-// and a's checks decided before it ends.
-func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, *pgrsterr.Error) {
+// and a's checks decided before it ends. whileSent, when not nil, is
+// called once that transaction's statements are sent and before their
+// results are read, on the caller's goroutine: work the caller overlaps
+// with the database round trip without a goroutine of its own.
+func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query, whileSent func()) (*Result, *pgrsterr.Error) {
 	switch q.Scan {
 	case query.ScanNone:
 		return &Result{}, nil
@@ -70,7 +73,7 @@ func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, 
 		}
 		return &Result{Access: access}, nil
 	}
-	return execute(ctx, db, &a.Tx, q, a.Checks)
+	return execute(ctx, db, &a.Tx, q, a.Checks, whileSent)
 }
 
 // execute runs q in one transaction with the settings applied first, in a
@@ -85,7 +88,8 @@ func Run(ctx context.Context, db Pool, a *plan.Action, q query.Query) (*Result, 
 // their SQLSTATE (pgrsterr.FromPg); connection failures as PGRST000 (503).
 // s must not change until execute returns: the settings statement's
 // arguments refer to its strings.
-func execute(ctx context.Context, db Pool, s *plan.TxSettings, q query.Query, checks plan.Checks) (*Result, *pgrsterr.Error) {
+func execute(ctx context.Context, db Pool, s *plan.TxSettings, q query.Query, checks plan.Checks,
+	whileSent func()) (*Result, *pgrsterr.Error) {
 	conn, err := db.Acquire(ctx)
 	if err != nil {
 		return nil, dbError(err, s.Authenticated)
@@ -135,7 +139,12 @@ func execute(ctx context.Context, db Pool, s *plan.TxSettings, q query.Query, ch
 	if !checked {
 		batch.Queue(query.End(*s))
 	}
-	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+	results := conn.SendBatch(ctx, batch)
+	if whileSent != nil {
+		// The batch is on the wire; its results wait in the socket.
+		whileSent()
+	}
+	if err := results.Close(); err != nil {
 		rollback(ctx, conn)
 		return nil, dbError(err, s.Authenticated)
 	}

@@ -78,7 +78,7 @@ var reqServers = []string{srvBaseline, srvDirect, srvSerial, srvRevalidate, srvL
 
 var reqServerDesc = map[string]string{ //nolint:gochecknoglobals
 	srvBaseline:   "baseline: net/http + pgxpool, fixed SQL",
-	srvDirect:     "app.Handler, revalidate 0 (Redis per request, beside the request's own work)",
+	srvDirect:     "app.Handler, revalidate 0 (Redis per request, while the request's statements are in flight)",
 	srvSerial:     "as direct, the Redis check before the request (the request path before the overlap)",
 	srvRevalidate: "app.Handler, revalidate 1000 ms",
 	srvListen:     "app.Handler, PGRST_CACHE_LISTEN (the check rides on the request's PostgreSQL round trip)",
