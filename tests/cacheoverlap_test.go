@@ -32,13 +32,13 @@ func (s *slowCurrentReads) ProcessPipelineHook(next redis.ProcessPipelineHook) r
 
 // TestCheckOverlapsStatement: with the default revalidation (a check on
 // every request), a read's version check and its statement overlap: a
-// 300 ms statement behind a 300 ms Redis round trip answers in about
-// 300 ms, not 600.
+// 500 ms statement behind a 500 ms Redis round trip answers in about
+// 500 ms, not 1 s.
 func TestCheckOverlapsStatement(t *testing.T) {
 	t.Parallel()
-	const each = 300 * time.Millisecond
+	const each = 500 * time.Millisecond
 	e := newEnv(t, `CREATE FUNCTION api.slow_one() RETURNS int STABLE LANGUAGE sql
-			AS 'SELECT 1 FROM pg_sleep(0.3)';
+			AS 'SELECT 1 FROM pg_sleep(0.5)';
 		GRANT EXECUTE ON FUNCTION api.slow_one() TO web_anon;`, nil)
 	if r := e.get("/rpc/slow_one"); r.Status != 200 || r.Body != "1" {
 		t.Fatalf("first read: %d %s", r.Status, r.Body)
