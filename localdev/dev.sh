@@ -278,6 +278,9 @@ export PGRST_DB_SCHEMAS='api'
 export PGRST_DB_ANON_ROLE='web_anon'
 export REDIS_URL='redis://127.0.0.1:$REDIS_PORT/0'
 export PGRST_SERVER_PORT='$API_PORT'
+# As the template's CacheListen (auto) on a direct connection: reads ask
+# Redis only after a version notice.
+export PGRST_CACHE_LISTEN='${PGRST_CACHE_LISTEN:-true}'
 # Superuser connection for DDL and psql sessions.
 export LOCALDEV_ADMIN_URI='$admin_uri'
 EOF
