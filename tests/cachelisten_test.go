@@ -21,10 +21,12 @@ import (
 )
 
 // currentReads counts the GETs of the stack's current-version key: the
-// version checks of its request side.
+// version checks of its request side; with delay, it holds each one that
+// long before sending it (a slow Redis round trip).
 type currentReads struct {
-	key string
-	n   atomic.Int64
+	key   string
+	delay time.Duration
+	n     atomic.Int64
 }
 
 func (c *currentReads) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -33,6 +35,7 @@ func (c *currentReads) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		if args := cmd.Args(); len(args) == 2 && cmd.Name() == "get" && args[1] == c.key {
 			c.n.Add(1)
+			time.Sleep(c.delay)
 		}
 		return next(ctx, cmd)
 	}
