@@ -2,81 +2,107 @@ package cachestore
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
+	"time"
 )
 
-// checkRounds coalesces concurrent version checks without weakening
-// them: a check must be a Redis read that starts after the caller asked,
-// so a caller never joins a round already in flight (it may have started
-// before the caller arrived). It waits for that round to end and joins
-// the next one, started once for every caller that queued meanwhile. One
-// caller at a time (a Lambda container) always runs its own round at
-// once; under load, requests share rounds and Redis sees one GET per
-// round trip time instead of one per request.
+// checkRounds shares concurrent version checks without weakening them: a
+// check must be a Redis read that starts after the caller's request
+// arrived (since), so a caller joins a round in flight only when that
+// round started after its request arrived; otherwise it starts a round of
+// its own at once, which the requests arriving before it may join in
+// turn. No caller waits for a round that may predate its request, and
+// none queues behind one: one caller at a time (a Lambda container) runs
+// its own round, without allocating; under load, the requests that
+// arrived before a round began share it.
 type checkRounds struct {
-	mu      sync.Mutex
-	running bool
-	next    *checkRound
+	mu  sync.Mutex
+	seq uint64
+	// inFlight are the rounds whose Fetch runs, in the order they began.
+	inFlight []flight
 }
 
-// checkRound is one Fetch shared by the callers that joined it.
-type checkRound struct {
+// flight is a round in flight: when its Fetch was called, with what, and
+// where it hands its result to the callers that joined it (made by the
+// first of them, so a round nobody joins allocates nothing).
+type flight struct {
+	seq        uint64
+	started    time.Time
 	have, skip int64
-	done       chan struct{}
-	version    int64
-	blob       []byte
-	err        error
+	joined     *checkRound
 }
 
-// do returns fetch(ctx, have, skip), run by this caller when no round is
-// in flight, else by the next round, which this caller joins; callers
-// asking with other have or skip values than the queued round run their
-// own fetch. A joined round runs without the caller's cancellation
-// (bounded by probeTimeout); the caller stops waiting when ctx ends.
-func (c *checkRounds) do(ctx context.Context, have, skip int64,
+// checkRound is the result of a round, for the callers that joined it.
+type checkRound struct {
+	done    chan struct{}
+	version int64
+	blob    []byte
+	err     error
+}
+
+// do returns fetch(ctx, have, skip) for a caller whose request arrived at
+// since (the zero time: a caller that may join no round in flight): the
+// result of the latest round in flight asking with the same have and skip
+// that began after since, else of a round of its own. A joining caller
+// stops waiting when ctx ends; when the round it joined ended with its
+// runner's cancellation, it runs a round of its own.
+func (c *checkRounds) do(ctx context.Context, have, skip int64, since time.Time,
 	fetch func(context.Context, int64, int64) (int64, []byte, error)) (int64, []byte, error) {
 	c.mu.Lock()
-	if !c.running {
-		c.running = true
+	if j := c.joinable(have, skip, since); j != nil {
 		c.mu.Unlock()
-		v, blob, err := fetch(ctx, have, skip)
-		c.finish(ctx, fetch)
-		return v, blob, err
+		select {
+		case <-j.done:
+			if j.err == nil || !(errors.Is(j.err, context.Canceled) || errors.Is(j.err, context.DeadlineExceeded)) {
+				return j.version, j.blob, j.err
+			}
+			c.mu.Lock()
+		case <-ctx.Done():
+			return 0, nil, ctx.Err()
+		}
 	}
-	r := c.next
-	if r == nil {
-		r = &checkRound{have: have, skip: skip, done: make(chan struct{})}
-		c.next = r
-	} else if r.have != have || r.skip != skip {
-		c.mu.Unlock()
-		return fetch(ctx, have, skip)
+	c.seq++
+	seq := c.seq
+	c.inFlight = append(c.inFlight, flight{seq: seq, started: time.Now(), have: have, skip: skip})
+	c.mu.Unlock()
+	v, blob, err := fetch(ctx, have, skip)
+	c.mu.Lock()
+	for i := range c.inFlight {
+		if c.inFlight[i].seq != seq {
+			continue
+		}
+		if j := c.inFlight[i].joined; j != nil {
+			j.version, j.blob, j.err = v, blob, err
+			close(j.done)
+		}
+		c.inFlight = slices.Delete(c.inFlight, i, i+1)
+		break
 	}
 	c.mu.Unlock()
-	select {
-	case <-r.done:
-		return r.version, r.blob, r.err
-	case <-ctx.Done():
-		return 0, nil, ctx.Err()
-	}
+	return v, blob, err
 }
 
-// finish ends the running round and starts the queued one, if any, in
-// its own goroutine: the caller that ran the round does not wait for it.
-func (c *checkRounds) finish(ctx context.Context, fetch func(context.Context, int64, int64) (int64, []byte, error)) {
-	c.mu.Lock()
-	r := c.next
-	c.next = nil
-	if r == nil {
-		c.running = false
-		c.mu.Unlock()
-		return
+// joinable returns where the latest round in flight asking with have and
+// skip that began after since hands out its result, nil when there is
+// none; c.mu is held.
+func (c *checkRounds) joinable(have, skip int64, since time.Time) *checkRound {
+	if since.IsZero() {
+		return nil
 	}
-	c.mu.Unlock()
-	go func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), probeTimeout)
-		r.version, r.blob, r.err = fetch(rctx, r.have, r.skip)
-		cancel()
-		close(r.done)
-		c.finish(ctx, fetch)
-	}()
+	for i := len(c.inFlight) - 1; i >= 0; i-- {
+		f := &c.inFlight[i]
+		if !f.started.After(since) {
+			// The ones before it began earlier still.
+			return nil
+		}
+		if f.have == have && f.skip == skip {
+			if f.joined == nil {
+				f.joined = &checkRound{done: make(chan struct{})}
+			}
+			return f.joined
+		}
+	}
+	return nil
 }

@@ -115,13 +115,25 @@ func NewReaderWithOptions(store *Store, opts ReaderOptions) *Reader {
 //
 // The common check, an unchanged version, runs without holding the
 // Reader's lock, so concurrent requests (a local server, not a Lambda
-// container) do not queue behind each other's Redis round trips, and
-// concurrent checks share Redis reads (checkRounds) when each read still
-// starts after its caller asked.
+// container) do not queue behind each other's Redis round trips; they
+// share Redis reads through CurrentSince.
 func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error) {
+	return r.CurrentSince(ctx, time.Time{})
+}
+
+// CurrentSince is Current for a request that arrived at since: its check
+// may share a Redis read already in flight that began after since (a
+// read that may have begun earlier is never shared: its caller reads
+// Redis itself at once, see checkRounds). The zero time shares no read. With Notices, no
+// read in flight is shared: a confirmation counts for the notices seen
+// before its read began (gen below), which a shared read may predate.
+func (r *Reader) CurrentSince(ctx context.Context, since time.Time) (*snapshot.Snapshot, int64, error) {
 	// Read before the check starts: a notice arriving during it makes the
 	// memo untrusted again, even if the check missed that version.
 	gen := r.generation()
+	if r.opts.Notices != nil {
+		since = time.Time{}
+	}
 	r.mu.Lock()
 	snap, version, bad := r.snap, r.version, r.bad
 	if snap != nil && r.opts.RevalidateEvery > 0 && time.Since(r.checked) < r.opts.RevalidateEvery {
@@ -129,7 +141,7 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 		return snap, version, nil
 	}
 	r.mu.Unlock()
-	v, blob, err := r.rounds.do(ctx, version, bad, r.fetchFn)
+	v, blob, err := r.rounds.do(ctx, version, bad, since, r.fetchFn)
 	if err == nil && blob == nil && v == version && snap != nil {
 		r.mu.Lock()
 		if r.version == version {

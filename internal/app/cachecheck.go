@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/snapshot"
 )
@@ -15,6 +16,9 @@ import (
 type cacheCheck struct {
 	ctx   context.Context
 	cache CacheSource
+	// since is when the request arrived: the check may share a Redis read
+	// begun after it (sinceSource).
+	since time.Time
 	ran   bool
 	// overlap: the execution stage runs the check while the request's
 	// statements are in flight (maintx.Run's whileSent).
@@ -29,8 +33,8 @@ type cacheCheck struct {
 // goroutine, which must be the request's own: a request on an untouched
 // memo (PGRST_CACHE_LISTEN) asks Redis only before a write, after an
 // error, or when a notice arrived.
-func lazyCheck(ctx context.Context, cache CacheSource) *cacheCheck {
-	return &cacheCheck{ctx: ctx, cache: cache}
+func lazyCheck(ctx context.Context, cache CacheSource, since time.Time) *cacheCheck {
+	return &cacheCheck{ctx: ctx, cache: cache, since: since}
 }
 
 // overlappedCheck is a check that the execution stage runs once the
@@ -39,8 +43,14 @@ func lazyCheck(ctx context.Context, cache CacheSource) *cacheCheck {
 // A request that reaches no database round trip runs it at its first
 // wait. A panic in the check is returned as its error: the request then
 // stands on the memo, as it would on a failed Redis round trip.
-func overlappedCheck(ctx context.Context, cache CacheSource) *cacheCheck {
-	return &cacheCheck{ctx: ctx, cache: cache, overlap: true}
+func overlappedCheck(ctx context.Context, cache CacheSource, since time.Time) *cacheCheck {
+	return &cacheCheck{ctx: ctx, cache: cache, since: since, overlap: true}
+}
+
+// sinceSource is a CacheSource whose check may share a Redis read begun
+// after the request arrived (*cachestore.Reader).
+type sinceSource interface {
+	CurrentSince(ctx context.Context, since time.Time) (*snapshot.Snapshot, int64, error)
 }
 
 func (c *cacheCheck) run() {
@@ -49,6 +59,10 @@ func (c *cacheCheck) run() {
 			c.err = fmt.Errorf("schema cache check: %v", p)
 		}
 	}()
+	if s, ok := c.cache.(sinceSource); ok {
+		c.snap, c.version, c.err = s.CurrentSince(c.ctx, c.since)
+		return
+	}
 	c.snap, c.version, c.err = c.cache.Current(c.ctx)
 }
 

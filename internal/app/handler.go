@@ -100,7 +100,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Answered by the CORS policy before anything else, as in PostgREST.
 		resp = &response.Response{Status: http.StatusOK, Headers: http.Header{}}
 	} else {
-		resp, version = h.serve(r)
+		resp, version = h.serve(r, start)
 	}
 	corsHeaders(r, resp.Headers)
 	resp.Write(w)
@@ -121,13 +121,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // both answered); the response stands only if the check confirms the
 // version, otherwise the request is planned and run again from the new
 // snapshot. An action that may write runs the check before its
-// transaction starts, so nothing commits under a stale plan.
-func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
+// transaction starts, so nothing commits under a stale plan. The check is
+// a Redis read begun after the request arrived (arrived), possibly shared
+// with concurrent requests (cachestore.Reader.CurrentSince).
+func (h *Handler) serve(r *http.Request, arrived time.Time) (*response.Response, int64) {
 	ctx := r.Context()
 	in := readBody(r)
 	if ns, ok := h.cache.(NoticedSource); ok {
 		if memo, memoVer, gen, ok := ns.Untouched(); ok {
-			return h.serveNoticed(ctx, r, in, ns, memo, memoVer, gen)
+			return h.serveNoticed(ctx, r, in, ns, memo, memoVer, gen, arrived)
 		}
 	}
 	memo, memoVer, fresh := h.cache.Memo()
@@ -140,7 +142,7 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 		resp, _ := h.serveFrom(ctx, r, in, snap, version, nil)
 		return resp, version
 	}
-	check := overlappedCheck(ctx, h.cache)
+	check := overlappedCheck(ctx, h.cache, arrived)
 	resp, stale := h.serveFrom(ctx, r, in, memo, memoVer, check)
 	snap, version, err := check.wait()
 	if !stale && (err != nil || version == memoVer) {
@@ -159,8 +161,8 @@ func (h *Handler) serve(r *http.Request) (*response.Response, int64) {
 // version moved. An error may come from planning on a memo that a notice
 // still waiting in an idle connection's socket would have replaced.
 func (h *Handler) serveNoticed(ctx context.Context, r *http.Request, in body, ns NoticedSource,
-	memo *snapshot.Snapshot, memoVer int64, gen uint64) (*response.Response, int64) {
-	check := lazyCheck(ctx, h.cache)
+	memo *snapshot.Snapshot, memoVer int64, gen uint64, arrived time.Time) (*response.Response, int64) {
+	check := lazyCheck(ctx, h.cache, arrived)
 	resp, stale := h.serveFrom(ctx, r, in, memo, memoVer, check)
 	if !stale && resp.Status < http.StatusBadRequest && !ns.Touched(gen) {
 		return resp, memoVer
