@@ -234,7 +234,8 @@ func (r *Reader) fetch(ctx context.Context, have, skip int64) (int64, []byte, er
 		return 0, nil, ErrRedisSkipped
 	}
 	v, blob, err := r.store.Fetch(ctx, have, skip)
-	r.breaker.done(err != nil && !errors.Is(err, ErrNoCache), err)
+	// A request that was cancelled (its client gone) says nothing of Redis.
+	r.breaker.done(err != nil && !errors.Is(err, ErrNoCache) && !errors.Is(ctx.Err(), context.Canceled), err)
 	return v, blob, err
 }
 

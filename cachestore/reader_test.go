@@ -452,3 +452,20 @@ func TestReaderCheckAllocations(t *testing.T) {
 		t.Errorf("a check of an unchanged version allocates %.0f times, want at most %d", n, most)
 	}
 }
+
+// TestReaderCancelledCheckKeepsRedis: a check cancelled with its request
+// (the client gone) is no Redis failure: Redis is not skipped afterwards.
+func TestReaderCancelledCheckKeepsRedis(t *testing.T) {
+	s, _ := newStore(t)
+	r := cachestore.NewReader(s, nil)
+	publishBlob(t, s, cacheBlob(t, "a"))
+	current(t, r)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := r.Current(ctx); err != nil {
+		t.Fatalf("a cancelled check: %v, want the memo", err)
+	}
+	if r.RedisSkipped() {
+		t.Fatal("a cancelled check made the Reader skip Redis")
+	}
+}
