@@ -3,11 +3,11 @@ package cachestore
 import (
 	"log/slog"
 	"strconv"
+	"strings"
+	"sync/atomic"
 
 	"github.com/pgrest-lambda/pgrest-lambda/internal/config"
 	"github.com/pgrest-lambda/pgrest-lambda/internal/pgpool"
-	"strings"
-	"sync/atomic"
 )
 
 // NoticeChannel is the PostgreSQL channel on which a Builder announces

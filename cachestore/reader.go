@@ -124,9 +124,10 @@ func (r *Reader) Current(ctx context.Context) (*snapshot.Snapshot, int64, error)
 // CurrentSince is Current for a request that arrived at since: its check
 // may share a Redis read already in flight that began after since (a
 // read that may have begun earlier is never shared: its caller reads
-// Redis itself at once, see checkRounds). The zero time shares no read. With Notices, no
-// read in flight is shared: a confirmation counts for the notices seen
-// before its read began (gen below), which a shared read may predate.
+// Redis itself at once, see checkRounds). The zero time shares no read.
+// With Notices, no read in flight is shared: a confirmation counts for
+// the notices seen before its read began (gen below), which a shared read
+// may predate.
 func (r *Reader) CurrentSince(ctx context.Context, since time.Time) (*snapshot.Snapshot, int64, error) {
 	// Read before the check starts: a notice arriving during it makes the
 	// memo untrusted again, even if the check missed that version.
@@ -179,9 +180,8 @@ func (r *Reader) confirmed(gen uint64) {
 
 // Untouched returns the memo, its version and the Notices generation when
 // the Reader has Notices (PGRST_CACHE_LISTEN, not refused by the server)
-// and none arrived since Redis
-// last confirmed the memo, less than ListenTrust ago; ok is false
-// otherwise. A caller serving a read from it must ask Current again when
+// and none arrived since Redis last confirmed the memo, less than
+// ListenTrust ago; ok is false otherwise. A caller serving a read from it must ask Current again when
 // Touched(gen) turns true before its results are read, and must ask
 // Current before a write.
 func (r *Reader) Untouched() (snap *snapshot.Snapshot, version int64, gen uint64, ok bool) {
