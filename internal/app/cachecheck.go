@@ -17,7 +17,8 @@ type cacheCheck struct {
 	ctx   context.Context
 	cache CacheSource
 	// since is when the request arrived: the check may share a Redis read
-	// begun after it (sinceSource).
+	// begun after it (sinceSource); the zero time for a lazy check, whose
+	// Reader, told of versions by notices, shares none.
 	since time.Time
 	ran   bool
 	// overlap: the execution stage runs the check while the request's
@@ -33,8 +34,8 @@ type cacheCheck struct {
 // goroutine, which must be the request's own: a request on an untouched
 // memo (PGRST_CACHE_LISTEN) asks Redis only before a write, after an
 // error, or when a notice arrived.
-func lazyCheck(ctx context.Context, cache CacheSource, since time.Time) *cacheCheck {
-	return &cacheCheck{ctx: ctx, cache: cache, since: since}
+func lazyCheck(ctx context.Context, cache CacheSource) *cacheCheck {
+	return &cacheCheck{ctx: ctx, cache: cache}
 }
 
 // overlappedCheck is a check that the execution stage runs once the

@@ -129,7 +129,7 @@ func (h *Handler) serve(r *http.Request, arrived time.Time) (*response.Response,
 	in := readBody(r)
 	if ns, ok := h.cache.(NoticedSource); ok {
 		if memo, memoVer, gen, ok := ns.Untouched(); ok {
-			return h.serveNoticed(ctx, r, in, ns, memo, memoVer, gen, arrived)
+			return h.serveNoticed(ctx, r, in, ns, memo, memoVer, gen)
 		}
 	}
 	memo, memoVer, fresh := h.cache.Memo()
@@ -161,8 +161,8 @@ func (h *Handler) serve(r *http.Request, arrived time.Time) (*response.Response,
 // version moved. An error may come from planning on a memo that a notice
 // still waiting in an idle connection's socket would have replaced.
 func (h *Handler) serveNoticed(ctx context.Context, r *http.Request, in body, ns NoticedSource,
-	memo *snapshot.Snapshot, memoVer int64, gen uint64, arrived time.Time) (*response.Response, int64) {
-	check := lazyCheck(ctx, h.cache, arrived)
+	memo *snapshot.Snapshot, memoVer int64, gen uint64) (*response.Response, int64) {
+	check := lazyCheck(ctx, h.cache)
 	resp, stale := h.serveFrom(ctx, r, in, memo, memoVer, check)
 	if !stale && resp.Status < http.StatusBadRequest && !ns.Touched(gen) {
 		return resp, memoVer
