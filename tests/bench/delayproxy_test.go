@@ -136,6 +136,10 @@ func (p *delayProxy) pipe(src, dst net.Conn) {
 		}
 	}()
 	clock, err := newDelayClock()
+	if err != nil {
+		// The connection is closed rather than forwarded without delay.
+		fmt.Fprintln(os.Stderr, "delay proxy:", err)
+	}
 	for c := range queue {
 		if err == nil {
 			err = clock.sleepUntil(c.due)
@@ -164,9 +168,9 @@ func (p *delayProxy) pipe(src, dst net.Conn) {
 // holding a thread or a P, and the kernel's high-resolution timer wakes
 // the poller on time. time.Sleep would wake up to a millisecond late (the
 // runtime's idle poll has millisecond resolution), ten times the delays
-// simulated here; a nanosleep holds its P (one of the machine's two) until
-// the runtime takes it back, which starves the servers under test, the
-// more so the more round trips they make.
+// simulated here; a nanosleep holds its P until the runtime takes it
+// back, which starved the servers under test when the proxies shared
+// their process.
 type delayClock struct {
 	fd   int
 	file *os.File
