@@ -67,8 +67,28 @@ func (c *checkRounds) do(ctx context.Context, have, skip int64, since time.Time,
 	seq := c.seq
 	c.inFlight = append(c.inFlight, flight{seq: seq, started: time.Now(), have: have, skip: skip})
 	c.mu.Unlock()
-	v, blob, err := fetch(ctx, have, skip)
+	return c.run(ctx, seq, have, skip, fetch)
+}
+
+// errRoundAbandoned is what the callers that joined a round get when its
+// fetch panicked.
+var errRoundAbandoned = errors.New("fetch schema cache: the shared read was abandoned")
+
+// run calls fetch for round seq and ends the round with its result, even
+// when fetch panics: the round leaves inFlight and the callers that
+// joined it get errRoundAbandoned instead of waiting on.
+func (c *checkRounds) run(ctx context.Context, seq uint64, have, skip int64,
+	fetch func(context.Context, int64, int64) (int64, []byte, error)) (v int64, blob []byte, err error) {
+	err = errRoundAbandoned
+	defer func() { c.end(seq, v, blob, err) }()
+	return fetch(ctx, have, skip)
+}
+
+// end removes round seq from inFlight and hands its result to the callers
+// that joined it.
+func (c *checkRounds) end(seq uint64, v int64, blob []byte, err error) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for i := range c.inFlight {
 		if c.inFlight[i].seq != seq {
 			continue
@@ -78,10 +98,8 @@ func (c *checkRounds) do(ctx context.Context, have, skip int64, since time.Time,
 			close(j.done)
 		}
 		c.inFlight = slices.Delete(c.inFlight, i, i+1)
-		break
+		return
 	}
-	c.mu.Unlock()
-	return v, blob, err
 }
 
 // joinable returns where the latest round in flight asking with have and

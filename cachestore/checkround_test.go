@@ -2,6 +2,7 @@ package cachestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -162,5 +163,55 @@ func TestCheckRoundsOtherParameters(t *testing.T) {
 	cancelRunner()
 	if v := <-got; v != 40 {
 		t.Fatalf("after its round's runner was cancelled, a joined caller got %d, want a round of its own", v)
+	}
+}
+
+// TestCheckRoundsPanickedFetch: a round whose fetch panics still ends:
+// the caller that joined it gets an error instead of waiting on, and the
+// round leaves inFlight.
+func TestCheckRoundsPanickedFetch(t *testing.T) {
+	var c checkRounds
+	gate := make(chan struct{})
+	fetch := func(context.Context, int64, int64) (int64, []byte, error) {
+		<-gate
+		panic("fetch broke")
+	}
+	ctx := context.Background()
+	early := time.Now()
+	time.Sleep(2 * time.Millisecond)
+	go func() {
+		defer func() { _ = recover() }()
+		_, _, _ = c.do(ctx, 1, 0, early, fetch)
+	}()
+	for {
+		c.mu.Lock()
+		n := len(c.inFlight)
+		c.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	joined := make(chan error)
+	go func() {
+		_, _, err := c.do(ctx, 1, 0, early, func(context.Context, int64, int64) (int64, []byte, error) {
+			return 0, nil, nil
+		})
+		joined <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	close(gate)
+	select {
+	case err := <-joined:
+		if !errors.Is(err, errRoundAbandoned) {
+			t.Fatalf("the joined caller got %v, want errRoundAbandoned", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the joined caller still waits for a round whose fetch panicked")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.inFlight) != 0 {
+		t.Fatalf("%d rounds left in flight", len(c.inFlight))
 	}
 }
