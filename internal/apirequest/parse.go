@@ -22,7 +22,7 @@ import (
 // POST, PATCH and PUT on a relation, whose JSON or CSV rows become the
 // Payload (see parseWriteBody).
 func Parse(r *http.Request, body []byte, schemas []string) (*Request, *pgrsterr.Error) {
-	req := &Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Headers: lowerHeaders(r.Header)}
+	req := &Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Headers: LowerHeaders(r.Header)}
 	var err *pgrsterr.Error
 	if req.Kind, req.Name, err = parsePath(r.URL); err != nil {
 		return nil, err
@@ -161,13 +161,14 @@ func checkMethod(kind TargetKind, m string) *pgrsterr.Error {
 	return pgrsterr.UnsupportedMethod(m)
 }
 
-// lowerHeaders gives each header one value under its lower-case name:
+// LowerHeaders gives each header one value under its lower-case name,
+// sorted by name (Request.Headers, and what LookupHeader searches):
 // repeated headers are ", "-joined as HTTP combines them (RFC 9110 §5.3),
 // which also restores a value API Gateway's adapter split at its commas
 // (`X-Forwarded-For: a, b`); cookie headers are "; "-joined. The adapter's
 // own X-GoLambdaProxy-* headers, which carry the event's request context,
 // are not the client's and are left out.
-func lowerHeaders(h http.Header) []Header {
+func LowerHeaders(h http.Header) []Header {
 	out := make([]Header, 0, len(h))
 	for k, v := range h {
 		switch {

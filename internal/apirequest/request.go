@@ -82,10 +82,16 @@ type Header struct {
 // Header is the value of the request header with the lower-case name
 // name; "" when the request has none.
 func (r *Request) Header(name string) string {
-	if i, ok := slices.BinarySearchFunc(r.Headers, name, func(h Header, name string) int {
+	return LookupHeader(r.Headers, name)
+}
+
+// LookupHeader is the value of the header with the lower-case name name
+// in h, sorted by name as LowerHeaders gives them; "" when h has none.
+func LookupHeader(h []Header, name string) string {
+	if i, ok := slices.BinarySearchFunc(h, name, func(h Header, name string) int {
 		return strings.Compare(h.Name, name)
 	}); ok {
-		return r.Headers[i].Value
+		return h[i].Value
 	}
 	return ""
 }

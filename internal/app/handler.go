@@ -68,6 +68,7 @@ type Handler struct {
 	authn     *auth.Authenticator
 
 	zones maintx.Timezones
+	plans planMemo
 }
 
 // New returns a Handler reading the schema cache from cache and running
@@ -242,20 +243,47 @@ func readBody(r *http.Request) body {
 }
 
 // prepare runs the stages that need no database: parse (apirequest), plan
-// and query. The zone names are read only for a request that names a zone.
+// and query. A GET or HEAD alike an earlier one on the same schema cache
+// and configuration takes that one's plan and query from the memo
+// (planMemo), with its own claims and headers. The zone names are read
+// only for a request that names a zone.
 func (h *Handler) prepare(ctx context.Context, r *http.Request, in body, sc *schemacache.SchemaCache, env plan.Env,
 	t *timing) (*plan.Action, query.Query, *pgrsterr.Error) {
+	var buf [256]byte
+	key, memoise := planKey(buf[:0], r, in, env)
+	if memoise {
+		if p, ok := h.plans.get(sc, env.Config, key); ok {
+			t.mark("parse")
+			t.mark("plan")
+			return p.a.ForRequest(apirequest.LowerHeaders(r.Header), env), p.q, nil
+		}
+	}
+	req, a, q, other, perr := h.prepareFresh(ctx, r, in, sc, env, t)
+	// Not memoised: a plan that depends on the zone names (from the
+	// database, not the request), or one made from another cache than sc.
+	if memoise && perr == nil && !other && (a.Kind == plan.ActionRead || a.Kind == plan.ActionCall) &&
+		req.Preferences.Timezone == "" {
+		h.plans.put(sc, env.Config, key, memoPlan{a: a, q: q})
+	}
+	return a, q, perr
+}
+
+// prepareFresh is prepare without the memo; it also returns the parsed
+// request (nil when parsing failed) and whether the plan was made from
+// another cache than sc (buildLazy).
+func (h *Handler) prepareFresh(ctx context.Context, r *http.Request, in body, sc *schemacache.SchemaCache, env plan.Env,
+	t *timing) (req *apirequest.Request, a *plan.Action, q query.Query, other bool, perr *pgrsterr.Error) {
 	if in.err != nil {
 		t.mark("parse")
-		return nil, query.Query{}, in.err
+		return nil, nil, query.Query{}, false, in.err
 	}
-	req, perr := apirequest.Parse(r, in.bytes, env.Config.DBSchemas)
+	req, perr = apirequest.Parse(r, in.bytes, env.Config.DBSchemas)
 	if perr == nil {
 		perr = apirequest.CheckLimits(req, env.Config.Limits)
 	}
 	t.mark("parse")
 	if perr != nil {
-		return nil, query.Query{}, perr
+		return nil, nil, query.Query{}, false, perr
 	}
 	if req.Preferences.Timezone != "" {
 		var err error
@@ -265,9 +293,11 @@ func (h *Handler) prepare(ctx context.Context, r *http.Request, in body, sc *sch
 		}
 	}
 	if !sc.Lazy() {
-		return build(req, sc, env, t)
+		a, q, perr = build(req, sc, env, t)
+	} else {
+		a, q, other, perr = h.buildLazy(ctx, req, sc, env, t)
 	}
-	return h.buildLazy(ctx, req, sc, env, t)
+	return req, a, q, other, perr
 }
 
 // buildLazy plans req against a lazily backed cache (a snapshot opened
@@ -277,30 +307,34 @@ func (h *Handler) prepare(ctx context.Context, r *http.Request, in body, sc *sch
 // at most schemacache.MaxPrefetchRounds). The root (OpenAPI) loads the
 // whole cache. A section that cannot be loaded (Redis down, the version
 // dropped, a section not authentic) is a 503 PGRST002, never a planning
-// error drawn from a partial cache.
+// error drawn from a partial cache. other reports a plan made from
+// another snapshot's cache than sc, after a section of sc was rejected.
 func (h *Handler) buildLazy(ctx context.Context, req *apirequest.Request, sc *schemacache.SchemaCache, env plan.Env,
-	t *timing) (*plan.Action, query.Query, *pgrsterr.Error) {
-	fail := func(err error) (*plan.Action, query.Query, *pgrsterr.Error) {
+	t *timing) (a *plan.Action, q query.Query, other bool, perr *pgrsterr.Error) {
+	fail := func(err error) (*plan.Action, query.Query, bool, *pgrsterr.Error) {
 		h.logger.Error("loading schema cache sections", "error", err.Error())
 		// A section that is not authentic makes the source go back to its
 		// last good snapshot: the request is planned once more from it.
 		if rj, ok := h.cache.(sectionRejecter); ok && rj.RejectSections(sc, err) {
 			if snap, _, cerr := h.cache.Current(ctx); cerr == nil && snap.Cache != sc {
 				if !snap.Cache.Lazy() {
-					return build(req, snap.Cache, env, t)
+					a, q, perr := build(req, snap.Cache, env, t)
+					return a, q, true, perr
 				}
-				return h.buildLazy(ctx, req, snap.Cache, env, t)
+				a, q, _, perr := h.buildLazy(ctx, req, snap.Cache, env, t)
+				return a, q, true, perr
 			}
 		}
 		t.mark("plan")
-		return nil, query.Query{}, pgrsterr.SchemaCacheEmpty()
+		return nil, query.Query{}, false, pgrsterr.SchemaCacheEmpty()
 	}
 	if req.Kind == apirequest.TargetRoot {
 		whole, err := sc.Complete(ctx)
 		if err != nil {
 			return fail(err)
 		}
-		return build(req, whole, env, t)
+		a, q, perr := build(req, whole, env, t)
+		return a, q, false, perr
 	}
 	view := sc.View()
 	var names [8]schemacache.QI // enough for most requests, on the stack
@@ -310,7 +344,7 @@ func (h *Handler) buildLazy(ctx context.Context, req *apirequest.Request, sc *sc
 	for range schemacache.MaxPrefetchRounds {
 		a, q, perr := build(req, view, env, t)
 		if !view.Missed() {
-			return a, q, perr
+			return a, q, false, perr
 		}
 		if err := view.Prefetch(ctx); err != nil {
 			return fail(err)

@@ -38,7 +38,8 @@ func (w *discardWriter) WriteHeader(int)             {}
 // except the database, stage by stage and whole: authentication, parse,
 // plan, query, the settings statement, and the response on a fixed
 // result; and parse, plan and query together on a lazy cache, as from a
-// snapshot in Redis. Only allocs/op are of interest.
+// snapshot in Redis, without and with the plan memo. Only allocs/op are
+// of interest.
 func BenchmarkPipelineAllocs(b *testing.B) {
 	cfg := parseOptions(b, "")
 	cfg.DBSchemas = []string{"api"}
@@ -122,6 +123,15 @@ func BenchmarkPipelineAllocs(b *testing.B) {
 			})
 			b.Run("prepare-lazy", func(b *testing.B) {
 				// parse, the request's view of the lazy cache, plan and query
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, _, _, _, perr := h.prepareFresh(ctx, r, body{}, lazy, env, nil); perr != nil {
+						b.Fatal(perr)
+					}
+				}
+			})
+			b.Run("prepare-memo", func(b *testing.B) {
+				// the same, served from the plan memo
 				b.ReportAllocs()
 				for b.Loop() {
 					if _, _, perr := h.prepare(ctx, r, body{}, lazy, env, nil); perr != nil {

@@ -64,11 +64,7 @@ type TxSettings struct {
 func txSettings(req *apirequest.Request, prefs apirequest.Preferences, env Env) TxSettings {
 	cfg := env.Config
 	rollback, _ := cfg.TxEnd(req.Preferences.Tx)
-	claims := env.Claims
-	if claims == "" {
-		claims = anonClaims(env.Role)
-	}
-	return TxSettings{
+	s := TxSettings{
 		Rollback:        rollback,
 		Role:            env.Role,
 		RoleSettings:    env.RoleSettings.Settings,
@@ -77,14 +73,38 @@ func txSettings(req *apirequest.Request, prefs apirequest.Preferences, env Env) 
 		ExtraSearchPath: cfg.DBExtraSearchPath,
 		Method:          req.Method,
 		Path:            req.Path,
-		Claims:          claims,
-		Headers:         headersJSON(req.Headers),
-		Cookies:         cookiesJSON(req.Header("cookie")),
 		Timezone:        prefs.Timezone,
 		PreRequest:      cfg.PreRequestSQL(),
 		AppSettings:     cfg.AppSettings,
 		Authenticated:   env.Authenticated,
 	}
+	s.setRequest(req.Headers, env)
+	return s
+}
+
+// setRequest sets the settings that differ between requests planned
+// alike: request.jwt.claims (the anon role's when env has none),
+// request.headers and request.cookies, from headers as
+// apirequest.LowerHeaders gives them.
+func (s *TxSettings) setRequest(headers []apirequest.Header, env Env) {
+	s.Claims = env.Claims
+	if s.Claims == "" {
+		s.Claims = anonClaims(env.Role)
+	}
+	s.Headers = headersJSON(headers)
+	s.Cookies = cookiesJSON(apirequest.LookupHeader(headers, "cookie"))
+}
+
+// ForRequest returns a copy of a, a read or call planned for an earlier
+// request alike in everything planning reads (the same target, query
+// string, Accept, Prefer, Range and profile headers, role, configuration
+// and schema cache), with this request's own claims, request.headers and
+// request.cookies (from headers, as apirequest.LowerHeaders gives them).
+// The rest is shared with a, which no later stage modifies.
+func (a *Action) ForRequest(headers []apirequest.Header, env Env) *Action {
+	c := *a
+	c.Tx.setRequest(headers, env)
+	return &c
 }
 
 // anonClaims is request.jwt.claims of a request without a JWT: PostgREST
