@@ -61,14 +61,7 @@ func TestGolden(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txt")
 		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := parseGolden(string(raw))
-			if err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
+			g, raw := loadGolden(t, file)
 			got := golden{comment: g.comment, sections: []section{{"request", g.get("request")}}}
 			if o, ok := g.lookup("options"); ok {
 				got.sections = append(got.sections, section{"options", o})
@@ -95,7 +88,7 @@ func TestGolden(t *testing.T) {
 					t.Errorf("section %q differs\ngot:\n%s\nwant:\n%s", s.name, s.body, want)
 				}
 			}
-			if !t.Failed() && text != string(raw) {
+			if !t.Failed() && text != raw {
 				t.Errorf("file differs from the generated output (sections added or removed); run with -update and review the diff")
 			}
 		})
@@ -266,6 +259,21 @@ func renderArgs(t *testing.T, args []any) string {
 	return strings.Join(lines, "\n")
 }
 
+// loadGolden reads and parses the golden file file, and returns its text
+// too.
+func loadGolden(t *testing.T, file string) (golden, string) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := parseGolden(string(raw))
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return g, string(raw)
+}
+
 // buildRequest reads the request section: the request line, headers, and
 // after a blank line the body.
 func buildRequest(t *testing.T, text string) *http.Request {
@@ -400,14 +408,7 @@ func TestGoldenCoverage(t *testing.T) {
 	}
 	var all strings.Builder
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := parseGolden(string(raw))
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		g, _ := loadGolden(t, f)
 		all.WriteString(g.get("request") + "\n")
 	}
 	text := all.String()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -54,14 +53,7 @@ func TestPlanMemoMatchesFresh(t *testing.T) {
 	cache := fixtureCache()
 	memoised := 0
 	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := parseGolden(string(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
+		g, _ := loadGolden(t, file)
 		first := buildRequest(t, g.get("request"))
 		if first.Method != http.MethodGet && first.Method != http.MethodHead {
 			continue
