@@ -235,3 +235,42 @@ func TestPlanMemoBounds(t *testing.T) {
 type noPool struct{}
 
 func (noPool) Acquire(context.Context) (*pgxpool.Conn, error) { return nil, errors.New("no database") }
+
+// TestPlanMemoConcurrent: requests served at once from one memo, some
+// memoised and some not, each get exactly what a fresh handler makes of
+// them (run with -race to check that nothing memoised is written).
+func TestPlanMemoConcurrent(t *testing.T) {
+	cache := fixtureCache()
+	cfg := parseOptions(t, "")
+	h := New(cfg, nil, nil, nil)
+	targets := []string{"/books?id=eq.1", "/authors?select=name,books(title)", "/rpc/add?a=1&b=2", "/books?select=id&limit=2"}
+	want := make([]prepared, len(targets))
+	for i, target := range targets {
+		want[i] = fresh(cfg, httptest.NewRequest(http.MethodGet, target, nil), cache, plan.Env{Config: cfg, Role: cfg.DBAnonRole})
+	}
+	done := make(chan error)
+	for g := range 8 {
+		go func() {
+			var err error
+			for i := range 200 {
+				k := (g + i) % len(targets)
+				r := httptest.NewRequest(http.MethodGet, targets[k], nil)
+				env := plan.Env{Config: cfg, Role: cfg.DBAnonRole}
+				if i%7 == 0 {
+					// Another snapshot's identity replaces the memo's now and then.
+					r2 := httptest.NewRequest(http.MethodGet, targets[k], nil)
+					prepareWith(h, r2, fixtureCache(), env)
+				}
+				if got := prepareWith(h, r, cache, env); err == nil && !reflect.DeepEqual(got, want[k]) {
+					err = errors.New(targets[k] + " differs from a fresh plan")
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
