@@ -266,7 +266,6 @@ func (rt *RuntimeAPI) start(id int) (*container, error) {
 	}
 	c := &container{id: id, next: make(chan *invocation, 1), dead: make(chan struct{})}
 	c.srv = &http.Server{Handler: rt.routes(c), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = c.srv.Serve(ln) }()
 
 	cmd := exec.Command(rt.Bootstrap)
 	cmd.Env = append(append([]string(nil), rt.Env...),
@@ -282,6 +281,8 @@ func (rt *RuntimeAPI) start(id int) (*container, error) {
 	cmd.Stdout, cmd.Stderr = out, out
 	c.cmd = cmd
 	c.started = time.Now()
+	// Serving starts once the container is complete: its handlers read it.
+	go func() { _ = c.srv.Serve(ln) }()
 	if err := cmd.Start(); err != nil {
 		_ = c.srv.Close()
 		return nil, fmt.Errorf("start %s: %w", rt.Bootstrap, err)
