@@ -234,6 +234,12 @@ GRANT EXECUTE ON FUNCTION api.request_info() TO web_anon;`,
 	if h := r.Header.Get("X-Pre-Request"); h != "ran" {
 		t.Errorf("X-Pre-Request = %q", h)
 	}
+	// The same read again, planned alike (from the plan memo), sees its
+	// own headers and cookies, never the first request's.
+	r = e.send("GET", "/rpc/request_info", "", "X-Agent", "tests/2.0", "Cookie", "session=zz_other")
+	want(t, r, 200, `{"claims":{"role":"web_anon"},"agent":"tests/2.0","session":"zz_other","cookie_header":false,"method":"GET","path":"/rpc/request_info","greeting":"hello"}`, "0-0/*", "")
+	r = e.send("GET", "/rpc/request_info", "")
+	want(t, r, 200, `{"claims":{"role":"web_anon"},"agent":null,"session":null,"cookie_header":false,"method":"GET","path":"/rpc/request_info","greeting":"hello"}`, "0-0/*", "")
 	wantError(t, e.send("GET", "/books?select=id", "", "X-Blocked", "yes"), 403, "PT403",
 		"blocked by the pre-request function", "null", "null")
 	wantError(t, e.send("POST", "/rpc/add", `{"a":1,"b":2}`, "X-Blocked", "yes"), 403, "PT403", "", "", "")
