@@ -19,26 +19,12 @@ func join(parentAlias string, e *plan.Embed) (string, []string) {
 // " CROSS JOIN " when lateral joins follow, which may only reference the
 // FROM items of a join tree, not of a comma-separated list.
 func joinWith(parentAlias string, e *plan.Embed, sep string) (string, []string) {
-	child := e.Plan.Alias
-	if e.Rel.Cardinality == schemacache.Computed {
-		return qi(e.Rel.Function) + "(" + ident(parentAlias) + ".*) AS " + ident(child), nil
-	}
-	from := tableAs(e.Plan.Table, child)
-	if j := e.Rel.Junction; j != nil {
-		from += sep + tableAs(j.Table, e.JunctionAlias)
-		conds := make([]string, 0, len(j.ColsTarget)+len(j.ColsSource))
-		for _, p := range j.ColsTarget {
-			conds = append(conds, columnsEqual(e.JunctionAlias, p.Col, child, p.FCol))
-		}
-		for _, p := range j.ColsSource {
-			conds = append(conds, columnsEqual(e.JunctionAlias, p.Col, parentAlias, p.FCol))
-		}
-		return from, conds
-	}
-	conds := make([]string, 0, len(e.Rel.Columns))
-	for _, p := range e.Rel.Columns {
-		conds = append(conds, columnsEqual(child, p.FCol, parentAlias, p.Col))
-	}
+	var buf [128]byte
+	from := string(appendJoinFrom(buf[:0], parentAlias, e, sep))
+	var conds []string
+	joinConds(parentAlias, e, func(c joinCond) {
+		conds = append(conds, columnsEqual(c.alias1, c.col1, c.alias2, c.col2))
+	})
 	return from, conds
 }
 
@@ -79,38 +65,29 @@ func appendJoinFrom(dst []byte, parentAlias string, e *plan.Embed, sep string) [
 	return dst
 }
 
-// appendJoinConds appends the conditions of joinWith(parentAlias, e, _),
-// the first after " WHERE ", the others after " AND ", and returns how
-// many it appended.
-func appendJoinConds(dst []byte, parentAlias string, e *plan.Embed) ([]byte, int) {
-	n := 0
-	next := func() {
-		if n == 0 {
-			dst = append(dst, " WHERE "...)
-		} else {
-			dst = append(dst, " AND "...)
-		}
-		n++
-	}
+// joinCond is one condition of an embedding's join: column col1 of alias1
+// equals col2 of alias2.
+type joinCond struct{ alias1, col1, alias2, col2 string }
+
+// joinConds calls yield with each condition correlating e with its parent
+// alias, in order: the junction's target then source columns for M2M,
+// the foreign key's columns otherwise, none for a computed relationship.
+func joinConds(parentAlias string, e *plan.Embed, yield func(joinCond)) {
 	if e.Rel.Cardinality == schemacache.Computed {
-		return dst, 0
+		return
 	}
 	if j := e.Rel.Junction; j != nil {
 		for _, p := range j.ColsTarget {
-			next()
-			dst = appendColumnsEqual(dst, e.JunctionAlias, p.Col, e.Plan.Alias, p.FCol)
+			yield(joinCond{e.JunctionAlias, p.Col, e.Plan.Alias, p.FCol})
 		}
 		for _, p := range j.ColsSource {
-			next()
-			dst = appendColumnsEqual(dst, e.JunctionAlias, p.Col, parentAlias, p.FCol)
+			yield(joinCond{e.JunctionAlias, p.Col, parentAlias, p.FCol})
 		}
-		return dst, n
+		return
 	}
 	for _, p := range e.Rel.Columns {
-		next()
-		dst = appendColumnsEqual(dst, e.Plan.Alias, p.FCol, parentAlias, p.Col)
+		yield(joinCond{e.Plan.Alias, p.FCol, parentAlias, p.Col})
 	}
-	return dst, n
 }
 
 // appendColumnsEqual appends columnsEqual(alias1, col1, alias2, col2).
@@ -126,7 +103,7 @@ func appendQI(dst []byte, q schemacache.QI) []byte {
 	return appendIdent(append(appendIdent(dst, q.Schema), '.'), q.Name)
 }
 
-// appendTableAs appends tableAs(t, alias).
+// appendTableAs appends qi(t) + " AS " + ident(alias).
 func appendTableAs(dst []byte, t schemacache.QI, alias string) []byte {
 	return appendIdent(append(appendQI(dst, t), " AS "...), alias)
 }

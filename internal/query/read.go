@@ -205,7 +205,10 @@ func (b *sqlBuilder) writeSelect(rp *plan.ReadPlan, src nodeSource, extra []stri
 	}
 	if src.embed != nil {
 		b.buf = appendJoinFrom(b.buf, src.parentAlias, src.embed, src.sep)
-		b.buf, nconds = appendJoinConds(b.buf, src.parentAlias, src.embed)
+		joinConds(src.parentAlias, src.embed, func(c joinCond) {
+			cond()
+			b.buf = appendColumnsEqual(b.buf, c.alias1, c.col1, c.alias2, c.col2)
+		})
 	} else {
 		if src.table != (schemacache.QI{}) {
 			b.buf = appendTableAs(b.buf, src.table, rp.Alias)
@@ -468,14 +471,6 @@ func appendIdent(dst []byte, s string) []byte {
 
 // qi is a schema-qualified name, both parts quoted.
 func qi(q schemacache.QI) string { return qualified(q.Schema, q.Name) }
-
-// tableAs is qi(t) + " AS " + ident(alias) in one allocation.
-func tableAs(t schemacache.QI, alias string) string {
-	var buf [128]byte
-	out := appendIdent(buf[:0], t.Schema)
-	out = appendIdent(append(out, '.'), t.Name)
-	return string(appendIdent(append(out, " AS "...), alias))
-}
 
 // qualified is ident(a) + "." + ident(b) in one allocation.
 func qualified(a, b string) string {
