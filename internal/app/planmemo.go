@@ -93,6 +93,10 @@ func planKey(dst []byte, r *http.Request, in body, env plan.Env) (key []byte, ok
 		vals := r.Header.Values(name)
 		dst = binary.AppendUvarint(dst, uint64(len(vals)))
 		for _, v := range vals {
+			if len(dst) > planKeyMaxBytes {
+				// Not memoised: the rest is not copied.
+				return dst, false
+			}
 			dst = appendPart(dst, v)
 		}
 	}

@@ -205,6 +205,7 @@ func TestPlanMemoBounds(t *testing.T) {
 		httptest.NewRequest(http.MethodPost, "/books", nil),
 		httptest.NewRequest(http.MethodGet, "/books", strings.NewReader("{}")),
 		httptest.NewRequest(http.MethodGet, "/books?select="+strings.Repeat("id,", planKeyMaxBytes/3), nil),
+		manyAccepts(),
 	} {
 		if _, ok := planKey(nil, r, readBody(r), env); ok {
 			t.Errorf("%s %.40s… with a %d-byte body is memoised", r.Method, r.URL, r.ContentLength)
@@ -229,6 +230,16 @@ func TestPlanMemoBounds(t *testing.T) {
 	if prepareWith(h, r, fixture, fenv); len(h.plans.plans) != 1 {
 		t.Error("the same read without the preference was not memoised")
 	}
+}
+
+// manyAccepts is a GET whose Accept values, together, are over the key's
+// bound though each is short.
+func manyAccepts() *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/books", nil)
+	for range planKeyMaxBytes / 16 {
+		r.Header.Add("Accept", "application/json")
+	}
+	return r
 }
 
 // noPool is a database that cannot be reached.
